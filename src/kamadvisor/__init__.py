@@ -1,0 +1,3 @@
+"""kamadvisor: a rule-based advisory engine for key account management."""
+
+__version__ = "0.1.0"

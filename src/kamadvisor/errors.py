@@ -1,0 +1,55 @@
+"""Errors a user can act on, and the exit codes the CLI maps them to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    CHECK_FAILED = 1
+    USER_ERROR = 2
+    INTERNAL_ERROR = 3
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one input file, located as precisely as the parser allows."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    message: str = ""
+
+    def format(self) -> str:
+        place = self.file
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        where = f" {self.path}:" if self.path else ""
+        return f"{place}:{where} {self.message}"
+
+
+class KamAdvisorError(Exception):
+    """Base class of every error the CLI reports without a traceback."""
+
+    exit_code: ExitCode = ExitCode.USER_ERROR
+
+
+class InputError(KamAdvisorError):
+    """One or more problems in a user's file; all of them are reported at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_problem_order)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+class UsageError(KamAdvisorError):
+    """A command was asked for something it cannot do (a missing file, a bad option value)."""
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int, str, str]:
+    return (problem.file, problem.line or 0, problem.column or 0, problem.path, problem.message)

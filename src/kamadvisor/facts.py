@@ -1,0 +1,349 @@
+"""Facts: the JSON-safe values the rules match, derived from one questionnaire.
+
+Fact names are dotted: a questionnaire answer keeps its path (`relationship.team_model`); derived
+facts are grouped (`scores.attractiveness`, `contacts.senior`, `economics.account_profit`). An
+unanswered question produces no fact, so no rule can read "unanswered" as "no".
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from kamadvisor.questionnaire import (
+    SECTION_MODELS,
+    Contact,
+    ContactLevel,
+    Questionnaire,
+    TeamMember,
+)
+
+FactType = Literal["number", "integer", "boolean", "enum", "set", "date"]
+FactValue = str | int | float | bool | list[str]
+# Text answers (names, industry) describe the account but are not matched by rules.
+TEXT_FIELDS = frozenset(
+    {"account.name", "account.id", "account.industry", "account.assessor", "economics.currency"}
+)
+
+
+class FactSpec(BaseModel):
+    """What a fact is: its type, its allowed values, and what it is derived from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: FactType
+    description: str
+    values: tuple[str, ...] = ()
+    derived_from: tuple[str, ...] = ()
+
+
+class UnansweredQuestion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    question: str
+
+
+class AccountFacts(BaseModel):
+    """The facts of one account, and the questions that were left unanswered."""
+
+    model_config = ConfigDict(frozen=True)
+
+    values: dict[str, FactValue]
+    unanswered: list[UnansweredQuestion]
+
+
+class ScoreWeights(BaseModel):
+    """Factor weights of the two matrix scores, in percent of each score (each map sums to 100)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attractiveness: dict[str, float]
+    business_strength: dict[str, float]
+    min_coverage_pct: float = 50.0
+
+
+def _literal_values(annotation: Any) -> tuple[str, ...]:
+    if typing.get_origin(annotation) is Literal:
+        return tuple(str(value) for value in typing.get_args(annotation))
+    values: tuple[str, ...] = ()
+    for argument in typing.get_args(annotation):
+        values += _literal_values(argument)
+    return values
+
+
+def _fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
+    """Map a questionnaire field's annotation to a fact type; None for text and sub-models."""
+    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
+        annotation = arguments[0]
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        values = _literal_values(item)
+        return ("set", values) if values else None
+    values = _literal_values(annotation)
+    if values:
+        return "enum", values
+    base = typing.get_origin(annotation) or annotation
+    if origin is typing.Annotated:
+        base = typing.get_args(annotation)[0]
+    if base is bool:
+        return "boolean", ()
+    if base is int:
+        return "integer", ()
+    if base is float:
+        return "number", ()
+    if base is date:
+        return "date", ()
+    return None
+
+
+def _answer_specs() -> list[FactSpec]:
+    specs: list[FactSpec] = []
+    for section, model in SECTION_MODELS.items():
+        for field_name, field in model.model_fields.items():
+            path = f"{section}.{field_name}"
+            if path in TEXT_FIELDS:
+                continue
+            typed = _fact_type(field.annotation)
+            if typed is None or typed[0] == "date":
+                continue
+            kind, values = typed
+            specs.append(
+                FactSpec(
+                    name=path,
+                    type=kind,
+                    values=values,
+                    description=field.description or "",
+                    derived_from=(path,),
+                )
+            )
+    return specs
+
+
+def _number(name: str, description: str, *sources: str) -> FactSpec:
+    return FactSpec(name=name, type="number", description=description, derived_from=sources)
+
+
+def _count(name: str, description: str, *sources: str) -> FactSpec:
+    return FactSpec(name=name, type="integer", description=description, derived_from=sources)
+
+
+CONTACT_LEVELS: tuple[str, ...] = typing.get_args(ContactLevel)
+
+DERIVED_SPECS: list[FactSpec] = [
+    _number(
+        "scores.attractiveness",
+        "Weighted account attractiveness, 1-10 (factor weights are pack parameters).",
+        "attractiveness",
+    ),
+    _number(
+        "scores.business_strength",
+        "Weighted business strength as the customer rates us, 1-10 (weights are pack parameters).",
+        "business_strength",
+    ),
+    _number(
+        "economics.gross_profit",
+        "Revenue times gross margin.",
+        "economics.annual_revenue",
+        "economics.gross_margin_pct",
+    ),
+    _number(
+        "economics.account_profit",
+        "Gross profit less attributable cost to serve.",
+        "economics.annual_revenue",
+        "economics.gross_margin_pct",
+        "economics.cost_to_serve",
+    ),
+    _number(
+        "economics.account_profit_pct",
+        "Account profit as a percentage of revenue.",
+        "economics.annual_revenue",
+        "economics.gross_margin_pct",
+        "economics.cost_to_serve",
+    ),
+    _number(
+        "economics.cost_to_serve_pct",
+        "Attributable cost to serve as a percentage of revenue.",
+        "economics.annual_revenue",
+        "economics.cost_to_serve",
+    ),
+    _count("contacts.count", "Number of contacts we know at the customer.", "contacts"),
+    *[
+        _count(f"contacts.{level}", f"Contacts at {level.replace('_', ' ')} level.", "contacts")
+        for level in CONTACT_LEVELS
+    ],
+    _count("contacts.senior", "Contacts at senior management or board level.", "contacts"),
+    _count("contacts.beyond_purchasing", "Contacts outside purchasing (level known).", "contacts"),
+    _count("contacts.level_unknown", "Contacts whose level was not given.", "contacts"),
+    _count("contacts.decision_makers", "Contacts who are decision makers.", "contacts"),
+    _count(
+        "contacts.decision_role_unknown",
+        "Contacts whose part in decisions is unknown or not given.",
+        "contacts",
+    ),
+    _count(
+        "contacts.executive_sponsors",
+        "Customer contacts who act as executive sponsors of the relationship.",
+        "contacts",
+    ),
+    _count("contacts.strong", "Contacts with whom our relationship is strong.", "contacts"),
+    _count(
+        "contacts.counterparts",
+        "Distinct people on our side holding the contacts (where given).",
+        "contacts",
+    ),
+    _count("team.size", "People on the account team besides its manager.", "team.members"),
+    *[
+        _count(f"team.{role}", f"Team members in the {role.replace('_', ' ')} role.", "team.members")
+        for role in ("account_support", "account_development", "specialist", "senior_manager")
+    ],
+    _count("team.permanent", "Team members permanently assigned.", "team.members"),
+    _count(
+        "planning.days_since_review",
+        "Days between the plan's last review and the assessment date.",
+        "planning.last_reviewed",
+        "account.assessment_date",
+    ),
+]
+
+
+ANSWER_SPECS: list[FactSpec] = _answer_specs()
+
+
+def fact_catalogue() -> dict[str, FactSpec]:
+    """Every fact a questionnaire can produce, by name."""
+    return {spec.name: spec for spec in ANSWER_SPECS + DERIVED_SPECS}
+
+
+def derive_facts(
+    questionnaire: Questionnaire, weights: ScoreWeights, assessment_date: date | None = None
+) -> AccountFacts:
+    values: dict[str, FactValue] = {}
+    unanswered: list[UnansweredQuestion] = []
+    answer_facts = {spec.name for spec in ANSWER_SPECS}
+    for section, model in SECTION_MODELS.items():
+        answers: BaseModel = getattr(questionnaire, section)
+        for field_name, field in model.model_fields.items():
+            path = f"{section}.{field_name}"
+            value = getattr(answers, field_name)
+            if value is None:
+                if path != "account.name":
+                    unanswered.append(UnansweredQuestion(path=path, question=field.description or ""))
+            elif path in answer_facts:
+                values[path] = sorted(value) if isinstance(value, list) else value
+
+    values.update(_scores(questionnaire, weights))
+    values.update(_economics(questionnaire))
+    if questionnaire.contacts is None:
+        unanswered.append(UnansweredQuestion(path="contacts", question="The people we know at the customer."))
+    else:
+        values.update(_contact_coverage(questionnaire.contacts))
+        for index, contact in enumerate(questionnaire.contacts):
+            for field_name in ("level", "decision_role"):
+                if getattr(contact, field_name) is None:
+                    described = Contact.model_fields[field_name].description or ""
+                    unanswered.append(
+                        UnansweredQuestion(path=f"contacts[{index}].{field_name}", question=described)
+                    )
+    if questionnaire.team.members is not None:
+        values.update(_team(questionnaire.team.members))
+    reviewed = questionnaire.planning.last_reviewed
+    as_of = questionnaire.account.assessment_date or assessment_date
+    if reviewed is not None and as_of is not None:
+        values["planning.days_since_review"] = (as_of - reviewed).days
+    return AccountFacts(
+        values=dict(sorted(values.items())),
+        unanswered=sorted(unanswered, key=lambda question: question.path),
+    )
+
+
+def _weighted(answers: BaseModel, weights: Mapping[str, float], min_coverage_pct: float) -> float | None:
+    total = 0.0
+    answered_weight = 0.0
+    for factor, weight in weights.items():
+        score = getattr(answers, factor, None)
+        if score is None:
+            continue
+        total += score * weight
+        answered_weight += weight
+    all_weight = sum(weights.values())
+    if answered_weight == 0 or answered_weight * 100 < min_coverage_pct * all_weight:
+        return None
+    return round(total / answered_weight, 2)
+
+
+def _scores(questionnaire: Questionnaire, weights: ScoreWeights) -> dict[str, FactValue]:
+    values: dict[str, FactValue] = {}
+    attractiveness = _weighted(
+        questionnaire.attractiveness, weights.attractiveness, weights.min_coverage_pct
+    )
+    if attractiveness is not None:
+        values["scores.attractiveness"] = attractiveness
+    strength = _weighted(
+        questionnaire.business_strength, weights.business_strength, weights.min_coverage_pct
+    )
+    if strength is not None:
+        values["scores.business_strength"] = strength
+    return values
+
+
+def _economics(questionnaire: Questionnaire) -> dict[str, FactValue]:
+    economics = questionnaire.economics
+    values: dict[str, FactValue] = {}
+    revenue = economics.annual_revenue
+    if revenue is None:
+        return values
+    if economics.gross_margin_pct is not None:
+        gross_profit = revenue * economics.gross_margin_pct / 100
+        values["economics.gross_profit"] = round(gross_profit, 2)
+        if economics.cost_to_serve is not None:
+            profit = gross_profit - economics.cost_to_serve
+            values["economics.account_profit"] = round(profit, 2)
+            if revenue > 0:
+                values["economics.account_profit_pct"] = round(profit * 100 / revenue, 2)
+    if economics.cost_to_serve is not None and revenue > 0:
+        values["economics.cost_to_serve_pct"] = round(economics.cost_to_serve * 100 / revenue, 2)
+    return values
+
+
+def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:
+    levels = [contact.level for contact in contacts]
+    values: dict[str, FactValue] = {"contacts.count": len(contacts)}
+    for level in CONTACT_LEVELS:
+        values[f"contacts.{level}"] = levels.count(level)  # type: ignore[arg-type]
+    values["contacts.senior"] = levels.count("senior_management") + levels.count("board")
+    values["contacts.beyond_purchasing"] = sum(
+        1 for level in levels if level is not None and level != "purchasing"
+    )
+    values["contacts.level_unknown"] = levels.count(None)
+    values["contacts.decision_makers"] = sum(
+        1 for contact in contacts if contact.decision_role == "decision_maker"
+    )
+    values["contacts.decision_role_unknown"] = sum(
+        1 for contact in contacts if contact.decision_role in (None, "unknown")
+    )
+    values["contacts.executive_sponsors"] = sum(
+        1 for contact in contacts if contact.role_to_us == "executive_sponsor"
+    )
+    values["contacts.strong"] = sum(1 for contact in contacts if contact.strength == "strong")
+    counterparts = {c.our_counterpart.strip().lower() for c in contacts if c.our_counterpart}
+    if counterparts:
+        values["contacts.counterparts"] = len(counterparts)
+    return values
+
+
+def _team(members: Sequence[TeamMember]) -> dict[str, FactValue]:
+    roles = [member.role for member in members]
+    values: dict[str, FactValue] = {"team.size": len(members)}
+    for role in ("account_support", "account_development", "specialist", "senior_manager"):
+        values[f"team.{role}"] = roles.count(role)  # type: ignore[arg-type]
+    values["team.permanent"] = sum(1 for member in members if member.permanent)
+    return values

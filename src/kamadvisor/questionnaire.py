@@ -1,0 +1,551 @@
+"""The account questionnaire: what a consultant answers about one customer account.
+
+Every field but the account's name may be left unanswered (null, or simply left empty in YAML).
+Unanswered is kept distinct from "no", 0 and an empty list: `None` means "not answered".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kamadvisor.errors import InputError, Problem
+from kamadvisor.sourcefile import SourceDocument, load_document, render_path
+
+Score = Annotated[int, Field(ge=1, le=10)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+CustomerView = Literal["one_of_many", "preferred", "key", "partner"]
+Initiator = Literal["nobody", "customer", "us", "both"]
+OfferTailoring = Literal["standard", "tailored", "bespoke"]
+IntegratedProcess = Literal[
+    "logistics", "stock_management", "ordering", "product_development", "planning", "it_systems"
+]
+TeamModel = Literal[
+    "individual",
+    "ad_hoc_support",
+    "ad_hoc_multidisciplinary",
+    "permanent_multidisciplinary",
+    "dedicated_co_located",
+]
+Focus = Literal["our_product", "customer_needs", "mutual_plans", "customers_customer"]
+BuyingBehaviour = Literal["value_based", "balanced", "price_driven"]
+ContactLevel = Literal["purchasing", "operational", "technical", "senior_management", "board"]
+DecisionRole = Literal["decision_maker", "influencer", "gatekeeper", "user", "unknown"]
+RoleToUs = Literal["executive_sponsor", "champion", "supporter", "neutral", "critic"]
+Strength = Literal["weak", "moderate", "strong"]
+KamTitle = Literal[
+    "key_account_manager",
+    "strategic_account_manager",
+    "global_account_manager",
+    "account_manager",
+    "sales_representative",
+    "other",
+]
+Seniority = Literal["sales_level", "manager", "senior_manager", "director", "board_level"]
+Authority = Literal["none", "within_limits", "full"]
+TargetMeasure = Literal[
+    "monthly_volume",
+    "sales_activity",
+    "revenue",
+    "profit",
+    "long_term_growth",
+    "customer_satisfaction",
+]
+SalesStyle = Literal[
+    "customer_friend", "pressure_salesman", "order_taker", "compromise", "problem_solver"
+]
+Skill = Literal[
+    "business_planning",
+    "strategy",
+    "advanced_marketing",
+    "financial_awareness",
+    "interpersonal",
+    "negotiation",
+    "consultative_selling",
+    "project_management",
+    "delegation",
+    "people_management",
+    "industry_knowledge",
+    "customer_business_understanding",
+]
+Background = Literal["sales", "technical", "commercial_management", "other"]
+TeamRole = Literal[
+    "account_support", "account_development", "specialist", "senior_manager", "other"
+]
+Involvement = Literal["none", "occasional", "regular"]
+ServiceLevel = Literal["standard", "enhanced", "tailored", "integrated"]
+Resources = Literal["minimal", "standard", "significant", "strategic"]
+PlannedChange = Literal["reduce", "maintain", "increase"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Account(Section):
+    name: str = Field(min_length=1, max_length=200, description="The customer account's name.")
+    id: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Your identifier for the account (letters, digits, '.', '_', '-').",
+    )
+    industry: str | None = Field(None, max_length=200, description="The customer's industry.")
+    assessor: str | None = Field(None, max_length=200, description="Who answered this questionnaire.")
+    assessment_date: date | None = Field(
+        None, description="The date these answers describe (YYYY-MM-DD); the memo is dated with it."
+    )
+    nominated_key_account: bool | None = Field(
+        None, description="Is this customer formally nominated as a key account in our programme?"
+    )
+
+
+class Economics(Section):
+    currency: str | None = Field(
+        None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the amounts below, e.g. EUR."
+    )
+    annual_revenue: float | None = Field(
+        None, ge=0, le=1e14, description="Our annual revenue with this account (amount, >= 0)."
+    )
+    share_of_our_revenue_pct: Percent | None = Field(
+        None, description="This account's share of our total revenue, in percent (0-100)."
+    )
+    gross_margin_pct: float | None = Field(
+        None, ge=-100, le=100, description="Gross margin on this account's revenue, in percent (-100 to 100)."
+    )
+    cost_to_serve: float | None = Field(
+        None,
+        ge=0,
+        le=1e14,
+        description="Annual cost attributable to serving this account (sales, service, logistics, "
+        "discounts not in the margin), amount >= 0.",
+    )
+    profitability_measured: bool | None = Field(
+        None, description="Do we measure this account's profit after attributable cost to serve?"
+    )
+    revenue_growth_pct: float | None = Field(
+        None, ge=-100, le=1000, description="Revenue growth with this account over the last year, in percent."
+    )
+    share_of_wallet_pct: Percent | None = Field(
+        None, description="Our share of the customer's spend in our categories, in percent (0-100)."
+    )
+
+
+class Attractiveness(Section):
+    """How attractive the customer is to us, each factor scored 1 (very low) to 10 (very high)."""
+
+    spend_potential: Score | None = Field(
+        None, description="Size of the customer's spend in our categories, now and in three years (1-10)."
+    )
+    growth_potential: Score | None = Field(
+        None, description="Growth of the customer's business and of its need for us (1-10)."
+    )
+    profit_potential: Score | None = Field(
+        None, description="Margin we can earn with this customer (1-10)."
+    )
+    strategic_fit: Score | None = Field(
+        None, description="Fit with where our company is going: markets, technologies, values (1-10)."
+    )
+    openness_to_partnership: Score | None = Field(
+        None, description="The customer's willingness to work closely and share information (1-10)."
+    )
+
+
+class BusinessStrength(Section):
+    """How the customer rates us against our best competitor, each factor 1 (far worse) to 10 (far better)."""
+
+    product_quality: Score | None = Field(None, description="Quality of our products (1-10).")
+    ease_of_doing_business: Score | None = Field(
+        None, description="How easy we are to do business with (1-10)."
+    )
+    quality_of_people: Score | None = Field(None, description="Quality of our people (1-10).")
+    price: Score | None = Field(None, description="Our price competitiveness (1-10).")
+    service: Score | None = Field(None, description="Our service and delivery (1-10).")
+    relationship: Score | None = Field(None, description="Strength of our relationship (1-10).")
+    innovation: Score | None = Field(None, description="What we bring in innovation (1-10).")
+
+
+class Relationship(Section):
+    customer_view: CustomerView | None = Field(
+        None, description="How the customer sees us: one of many suppliers, preferred, key, or partner."
+    )
+    needs_assessment: bool | None = Field(
+        None, description="Have we carried out a proper assessment of the customer's needs?"
+    )
+    joint_projects: int | None = Field(
+        None, ge=0, le=1000, description="Joint business-development projects in the last 12 months (count)."
+    )
+    joint_project_initiator: Initiator | None = Field(
+        None, description="Who usually initiates joint projects: nobody, customer, us, or both."
+    )
+    offer_tailoring: OfferTailoring | None = Field(
+        None,
+        description="What we offer: our standard range, tailored versions, or bespoke products, "
+        "services or processes.",
+    )
+    jointly_funded_initiatives: int | None = Field(
+        None, ge=0, le=1000, description="Initiatives funded jointly with the customer (count)."
+    )
+    sensitive_data_shared: bool | None = Field(
+        None, description="Do both sides share sensitive data (forecasts, costs, strategy)?"
+    )
+    integrated_processes: list[IntegratedProcess] | None = Field(
+        None, description="Processes integrated between us and the customer (empty list: none)."
+    )
+    team_model: TeamModel | None = Field(
+        None,
+        description="How we staff the account: one individual, ad hoc support, ad hoc "
+        "multi-disciplinary team, permanent multi-disciplinary team, or a dedicated co-located team.",
+    )
+    focus: Focus | None = Field(
+        None,
+        description="Focus of the joint work: our product, the customer's needs, our mutual plans, "
+        "or the customer's customer.",
+    )
+    buying_behaviour: BuyingBehaviour | None = Field(
+        None, description="How the customer buys from us: on value, balanced, or driven by price."
+    )
+    uses_tenders: bool | None = Field(None, description="Does the customer buy our category by tender?")
+    uses_e_auctions: bool | None = Field(
+        None, description="Does the customer buy our category by e-auction?"
+    )
+
+    @field_validator("integrated_processes")
+    @classmethod
+    def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
+        return _unique(value)
+
+
+class Contact(Section):
+    name: str | None = Field(None, max_length=200, description="The contact's name or role title.")
+    function: str | None = Field(
+        None, max_length=200, description="Their function, e.g. procurement, operations, R&D, finance."
+    )
+    level: ContactLevel | None = Field(
+        None, description="Their level: purchasing, operational, technical, senior_management, or board."
+    )
+    decision_role: DecisionRole | None = Field(
+        None, description="Their part in decisions: decision_maker, influencer, gatekeeper, user, or unknown."
+    )
+    role_to_us: RoleToUs | None = Field(
+        None, description="Their stance towards us: executive_sponsor, champion, supporter, neutral, or critic."
+    )
+    strength: Strength | None = Field(
+        None, description="Strength of our relationship with them: weak, moderate, or strong."
+    )
+    our_counterpart: str | None = Field(
+        None, max_length=200, description="Who on our side holds this contact."
+    )
+
+
+class KamRole(Section):
+    title: KamTitle | None = Field(None, description="The job title of the person managing the account.")
+    seniority: Seniority | None = Field(
+        None, description="Their grade: sales_level, manager, senior_manager, director, or board_level."
+    )
+    background: Background | None = Field(
+        None, description="Their background: sales, technical, commercial_management, or other."
+    )
+    kam_training: bool | None = Field(
+        None, description="Have they been trained for key account management (beyond sales training)?"
+    )
+    authority_over_price: Authority | None = Field(
+        None, description="Their authority over price: none, within_limits, or full."
+    )
+    authority_over_terms: Authority | None = Field(
+        None, description="Their authority over terms and conditions: none, within_limits, or full."
+    )
+    authority_over_resources: Authority | None = Field(
+        None, description="Their authority over our resources for the account: none, within_limits, or full."
+    )
+    targets: list[TargetMeasure] | None = Field(
+        None, description="What their targets measure (a list; empty list: no targets)."
+    )
+    sales_style: SalesStyle | None = Field(
+        None,
+        description="Their style on the Blake & Mouton sales grid: customer_friend, pressure_salesman, "
+        "order_taker, compromise, or problem_solver.",
+    )
+    skills: list[Skill] | None = Field(
+        None, description="Skills they have shown (a list; empty list: none of these)."
+    )
+    accounts_managed: int | None = Field(
+        None, ge=0, le=10000, description="How many accounts this person manages in all."
+    )
+
+    @field_validator("targets", "skills")
+    @classmethod
+    def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
+        return _unique(value)
+
+
+class TeamMember(Section):
+    role: TeamRole = Field(
+        description="account_support, account_development, specialist, senior_manager, or other."
+    )
+    name: str | None = Field(None, max_length=200, description="Name or job title.")
+    permanent: bool | None = Field(None, description="Permanently assigned to the account?")
+
+
+class Team(Section):
+    members: list[TeamMember] | None = Field(
+        None, description="Our people working on the account besides its manager (empty list: nobody)."
+    )
+    executive_sponsor: bool | None = Field(
+        None, description="Does the account have an executive sponsor on our board or executive committee?"
+    )
+    senior_management_involvement: Involvement | None = Field(
+        None, description="How our senior managers take part in the account: none, occasional, or regular."
+    )
+
+
+class Planning(Section):
+    plan_exists: bool | None = Field(None, description="Is there a written plan for this account?")
+    last_reviewed: date | None = Field(
+        None, description="When the plan was last reviewed (YYYY-MM-DD)."
+    )
+    horizon_months: int | None = Field(
+        None, ge=1, le=120, description="How far ahead the plan looks, in months (1-120)."
+    )
+    ninety_day_actions: int | None = Field(
+        None, ge=0, le=1000, description="Actions planned for the next 90 days (count)."
+    )
+    co_authored_with_customer: bool | None = Field(
+        None, description="Was the plan written together with the customer?"
+    )
+    success_factors_documented: bool | None = Field(
+        None, description="Are the customer's critical success factors documented?"
+    )
+    annual_senior_review: bool | None = Field(
+        None, description="Is there an annual review with the customer at senior level on both sides?"
+    )
+
+
+class ServiceInvestment(Section):
+    service_level: ServiceLevel | None = Field(
+        None, description="Service level we offer: standard, enhanced, tailored, or integrated."
+    )
+    resources_invested: Resources | None = Field(
+        None,
+        description="Resources we put into the account: minimal, standard, significant, or strategic.",
+    )
+    planned_change: PlannedChange | None = Field(
+        None, description="Planned change in investment: reduce, maintain, or increase."
+    )
+    benefit_defined: bool | None = Field(
+        None, description="Is the benefit of developing this relationship further defined and quantified?"
+    )
+
+
+class Questionnaire(BaseModel):
+    """One account's answers. Only `account.name` is required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="kamadvisor account questionnaire")
+
+    account: Account
+    economics: Economics = Field(default_factory=Economics)
+    attractiveness: Attractiveness = Field(default_factory=Attractiveness)
+    business_strength: BusinessStrength = Field(default_factory=BusinessStrength)
+    relationship: Relationship = Field(default_factory=Relationship)
+    contacts: list[Contact] | None = Field(
+        None, description="The people we know at the customer (empty list: we know nobody)."
+    )
+    kam: KamRole = Field(default_factory=KamRole)
+    team: Team = Field(default_factory=Team)
+    planning: Planning = Field(default_factory=Planning)
+    service: ServiceInvestment = Field(default_factory=ServiceInvestment)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_sections_are_unanswered(cls, data: Any) -> Any:
+        # `relationship:` with nothing under it reads as null in YAML: treat it as all unanswered.
+        if isinstance(data, dict):
+            return {
+                key: ({} if value is None and key not in ("contacts",) else value)
+                for key, value in data.items()
+            }
+        return data
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Questionnaire:
+        assessed = self.account.assessment_date
+        reviewed = self.planning.last_reviewed
+        if assessed is not None and reviewed is not None and reviewed > assessed:
+            raise ValueError(
+                f"planning.last_reviewed ({reviewed}) is after account.assessment_date ({assessed})"
+            )
+        return self
+
+
+def _unique(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed more than once")
+    return value
+
+
+SECTION_MODELS: dict[str, type[Section]] = {
+    "account": Account,
+    "economics": Economics,
+    "attractiveness": Attractiveness,
+    "business_strength": BusinessStrength,
+    "relationship": Relationship,
+    "kam": KamRole,
+    "team": Team,
+    "planning": Planning,
+    "service": ServiceInvestment,
+}
+
+
+def load_questionnaire(path: str) -> Questionnaire:
+    """Read and validate a questionnaire file; every problem is reported at once."""
+    return validate_questionnaire(load_document(path))
+
+
+def validate_questionnaire(document: SourceDocument) -> Questionnaire:
+    if not isinstance(document.data, dict):
+        kind = "empty" if document.data is None else type(document.data).__name__
+        raise InputError(
+            [
+                Problem(
+                    document.name,
+                    1,
+                    message=f"expected a mapping with an 'account' section, got {kind}",
+                )
+            ]
+        )
+    try:
+        return Questionnaire.model_validate(document.data)
+    except ValidationError as error:
+        raise InputError(_problems_from(error, document)) from None
+
+
+def _problems_from(error: ValidationError, document: SourceDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    for detail in error.errors(include_url=False):
+        location = tuple(detail["loc"])
+        # Literal errors under a union are reported once per member; keep only the meaningful one.
+        clean = tuple(part for part in location if not _is_internal_loc(part))
+        line, column = document.locate(clean) or (None, None)
+        problems.append(
+            Problem(
+                document.name,
+                line,
+                column,
+                render_path(clean),
+                _describe(detail, clean, document),
+            )
+        )
+    return _deduplicate(problems)
+
+
+def _is_internal_loc(part: Any) -> bool:
+    return isinstance(part, str) and (part.startswith("function-") or part in ("literal", "list"))
+
+
+def _deduplicate(problems: list[Problem]) -> list[Problem]:
+    seen: dict[tuple[str, int | None, str], Problem] = {}
+    for problem in problems:
+        key = (problem.file, problem.line, problem.path)
+        if key not in seen:
+            seen[key] = problem
+    return list(seen.values())
+
+
+def _describe(detail: Any, location: tuple[Any, ...], document: SourceDocument) -> str:
+    kind = detail["type"]
+    given = detail.get("input")
+    if kind == "extra_forbidden":
+        field = str(location[-1]) if location else ""
+        allowed = _allowed_keys(location[:-1])
+        hint = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"unknown field '{field}'{suggestion}; expected one of: {', '.join(allowed)}"
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "literal_error":
+        expected = detail.get("ctx", {}).get("expected", "")
+        return f"{_show(given)} is not allowed; expected one of: {_plain_choices(expected)}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        ctx = detail.get("ctx", {})
+        bound = next(iter(ctx.values()), "")
+        relation = {
+            "greater_than_equal": "at least",
+            "less_than_equal": "at most",
+            "greater_than": "more than",
+            "less_than": "less than",
+        }[kind]
+        return f"{_show(given)} is out of range; expected a number {relation} {bound}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{_show(given)} is not a whole number"
+    if kind in ("float_type", "float_parsing"):
+        return f"{_show(given)} is not a number"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{_show(given)} is not a yes/no answer; expected true or false"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        return f"{_show(given)} is not a date; expected YYYY-MM-DD"
+    if kind in ("list_type",):
+        return f"{_show(given)} is not a list; expected a list such as [a, b] or an empty list []"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{_show(given)} is not a section; expected a mapping of fields"
+    if kind == "string_pattern_mismatch":
+        return f"{_show(given)} has the wrong form; {_pattern_hint(location)}"
+    if kind in ("string_type",):
+        return f"{_show(given)} is not text"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long; at most {detail.get('ctx', {}).get('max_length')} characters"
+    message = str(detail.get("msg", "is invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def _pattern_hint(location: tuple[Any, ...]) -> str:
+    if location and location[-1] == "currency":
+        return "expected a three-letter ISO 4217 code such as EUR"
+    return "expected letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+def _plain_choices(expected: str) -> str:
+    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, dict):
+        text = "a mapping"
+    elif isinstance(value, list):
+        text = "a list"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(location: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Questionnaire
+    for part in location:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        inner = _model_of(field.annotation)
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()):
+        found = _model_of(argument)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,243 @@
+"""Safe reading of YAML and JSON documents, keeping the line of every value.
+
+Input files come from users and third parties: only plain data is accepted (no tags that build
+Python objects, no anchors or aliases, no duplicate keys), and every value's position is kept so
+that later validation errors can name the line they refer to.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kamadvisor.errors import InputError, Problem
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 32
+
+Location = tuple[int, int]
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class SourceDocument:
+    """A parsed document with the (line, column) of every key path, 1-based."""
+
+    name: str
+    data: Any
+    locations: dict[PathKey, Location] = field(default_factory=dict)
+
+    def locate(self, path: PathKey) -> Location | None:
+        """The position of the value at `path`, or of its nearest located parent."""
+        for end in range(len(path), -1, -1):
+            found = self.locations.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (the billion-laughs door)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases are not allowed in kamadvisor files", event.start_mark
+            )
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases are not allowed in kamadvisor files", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """Read a file (or standard input for "-") as UTF-8 text; returns (display name, text)."""
+    if path == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        name = "<stdin>"
+    else:
+        file = Path(path)
+        name = path
+        if not file.exists():
+            raise InputError([Problem(name, message="file not found")])
+        if file.is_dir():
+            raise InputError([Problem(name, message="is a directory, expected a file")])
+        if file.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(
+                [Problem(name, message=f"file is larger than the {_mib(MAX_INPUT_BYTES)} limit")]
+            )
+        raw = file.read_bytes()
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError([Problem(name, message=f"input is larger than the {_mib(MAX_INPUT_BYTES)} limit")])
+    return name, _decode(name, raw)
+
+
+def _mib(size: int) -> str:
+    return f"{size // (1024 * 1024)} MiB"
+
+
+def _decode(name: str, raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError([Problem(name, message="file is UTF-16 encoded, expected UTF-8")])
+    if b"\x00" in raw:
+        raise InputError([Problem(name, message="file is binary (contains NUL bytes), expected UTF-8 text")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        bad = raw[error.start]
+        message = f"byte 0x{bad:02x} is not valid UTF-8 (Latin-1 or another encoding?); save the file as UTF-8"
+        raise InputError([Problem(name, line, message=message)]) from None
+
+
+def load_document(path: str) -> SourceDocument:
+    """Load a YAML or JSON file (JSON when the name ends in .json or the text starts with '{')."""
+    name, text = read_text(path)
+    if name.lower().endswith(".json"):
+        return parse_json(name, text)
+    return parse_yaml(name, text)
+
+
+def parse_json(name: str, text: str) -> SourceDocument:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise _DuplicateJsonKey(key)
+            result[key] = value
+        return result
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as error:
+        raise InputError([Problem(name, error.lineno, error.colno, message=f"invalid JSON: {error.msg}")]) from None
+    except _DuplicateJsonKey as error:
+        # The YAML composer reports the duplicate with its line; fall back to the key alone.
+        try:
+            node = yaml.compose(text, Loader=_StrictLoader)
+            if node is not None:
+                _collect_locations(node, (), {}, 0, name)
+        except yaml.YAMLError:
+            pass
+        raise InputError([Problem(name, message=f"duplicate key '{error.key}'")]) from None
+    except RecursionError:
+        raise InputError([Problem(name, message=f"nesting deeper than {MAX_NESTING} levels")]) from None
+    document = SourceDocument(name, data)
+    # JSON is (nearly) YAML: reuse the YAML composer for positions when it can read the text.
+    try:
+        node = yaml.compose(text, Loader=_StrictLoader)
+        if node is not None:
+            _collect_locations(node, (), document.locations, 0, name)
+    except (yaml.YAMLError, InputError):
+        pass
+    _check_depth(name, data)
+    return document
+
+
+class _DuplicateJsonKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def parse_yaml(name: str, text: str) -> SourceDocument:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return SourceDocument(name, None)
+        locations: dict[PathKey, Location] = {}
+        _collect_locations(node, (), locations, 0, name)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        message = error.problem or error.context or "invalid YAML"
+        if "could not determine a constructor" in (error.problem or ""):
+            message = f"YAML tag {_tag_of(error)} is not allowed: only plain data is accepted"
+        raise InputError([Problem(name, line, column, message=f"invalid YAML: {message}")]) from None
+    except yaml.YAMLError as error:
+        raise InputError([Problem(name, message=f"invalid YAML: {error}")]) from None
+    finally:
+        loader.dispose()
+    return SourceDocument(name, data, locations)
+
+
+def _tag_of(error: yaml.MarkedYAMLError) -> str:
+    problem = error.problem or ""
+    start = problem.find("'")
+    return problem[start:] if start >= 0 else "(unknown)"
+
+
+def _collect_locations(
+    node: yaml.Node, path: PathKey, locations: dict[PathKey, Location], depth: int, name: str
+) -> None:
+    if depth > MAX_NESTING:
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    message=f"nesting deeper than {MAX_NESTING} levels",
+                )
+            ]
+        )
+    locations[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise InputError(
+                    [
+                        Problem(
+                            name,
+                            key_node.start_mark.line + 1,
+                            key_node.start_mark.column + 1,
+                            _render_path((*path, key)),
+                            f"duplicate key '{key}' (first given on line {seen[key]})",
+                        )
+                    ]
+                )
+            seen[key] = key_node.start_mark.line + 1
+            _collect_locations(value_node, (*path, key), locations, depth + 1, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_locations(item, (*path, index), locations, depth + 1, name)
+
+
+def _check_depth(name: str, data: Any, depth: int = 0) -> None:
+    if depth > MAX_NESTING:
+        raise InputError([Problem(name, message=f"nesting deeper than {MAX_NESTING} levels")])
+    if isinstance(data, dict):
+        for value in data.values():
+            _check_depth(name, value, depth + 1)
+    elif isinstance(data, list):
+        for value in data:
+            _check_depth(name, value, depth + 1)
+
+
+def render_path(path: PathKey) -> str:
+    """`('contacts', 2, 'level')` -> `contacts[2].level`."""
+    return _render_path(path)
+
+
+def _render_path(path: PathKey) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
