@@ -1,0 +1,269 @@
+"""Compile a rulebook into durable_rules rulesets (the engine's JSON condition language).
+
+Rules are layered into strata: a rule that matches a concluded fact sits in a later stratum than
+every rule that concludes it, so each stratum sees the settled conclusions of the ones before
+it. Rules concluding the same single-valued fact share one stratum, where the most salient wins.
+Each stratum is split into rulesets small enough for the engine's limits (notes: at most 64
+branches matching one fact, so at most about 50 rules a ruleset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kamadvisor.conditions import (
+    ConcludedTest,
+    Condition,
+    FactRef,
+    FactTest,
+    Group,
+    Operand,
+    ParamRef,
+    iter_tests,
+)
+from kamadvisor.errors import InputError, Problem
+from kamadvisor.facts import fact_catalogue
+from kamadvisor.rulebook import Rule, Rulebook, parameter_value
+
+MAX_RULES_PER_RULESET = 40
+ACCOUNT_KIND = "account"
+
+
+def property_name(fact: str) -> str:
+    """Engine property of a fact: dots would be read as nested paths by the engine."""
+    return fact.replace(".", "__")
+
+
+def set_member_property(fact: str, member: str) -> str:
+    return f"{property_name(fact)}__has__{member}"
+
+
+def set_count_property(fact: str) -> str:
+    return f"{property_name(fact)}__count"
+
+
+@dataclass
+class CompiledRuleset:
+    rules: list[Rule]
+    definition: dict[str, Any]
+    concluded_inputs: frozenset[str]
+
+
+@dataclass
+class CompiledRulebook:
+    rulebook: Rulebook
+    strata: list[list[CompiledRuleset]] = field(default_factory=list)
+
+    @property
+    def rule_count(self) -> int:
+        return sum(len(ruleset.rules) for stratum in self.strata for ruleset in stratum)
+
+
+def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
+    levels = _strata_levels(rulebook)
+    compiled = CompiledRulebook(rulebook)
+    for level in range(max(levels.values(), default=-1) + 1):
+        members = [rule for rule in rulebook.rules if levels[rule.id] == level]
+        rulesets = []
+        for start in range(0, len(members), MAX_RULES_PER_RULESET):
+            chunk = members[start : start + MAX_RULES_PER_RULESET]
+            rulesets.append(
+                CompiledRuleset(
+                    rules=chunk,
+                    definition={rule.id: _compile_rule(rule, rulebook) for rule in chunk},
+                    concluded_inputs=frozenset(_concluded_names(chunk)),
+                )
+            )
+        compiled.strata.append(rulesets)
+    return compiled
+
+
+def _concluded_names(rules: Iterable[Rule]) -> set[str]:
+    names: set[str] = set()
+    for rule in rules:
+        for test in iter_tests(rule.condition):
+            if isinstance(test, ConcludedTest):
+                names.add(f"{test.kind}:{test.name}")
+    return names
+
+
+def _inputs(rule: Rule) -> set[str]:
+    return _concluded_names([rule])
+
+
+def _outputs(rule: Rule) -> set[str]:
+    return {f"conclusion:{name}" for name in rule.spec.conclude or {}} | {
+        f"signal:{name}" for name in rule.spec.signal or {}
+    }
+
+
+def _strata_levels(rulebook: Rulebook) -> dict[str, int]:
+    """Level of each rule; a cycle of conclusions is an error naming the rules in it."""
+    producers: dict[str, list[Rule]] = {}
+    for rule in rulebook.rules:
+        for name in _outputs(rule):
+            producers.setdefault(name, []).append(rule)
+    single = {
+        f"conclusion:{name}" for name, spec in rulebook.manifest.conclusions.items() if spec.single
+    }
+    levels: dict[str, int] = {}
+    visiting: list[str] = []
+
+    def level_of(rule: Rule) -> int:
+        if rule.id in levels:
+            return levels[rule.id]
+        if rule.id in visiting:
+            cycle = [*visiting[visiting.index(rule.id) :], rule.id]
+            raise InputError(
+                [Problem(rule.origin.file, rule.origin.line, None, "when",
+                         f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]")]
+            )
+        visiting.append(rule.id)
+        level = 0
+        for name in _inputs(rule):
+            for producer in producers.get(name, []):
+                level = max(level, level_of(producer) + 1)
+        visiting.pop()
+        levels[rule.id] = level
+        return level
+
+    for rule in rulebook.rules:
+        level_of(rule)
+    # Producers of one single-valued fact must decide in the same stratum; moving them later can
+    # push their other outputs' consumers later too, so iterate to a fixed point.
+    changed = True
+    while changed:
+        changed = False
+        for name in single:
+            top = max((levels[rule.id] for rule in producers.get(name, [])), default=0)
+            for rule in producers.get(name, []):
+                if levels[rule.id] < top:
+                    levels[rule.id] = top
+                    changed = True
+        for rule in rulebook.rules:
+            needed = max(
+                (levels[p.id] + 1 for name in _inputs(rule) for p in producers.get(name, [])),
+                default=0,
+            )
+            if levels[rule.id] < needed:
+                levels[rule.id] = needed
+                changed = True
+    return levels
+
+
+def _compile_rule(rule: Rule, rulebook: Rulebook) -> dict[str, Any]:
+    concluded: list[ConcludedTest] = []
+    fact_condition = _split(rule.condition, concluded)
+    patterns: list[dict[str, Any]] = []
+    count: int | None = None
+    for index, test in enumerate(concluded):
+        clauses: list[dict[str, Any]] = [{"kind": test.kind}, {"name": test.name}]
+        clauses.append(_compare("value", test.op, test.value, rulebook))
+        patterns.append({f"c{index}": {"$and": clauses}})
+        if test.at_least is not None:
+            count = int(
+                parameter_value(rulebook, test.at_least)
+                if isinstance(test.at_least, ParamRef)
+                else test.at_least
+            )
+    if fact_condition is not None:
+        patterns.append({"a": {"$and": [{"kind": ACCOUNT_KIND}, _fact_expression(fact_condition, rulebook)]}})
+    if not patterns:
+        patterns.append({"a": {"kind": ACCOUNT_KIND}})
+    definition: dict[str, Any] = {"pri": rule.spec.salience, "all": patterns, "run": rule.id}
+    if count is not None and count > 1:
+        definition["count"] = count
+    return definition
+
+
+def _split(condition: Condition, concluded: list[ConcludedTest]) -> Condition | None:
+    """Take concluded tests out of a top-level `all` (each becomes its own pattern)."""
+    if isinstance(condition, ConcludedTest):
+        concluded.append(condition)
+        return None
+    if isinstance(condition, FactTest):
+        return condition
+    if condition.mode == "all":
+        remaining = [item for item in (_split(item, concluded) for item in condition.items) if item]
+        if not remaining:
+            return None
+        return remaining[0] if len(remaining) == 1 else Group("all", tuple(remaining), condition.path)
+    return condition
+
+
+def _fact_expression(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
+    if isinstance(condition, Group):
+        operator = "$and" if condition.mode == "all" else "$or"
+        return {operator: [_fact_expression(item, rulebook) for item in condition.items]}
+    if isinstance(condition, ConcludedTest):
+        # conditions.check_shapes keeps concluded tests out of `any`; this guards the invariant.
+        raise ValueError(f"concluded test inside 'any' at {condition.path}")
+    return _fact_test(condition, rulebook)
+
+
+def _fact_test(test: FactTest, rulebook: Rulebook) -> dict[str, Any]:
+    if test.op in ("contains", "lacks"):
+        members = test.value if isinstance(test.value, tuple) else (test.value,)
+        wanted = test.op == "contains"
+        clauses: list[dict[str, Any]] = [{set_member_property(test.fact, str(m)): wanted} for m in members]
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    if test.op == "empty":
+        count = set_count_property(test.fact)
+        return {count: 0} if test.value is True else {"$gt": {count: 0}}
+    return _compare(property_name(test.fact), test.op, test.value, rulebook)
+
+
+_ENGINE_OPERATORS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
+
+
+def _compare(prop: str, op: str, value: Operand, rulebook: Rulebook) -> dict[str, Any]:
+    resolved = _resolve(value, rulebook)
+    if op == "eq":
+        return {prop: resolved}
+    if op == "in":
+        assert isinstance(value, tuple)
+        return {"$or": [{prop: item} for item in value]}
+    if op == "not_in":
+        assert isinstance(value, tuple)
+        return {"$and": [{"$ex": {prop: 1}}, *({"$neq": {prop: item}} for item in value)]}
+    clause = {_ENGINE_OPERATORS[op]: {prop: resolved}}
+    if op == "ne":
+        # An unanswered fact is absent: "not X" must not hold for it.
+        return {"$and": [{"$ex": {prop: 1}}, clause]}
+    return clause
+
+
+def _resolve(value: Operand, rulebook: Rulebook) -> Any:
+    if isinstance(value, ParamRef):
+        return parameter_value(rulebook, value)
+    if isinstance(value, FactRef):
+        return {"$m": property_name(value.name)}
+    return value
+
+
+def engine_fact(values: dict[str, Any]) -> dict[str, Any]:
+    """The account's facts as one engine fact: flat properties, sets expanded, floats made safe."""
+    catalogue = fact_catalogue()
+    fact: dict[str, Any] = {"kind": ACCOUNT_KIND}
+    for name, value in values.items():
+        spec = catalogue.get(name)
+        if spec is not None and spec.type == "set" and isinstance(value, list):
+            for member in spec.values:
+                fact[set_member_property(name, member)] = member in value
+            fact[set_count_property(name)] = len(value)
+        else:
+            fact[property_name(name)] = engine_number(value)
+    return fact
+
+
+def engine_number(value: Any) -> Any:
+    """The engine cannot parse exponent notation (1e-05, 1e+16): keep floats in plain notation."""
+    if isinstance(value, float):
+        value = round(value, 4)
+        if abs(value) < 1e-4:
+            return 0.0
+        if abs(value) >= 1e15:
+            return int(value)
+    return value

@@ -1,0 +1,339 @@
+"""The rule condition language: parsed from YAML, checked against the fact catalogue.
+
+A condition is a tree of `all` / `any` over tests. A test reads one fact of the account
+(`{fact: relationship.team_model, eq: individual}`), one concluded fact
+(`{concluded: phase, in: [transactional_selling]}`), or counts signals
+(`{signals: phase, eq: preferred_supplier, at_least: 2}`). Values may name a pack parameter
+(`{param: review_cadence_days}`) or another fact (`{fact: economics.gross_profit}`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kamadvisor.facts import FactSpec
+
+Path = tuple[str | int, ...]
+Scalar = str | int | float | bool
+
+COMPARISONS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in")
+SET_OPERATORS = ("contains", "lacks", "empty")
+FACT_OPERATORS = COMPARISONS + SET_OPERATORS
+CONCLUDED_OPERATORS = ("eq", "ne", "in", "not_in")
+ORDERING = ("lt", "lte", "gt", "gte")
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class FactRef:
+    name: str
+
+
+Operand = Scalar | ParamRef | FactRef | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class FactTest:
+    fact: str
+    op: str
+    value: Operand
+    path: Path
+
+
+@dataclass(frozen=True)
+class ConcludedTest:
+    """A test on a concluded fact (`kind` conclusion) or on signals (`kind` signal)."""
+
+    kind: Literal["conclusion", "signal"]
+    name: str
+    op: str
+    value: Operand
+    at_least: int | ParamRef | None
+    path: Path
+
+
+@dataclass(frozen=True)
+class Group:
+    mode: Literal["all", "any"]
+    items: tuple[Condition, ...]
+    path: Path
+
+
+Condition = Group | FactTest | ConcludedTest
+
+
+@dataclass
+class ConditionIssue:
+    path: Path
+    message: str
+    code: str
+
+
+@dataclass
+class ConditionContext:
+    """What a condition may refer to: facts, declared conclusions and parameters."""
+
+    facts: Mapping[str, FactSpec]
+    conclusions: Mapping[str, tuple[str, ...]]
+    parameters: Mapping[str, str]
+    issues: list[ConditionIssue] = field(default_factory=list)
+
+    def problem(self, path: Path, message: str, code: str) -> None:
+        self.issues.append(ConditionIssue(path, message, code))
+
+
+def did_you_mean(name: str, choices: list[str] | tuple[str, ...]) -> str:
+    hint = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
+
+
+def parse_condition(raw: Any, path: Path, context: ConditionContext) -> Condition | None:
+    """Parse one condition; problems go to `context.issues` and the result is then None."""
+    if not isinstance(raw, dict):
+        context.problem(path, "a condition must be a mapping (all, any, or a test)", "when-shape")
+        return None
+    if "all" in raw or "any" in raw:
+        return _parse_group(raw, path, context)
+    subject_keys = [key for key in ("fact", "concluded", "signals") if key in raw]
+    if len(subject_keys) != 1:
+        context.problem(
+            path,
+            "a test names exactly one of 'fact', 'concluded' or 'signals'; a group uses 'all' or 'any'",
+            "when-shape",
+        )
+        return None
+    if subject_keys[0] == "fact":
+        return _parse_fact_test(raw, path, context)
+    return _parse_concluded_test(raw, subject_keys[0], path, context)
+
+
+def _parse_group(raw: dict[str, Any], path: Path, context: ConditionContext) -> Group | None:
+    if len(raw) != 1:
+        context.problem(path, "a group has exactly one key, 'all' or 'any'", "when-shape")
+        return None
+    mode: Literal["all", "any"] = "all" if "all" in raw else "any"
+    items = raw[mode]
+    if not isinstance(items, list) or not items:
+        context.problem((*path, mode), f"'{mode}' takes a non-empty list of conditions", "when-shape")
+        return None
+    parsed = [parse_condition(item, (*path, mode, index), context) for index, item in enumerate(items)]
+    if any(item is None for item in parsed):
+        return None
+    return Group(mode, tuple(item for item in parsed if item is not None), path)
+
+
+def _operator_of(raw: dict[str, Any], subject: str, allowed: tuple[str, ...], path: Path,
+                 context: ConditionContext, extra: tuple[str, ...] = ()) -> str | None:
+    operators = [key for key in raw if key not in (subject, *extra)]
+    if len(operators) != 1:
+        shown = ", ".join(operators) if operators else "none"
+        context.problem(path, f"a test takes exactly one operator ({', '.join(allowed)}); got {shown}",
+                        "operator")
+        return None
+    op = str(operators[0])
+    if op not in allowed:
+        context.problem((*path, op), f"unknown operator '{op}'{did_you_mean(op, allowed)}; "
+                        f"expected one of: {', '.join(allowed)}", "operator")
+        return None
+    return op
+
+
+def _parse_fact_test(raw: dict[str, Any], path: Path, context: ConditionContext) -> FactTest | None:
+    name = raw["fact"]
+    if not isinstance(name, str) or name not in context.facts:
+        shown = str(name)
+        context.problem((*path, "fact"), f"unknown fact '{shown}'{did_you_mean(shown, list(context.facts))}",
+                        "unknown-fact")
+        return None
+    spec = context.facts[name]
+    op = _operator_of(raw, "fact", FACT_OPERATORS, path, context)
+    if op is None:
+        return None
+    value = _parse_operand(raw[op], (*path, op), context)
+    if value is None:
+        return None
+    if not _fits(spec, op, value, (*path, op), context):
+        return None
+    return FactTest(name, op, value, path)
+
+
+def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand | None:
+    if isinstance(raw, dict):
+        if set(raw) == {"param"}:
+            name = str(raw["param"])
+            if name not in context.parameters:
+                context.problem(path, f"unknown parameter '{name}'"
+                                f"{did_you_mean(name, list(context.parameters))}", "unknown-param")
+                return None
+            return ParamRef(name)
+        if set(raw) == {"fact"}:
+            name = str(raw["fact"])
+            if name not in context.facts:
+                context.problem(path, f"unknown fact '{name}'{did_you_mean(name, list(context.facts))}",
+                                "unknown-fact")
+                return None
+            return FactRef(name)
+        context.problem(path, "a value is a literal, {param: NAME} or {fact: NAME}", "value")
+        return None
+    if isinstance(raw, list):
+        if not raw or not all(isinstance(item, str | int | float | bool) for item in raw):
+            context.problem(path, "a list of values must be non-empty and hold plain values", "value")
+            return None
+        return tuple(raw)
+    if isinstance(raw, str | int | float | bool):
+        return raw
+    context.problem(path, f"{raw!r} is not a usable value", "value")
+    return None
+
+
+def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: ConditionContext) -> bool:
+    """Does the operator and value fit the fact's type? The engine coerces loosely, so we do not."""
+    kind = spec.type
+    numeric = kind in ("number", "integer")
+    if isinstance(value, ParamRef):
+        param_type = context.parameters[value.name]
+        if not numeric or op not in ("eq", "ne", *ORDERING) or param_type not in ("number", "integer"):
+            context.problem(path, f"parameter '{value.name}' ({param_type}) cannot be compared "
+                            f"with {kind} fact '{spec.name}' by '{op}'", "type")
+            return False
+        return True
+    if isinstance(value, FactRef):
+        other = context.facts[value.name]
+        if not (numeric and other.type in ("number", "integer") and op in ("eq", "ne", *ORDERING)):
+            context.problem(path, f"facts '{spec.name}' ({kind}) and '{value.name}' ({other.type}) "
+                            f"cannot be compared by '{op}'", "type")
+            return False
+        return True
+    if op in SET_OPERATORS:
+        if kind != "set":
+            context.problem(path, f"'{op}' works on list facts; '{spec.name}' is {kind}", "type")
+            return False
+        if op == "empty":
+            if not isinstance(value, bool):
+                context.problem(path, "'empty' takes true or false", "type")
+                return False
+            return True
+        return _allowed_values(spec, (value,) if not isinstance(value, tuple) else value, path, context)
+    if kind == "set":
+        context.problem(path, f"'{spec.name}' is a list fact: use contains, lacks or empty", "type")
+        return False
+    if op in ("in", "not_in"):
+        if not isinstance(value, tuple):
+            context.problem(path, f"'{op}' takes a list of values", "type")
+            return False
+        values = value
+    else:
+        if isinstance(value, tuple):
+            context.problem(path, f"'{op}' takes a single value, not a list", "type")
+            return False
+        values = (value,)
+    if op in ORDERING and not numeric:
+        context.problem(path, f"'{op}' compares numbers; '{spec.name}' is {kind}", "type")
+        return False
+    for item in values:
+        if numeric and (isinstance(item, bool) or not isinstance(item, int | float)):
+            context.problem(path, f"{item!r} is not a number; '{spec.name}' is {kind}", "type")
+            return False
+        if kind == "boolean" and not isinstance(item, bool):
+            context.problem(path, f"{item!r} is not true or false; '{spec.name}' is a yes/no fact", "type")
+            return False
+    if kind == "enum":
+        return _allowed_values(spec, values, path, context)
+    return True
+
+
+def _allowed_values(spec: FactSpec, values: tuple[Scalar, ...], path: Path,
+                    context: ConditionContext) -> bool:
+    for item in values:
+        if item not in spec.values:
+            context.problem(path, f"{item!r} is not a value of '{spec.name}'"
+                            f"{did_you_mean(str(item), spec.values)}; expected one of: "
+                            f"{', '.join(spec.values)}", "value")
+            return False
+    return True
+
+
+def _parse_concluded_test(raw: dict[str, Any], subject: str, path: Path,
+                          context: ConditionContext) -> ConcludedTest | None:
+    name = raw[subject]
+    if not isinstance(name, str) or name not in context.conclusions:
+        shown = str(name)
+        context.problem((*path, subject), f"unknown concluded fact '{shown}'"
+                        f"{did_you_mean(shown, list(context.conclusions))}; declare it under "
+                        "'conclusions' in the pack", "unknown-conclusion")
+        return None
+    kind: Literal["conclusion", "signal"] = "signal" if subject == "signals" else "conclusion"
+    op = _operator_of(raw, subject, CONCLUDED_OPERATORS, path, context, extra=("at_least",))
+    if op is None:
+        return None
+    value = _parse_operand(raw[op], (*path, op), context)
+    if value is None or isinstance(value, ParamRef | FactRef):
+        if value is not None:
+            context.problem((*path, op), "a concluded value is a literal or a list", "value")
+        return None
+    values = value if isinstance(value, tuple) else (value,)
+    if (op in ("in", "not_in")) != isinstance(value, tuple):
+        context.problem((*path, op), f"'{op}' takes {'a list' if op in ('in', 'not_in') else 'one value'}",
+                        "type")
+        return None
+    allowed = context.conclusions[name]
+    for item in values:
+        if item not in allowed:
+            context.problem((*path, op), f"{item!r} is not a value of '{name}'"
+                            f"{did_you_mean(str(item), allowed)}; expected one of: {', '.join(allowed)}",
+                            "value")
+            return None
+    at_least: int | ParamRef | None = None
+    if "at_least" in raw:
+        if kind != "signal":
+            context.problem((*path, "at_least"), "'at_least' counts signals; use it with 'signals'",
+                            "when-shape")
+            return None
+        counted = _parse_operand(raw["at_least"], (*path, "at_least"), context)
+        if isinstance(counted, ParamRef):
+            at_least = counted
+        elif isinstance(counted, int) and not isinstance(counted, bool) and counted >= 1:
+            at_least = counted
+        else:
+            if counted is not None:
+                context.problem((*path, "at_least"), "'at_least' takes a whole number >= 1 or a parameter",
+                                "value")
+            return None
+    return ConcludedTest(kind, name, op, value, at_least, path)
+
+
+def iter_tests(condition: Condition) -> list[FactTest | ConcludedTest]:
+    if isinstance(condition, Group):
+        found: list[FactTest | ConcludedTest] = []
+        for item in condition.items:
+            found.extend(iter_tests(item))
+        return found
+    return [condition]
+
+
+def shape_issues(condition: Condition) -> list[ConditionIssue]:
+    """Limits of the compiled form: concluded tests only under top-level `all`; `at_least` alone."""
+    issues: list[ConditionIssue] = []
+    tests = iter_tests(condition)
+    counted = [t for t in tests if isinstance(t, ConcludedTest) and t.at_least is not None]
+    if counted and len(tests) > 1:
+        issues.append(ConditionIssue(counted[0].path, "a test with 'at_least' must be the rule's only "
+                                     "condition", "when-shape"))
+
+    def walk(node: Condition, top_level_all: bool) -> None:
+        if isinstance(node, Group):
+            for item in node.items:
+                walk(item, top_level_all and node.mode == "all")
+        elif isinstance(node, ConcludedTest) and not top_level_all:
+            issues.append(ConditionIssue(node.path, "concluded and signal tests can only be combined "
+                                         "with 'all' at the top of 'when', not inside 'any'", "when-shape"))
+
+    walk(condition, True)
+    return issues
