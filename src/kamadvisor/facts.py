@@ -261,7 +261,7 @@ def derive_facts(
         values["planning.days_since_review"] = (as_of - reviewed).days
     return AccountFacts(
         values=dict(sorted(values.items())),
-        unanswered=sorted(unanswered, key=lambda question: question.path),
+        unanswered=unanswered,
     )
 
 

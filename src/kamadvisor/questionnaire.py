@@ -172,7 +172,7 @@ class BusinessStrength(Section):
 
 class Relationship(Section):
     customer_view: CustomerView | None = Field(
-        None, description="How the customer sees us: one of many suppliers, preferred, key, or partner."
+        None, description="How the customer sees us."
     )
     needs_assessment: bool | None = Field(
         None, description="Have we carried out a proper assessment of the customer's needs?"
@@ -181,12 +181,12 @@ class Relationship(Section):
         None, ge=0, le=1000, description="Joint business-development projects in the last 12 months (count)."
     )
     joint_project_initiator: Initiator | None = Field(
-        None, description="Who usually initiates joint projects: nobody, customer, us, or both."
+        None, description="Who usually initiates joint projects."
     )
     offer_tailoring: OfferTailoring | None = Field(
         None,
-        description="What we offer: our standard range, tailored versions, or bespoke products, "
-        "services or processes.",
+        description="What we offer: our standard range, tailored versions, or bespoke products, services "
+        "or processes.",
     )
     jointly_funded_initiatives: int | None = Field(
         None, ge=0, le=1000, description="Initiatives funded jointly with the customer (count)."
@@ -199,16 +199,15 @@ class Relationship(Section):
     )
     team_model: TeamModel | None = Field(
         None,
-        description="How we staff the account: one individual, ad hoc support, ad hoc "
-        "multi-disciplinary team, permanent multi-disciplinary team, or a dedicated co-located team.",
+        description="How we staff the account, from one individual to a dedicated team co-located with "
+        "the customer.",
     )
     focus: Focus | None = Field(
         None,
-        description="Focus of the joint work: our product, the customer's needs, our mutual plans, "
-        "or the customer's customer.",
+        description="What our joint work focuses on.",
     )
     buying_behaviour: BuyingBehaviour | None = Field(
-        None, description="How the customer buys from us: on value, balanced, or driven by price."
+        None, description="How the customer buys from us."
     )
     uses_tenders: bool | None = Field(None, description="Does the customer buy our category by tender?")
     uses_e_auctions: bool | None = Field(
@@ -227,16 +226,16 @@ class Contact(Section):
         None, max_length=200, description="Their function, e.g. procurement, operations, R&D, finance."
     )
     level: ContactLevel | None = Field(
-        None, description="Their level: purchasing, operational, technical, senior_management, or board."
+        None, description="Their level in the customer's organisation."
     )
     decision_role: DecisionRole | None = Field(
-        None, description="Their part in decisions: decision_maker, influencer, gatekeeper, user, or unknown."
+        None, description="Their part in buying decisions."
     )
     role_to_us: RoleToUs | None = Field(
-        None, description="Their stance towards us: executive_sponsor, champion, supporter, neutral, or critic."
+        None, description="Their stance towards us."
     )
     strength: Strength | None = Field(
-        None, description="Strength of our relationship with them: weak, moderate, or strong."
+        None, description="Strength of our relationship with them."
     )
     our_counterpart: str | None = Field(
         None, max_length=200, description="Who on our side holds this contact."
@@ -246,30 +245,29 @@ class Contact(Section):
 class KamRole(Section):
     title: KamTitle | None = Field(None, description="The job title of the person managing the account.")
     seniority: Seniority | None = Field(
-        None, description="Their grade: sales_level, manager, senior_manager, director, or board_level."
+        None, description="Their grade."
     )
     background: Background | None = Field(
-        None, description="Their background: sales, technical, commercial_management, or other."
+        None, description="Their professional background."
     )
     kam_training: bool | None = Field(
         None, description="Have they been trained for key account management (beyond sales training)?"
     )
     authority_over_price: Authority | None = Field(
-        None, description="Their authority over price: none, within_limits, or full."
+        None, description="Their authority over price."
     )
     authority_over_terms: Authority | None = Field(
-        None, description="Their authority over terms and conditions: none, within_limits, or full."
+        None, description="Their authority over terms and conditions."
     )
     authority_over_resources: Authority | None = Field(
-        None, description="Their authority over our resources for the account: none, within_limits, or full."
+        None, description="Their authority over our resources for the account."
     )
     targets: list[TargetMeasure] | None = Field(
         None, description="What their targets measure (a list; empty list: no targets)."
     )
     sales_style: SalesStyle | None = Field(
         None,
-        description="Their style on the Blake & Mouton sales grid: customer_friend, pressure_salesman, "
-        "order_taker, compromise, or problem_solver.",
+        description="Their style on the Blake & Mouton sales grid.",
     )
     skills: list[Skill] | None = Field(
         None, description="Skills they have shown (a list; empty list: none of these)."
@@ -286,7 +284,7 @@ class KamRole(Section):
 
 class TeamMember(Section):
     role: TeamRole = Field(
-        description="account_support, account_development, specialist, senior_manager, or other."
+        description="Their role on the account team."
     )
     name: str | None = Field(None, max_length=200, description="Name or job title.")
     permanent: bool | None = Field(None, description="Permanently assigned to the account?")
@@ -300,7 +298,7 @@ class Team(Section):
         None, description="Does the account have an executive sponsor on our board or executive committee?"
     )
     senior_management_involvement: Involvement | None = Field(
-        None, description="How our senior managers take part in the account: none, occasional, or regular."
+        None, description="How our senior managers take part in the account."
     )
 
 
@@ -328,14 +326,14 @@ class Planning(Section):
 
 class ServiceInvestment(Section):
     service_level: ServiceLevel | None = Field(
-        None, description="Service level we offer: standard, enhanced, tailored, or integrated."
+        None, description="The service level we offer."
     )
     resources_invested: Resources | None = Field(
         None,
-        description="Resources we put into the account: minimal, standard, significant, or strategic.",
+        description="The resources we put into the account.",
     )
     planned_change: PlannedChange | None = Field(
-        None, description="Planned change in investment: reduce, maintain, or increase."
+        None, description="Planned change in our investment."
     )
     benefit_defined: bool | None = Field(
         None, description="Is the benefit of developing this relationship further defined and quantified?"

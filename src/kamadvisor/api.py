@@ -1,0 +1,55 @@
+"""The plain API under the CLI: load a pack once, then diagnose questionnaires with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from kamadvisor.compiler import CompiledRulebook, compile_rulebook
+from kamadvisor.diagnosis import Diagnosis, build_diagnosis
+from kamadvisor.engine import RuleEngine
+from kamadvisor.facts import derive_facts
+from kamadvisor.questionnaire import Questionnaire, load_questionnaire
+from kamadvisor.rulebook import Rulebook, load_rulebook
+
+
+@dataclass
+class Advisor:
+    """A compiled rulebook and its engine; reuse one for many accounts, close it when done."""
+
+    rulebook: Rulebook
+    compiled: CompiledRulebook
+    _engine: RuleEngine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> RuleEngine:
+        if self._engine is None:
+            self._engine = RuleEngine(self.compiled)
+        return self._engine
+
+    def diagnose(self, questionnaire: Questionnaire, as_of: date | None = None) -> Diagnosis:
+        facts = derive_facts(questionnaire, self.rulebook.score_weights(), as_of)
+        result = self.engine.run(dict(facts.values))
+        return build_diagnosis(questionnaire, facts, result, self.rulebook, as_of)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    def __enter__(self) -> Advisor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_advisor(pack_dir: Path | None = None, rulebook: Rulebook | None = None) -> Advisor:
+    """An advisor over the bundled base pack (or the pack in `pack_dir`)."""
+    loaded = rulebook or load_rulebook(pack_dir)
+    return Advisor(rulebook=loaded, compiled=compile_rulebook(loaded))
+
+
+def diagnose_file(path: str, advisor: Advisor, as_of: date | None = None) -> Diagnosis:
+    return advisor.diagnose(load_questionnaire(path), as_of)

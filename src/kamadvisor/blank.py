@@ -1,0 +1,78 @@
+"""The blank questionnaire `questionnaire new` prints: every field commented with its meaning and scale."""
+
+from __future__ import annotations
+
+import json
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from kamadvisor.questionnaire import SECTION_MODELS, Contact, Questionnaire, TeamMember
+
+HEADER = """\
+# kamadvisor account questionnaire
+# Answer what you know; leave the rest empty. An empty answer means "not answered", which is
+# different from "no", 0 or an empty list []: the diagnosis never reads it as a negative, and the
+# memo lists every question left open. Only account.name is required.
+"""
+
+
+def _allowed(annotation: Any) -> list[str]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(value) for value in typing.get_args(annotation)]
+    found: list[str] = []
+    for argument in typing.get_args(annotation):
+        found.extend(_allowed(argument))
+    return found
+
+
+def _is_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is list:
+        return True
+    return any(_is_list(argument) for argument in typing.get_args(annotation))
+
+
+def _comment(field: FieldInfo) -> str:
+    text = field.description or ""
+    allowed = _allowed(field.annotation)
+    if allowed and _is_list(field.annotation):
+        text += f" List, any of: {', '.join(allowed)}."
+    elif allowed:
+        text += f" One of: {', '.join(allowed)}."
+    return text
+
+
+def _field_lines(model: type[BaseModel], indent: str, item: bool = False) -> list[str]:
+    """One `key:  # comment` line a field; `item` starts a list entry ("- ") on the first line."""
+    width = max(len(name) for name in model.model_fields) + 2
+    lines = []
+    for index, (name, field) in enumerate(model.model_fields.items()):
+        lead = ("- " if index == 0 else "  ") if item else ""
+        lines.append(f"{indent}{lead}{name + ':':<{width}}  # {_comment(field)}")
+    return lines
+
+
+def blank_questionnaire(account_name: str = "New account") -> str:
+    lines = [HEADER]
+    for section, model in SECTION_MODELS.items():
+        description = Questionnaire.model_fields[section].description or model.__doc__ or ""
+        if description and "Usage docs" not in description:
+            lines.append(f"# {description.strip().splitlines()[0]}")
+        lines.append(f"{section}:")
+        for line in _field_lines(model, "  "):
+            if section == "account" and line.lstrip().startswith("name:"):
+                line = f"  name: {json.dumps(account_name)}  # required: {_comment(model.model_fields['name'])}"
+            lines.append(line)
+            if line.lstrip().startswith("members:"):
+                lines.append("    # one entry a person, for example:")
+                lines.extend("    # " + entry for entry in _field_lines(TeamMember, "", item=True))
+        lines.append("")
+        if section == "relationship":
+            lines.append(f"# {Questionnaire.model_fields['contacts'].description}")
+            lines.append("contacts:")
+            lines.append("  # one entry a person, for example:")
+            lines.extend("  # " + entry for entry in _field_lines(Contact, "", item=True))
+            lines.append("")
+    return "\n".join(lines)

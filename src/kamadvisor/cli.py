@@ -1,0 +1,129 @@
+"""The command line: a thin click layer over the API, with one error boundary.
+
+Exit codes: 0 ok; 1 a check, test or batch record failed; 2 the user's input or usage is wrong;
+3 an internal error (the traceback is shown only with --traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from datetime import date
+from typing import Any
+
+import click
+
+from kamadvisor import __version__
+from kamadvisor.errors import ExitCode, InputError, KamAdvisorError
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kamadvisor")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show a traceback on internal errors.")
+@click.pass_context
+def cli(context: click.Context, show_traceback: bool) -> None:
+    """kamadvisor: diagnose key accounts from questionnaires and write advice memos."""
+    context.obj = {"traceback": show_traceback}
+
+
+@cli.group()
+def questionnaire() -> None:
+    """Blank questionnaires and their schema."""
+
+
+@questionnaire.command("new")
+@click.option("--name", default="New account", show_default=True, help="The account's name.")
+def questionnaire_new(name: str) -> None:
+    """Print a blank questionnaire, every field commented with its meaning and scale."""
+    from kamadvisor.blank import blank_questionnaire
+
+    click.echo(blank_questionnaire(name), nl=False)
+
+
+@questionnaire.command("schema")
+def questionnaire_schema() -> None:
+    """Print the JSON Schema of a questionnaire (for editors and validators)."""
+    import json
+
+    from kamadvisor.questionnaire import Questionnaire
+
+    schema = Questionnaire.model_json_schema()
+    click.echo(json.dumps(schema, indent=2, sort_keys=True))
+
+
+def _as_of(value: Any) -> date | None:
+    return value.date() if value is not None else None
+
+
+@cli.command()
+@click.argument("questionnaire_file", metavar="FILE")
+@click.option("--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD).")
+def assess(questionnaire_file: str, as_of: Any) -> None:
+    """Diagnose one account questionnaire (YAML or JSON, '-' for standard input)."""
+    from kamadvisor.api import diagnose_file, open_advisor
+    from kamadvisor.terminal import print_diagnosis
+
+    with open_advisor() as advisor:
+        diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
+    print_diagnosis(diagnosis)
+
+
+@cli.command()
+@click.argument("questionnaire_file", metavar="FILE")
+@click.option("-o", "--output", help="Write the memo to this file (default: standard output).")
+@click.option(
+    "-f", "--format", "memo_format", type=click.Choice(["md"]), default="md", show_default=True,
+    help="Memo format.",
+)
+@click.option("--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD).")
+def memo(questionnaire_file: str, output: str | None, memo_format: str, as_of: Any) -> None:
+    """Write the advice memo for one account questionnaire."""
+    from kamadvisor.api import diagnose_file, open_advisor
+    from kamadvisor.output import write_output
+    from kamadvisor.render import render_memo
+
+    with open_advisor() as advisor:
+        diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
+        text = render_memo(diagnosis, advisor.rulebook, "md")
+    write_output(text, output)
+    if output and output != "-":
+        click.echo(f"wrote {output}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn every outcome into an exit code; user errors never show a traceback."""
+    show_traceback = "--traceback" in (argv if argv is not None else sys.argv[1:])
+    try:
+        result = cli.main(args=argv, prog_name="kamadvisor", standalone_mode=False)
+        return int(result) if isinstance(result, int) else ExitCode.OK
+    except InputError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem.format()}", err=True)
+        return error.exit_code
+    except KamAdvisorError as error:
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return ExitCode.USER_ERROR
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.USER_ERROR
+    except click.exceptions.Exit as exit_request:
+        return int(exit_request.exit_code)
+    except BrokenPipeError:
+        return ExitCode.OK
+    except Exception as error:
+        if show_traceback:
+            traceback.print_exc()
+        click.echo(
+            f"internal error: {type(error).__name__}: {error} (rerun with --traceback for details)",
+            err=True,
+        )
+        return ExitCode.INTERNAL_ERROR

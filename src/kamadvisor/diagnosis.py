@@ -1,0 +1,291 @@
+"""Diagnosis: what the engine found, in the shape a memo and other tools read.
+
+Knows nothing of key account management itself: placements are the pack's single-valued
+conclusions, evidence comes from the signals the pack's rules raised, and findings are the fired
+rules that give advice, ranked by severity and the pack's theme order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from kamadvisor.conditions import ConcludedTest, iter_tests
+from kamadvisor.engine import EngineResult, Produced
+from kamadvisor.errors import InputError, Problem
+from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion, fact_catalogue
+from kamadvisor.questionnaire import Questionnaire
+from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity
+from kamadvisor.sandbox import TemplateError, render_snippet
+
+DIAGNOSIS_SCHEMA_VERSION = "1.0"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class AccountSummary(Frozen):
+    name: str
+    id: str | None
+    industry: str | None
+    assessor: str | None
+    assessment_date: date | None
+
+
+class SourceRef(Frozen):
+    paper: str
+    quote: str
+    note: str | None
+
+
+class Evidence(Frozen):
+    fact: str
+    value: FactValue
+    description: str
+
+
+class Signal(Frozen):
+    rule_id: str
+    title: str
+    value: str
+    label: str
+    direction: Literal["same", "higher", "lower"]
+    evidence: list[Evidence]
+
+
+class Placement(Frozen):
+    """A single-valued conclusion (phase, category, ...) with the evidence for and against it."""
+
+    name: str
+    description: str
+    value: str | None
+    label: str | None
+    rule_id: str | None
+    basis: list[Evidence]
+    evidence: list[Signal]
+    contradicting: list[Signal]
+    overruled: list[str]
+    missing_answers: list[str]
+
+
+class Finding(Frozen):
+    rule_id: str
+    title: str
+    theme: str
+    theme_title: str
+    severity: Severity
+    advice: str
+    evidence: list[Evidence]
+    concluded: dict[str, str]
+    source: SourceRef
+
+
+class PackInfo(Frozen):
+    name: str
+    version: str
+
+
+class Diagnosis(Frozen):
+    schema_version: str = DIAGNOSIS_SCHEMA_VERSION
+    account: AccountSummary
+    assessed_on: date | None
+    pack: PackInfo
+    placements: dict[str, Placement]
+    conclusions: dict[str, list[str]]
+    findings: list[Finding]
+    fired_rules: list[str]
+    facts: dict[str, FactValue]
+    unanswered: list[UnansweredQuestion]
+
+
+def build_diagnosis(
+    questionnaire: Questionnaire,
+    facts: AccountFacts,
+    result: EngineResult,
+    rulebook: Rulebook,
+    as_of: date | None = None,
+) -> Diagnosis:
+    rules = {rule.id: rule for rule in rulebook.rules}
+    conclusions: dict[str, list[str]] = {}
+    for item in result.conclusions:
+        conclusions.setdefault(item.name, []).append(item.value)
+    context = _advice_context(questionnaire, facts, result, rulebook)
+    findings = [
+        _finding(rules[rule_id], facts, result, rulebook, context)
+        for rule_id in result.fired
+        if rules[rule_id].reports
+    ]
+    severity_rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
+    theme_rank = {name: (theme.order, name) for name, theme in rulebook.manifest.themes.items()}
+    findings.sort(
+        key=lambda f: (severity_rank[f.severity], theme_rank[f.theme], rules[f.rule_id].order)
+    )
+    account = questionnaire.account
+    return Diagnosis(
+        account=AccountSummary(
+            name=account.name,
+            id=account.id,
+            industry=account.industry,
+            assessor=account.assessor,
+            assessment_date=account.assessment_date,
+        ),
+        assessed_on=account.assessment_date or as_of,
+        pack=PackInfo(name=rulebook.manifest.name, version=rulebook.manifest.version),
+        placements={
+            name: _placement(name, facts, result, rulebook)
+            for name, spec in rulebook.manifest.conclusions.items()
+            if spec.single
+        },
+        conclusions={name: sorted(values) for name, values in sorted(conclusions.items())},
+        findings=findings,
+        fired_rules=sorted(result.fired, key=lambda rule_id: rules[rule_id].order),
+        facts=facts.values,
+        unanswered=facts.unanswered,
+    )
+
+
+def _evidence(rule: Rule, facts: AccountFacts) -> list[Evidence]:
+    catalogue = fact_catalogue()
+    return [
+        Evidence(fact=name, value=facts.values[name], description=catalogue[name].description)
+        for name in rule.referenced_facts()
+        if name in facts.values
+    ]
+
+
+def _placement(name: str, facts: AccountFacts, result: EngineResult, rulebook: Rulebook) -> Placement:
+    spec = rulebook.manifest.conclusions[name]
+    order = list(spec.values)
+    winner: Produced | None = next((c for c in result.conclusions if c.name == name), None)
+    rules = {rule.id: rule for rule in rulebook.rules}
+
+    def signal(item: Produced) -> Signal:
+        direction: Literal["same", "higher", "lower"] = "same"
+        if winner is not None and item.value != winner.value:
+            direction = "higher" if order.index(item.value) > order.index(winner.value) else "lower"
+        rule = rules[item.rule_id]
+        return Signal(
+            rule_id=item.rule_id,
+            title=rule.spec.title,
+            value=item.value,
+            label=spec.values[item.value],
+            direction=direction,
+            evidence=_evidence(rule, facts),
+        )
+
+    signals = [signal(item) for item in result.signals if item.name == name]
+    return Placement(
+        name=name,
+        description=spec.description,
+        value=winner.value if winner else None,
+        label=spec.values[winner.value] if winner else None,
+        rule_id=winner.rule_id if winner else None,
+        basis=_evidence(rules[winner.rule_id], facts) if winner else [],
+        evidence=[s for s in signals if s.direction == "same"] if winner else [],
+        contradicting=[s for s in signals if s.direction != "same"] if winner else signals,
+        overruled=[item.rule_id for item in result.overruled if item.name == name],
+        missing_answers=_missing_answers(name, facts, rulebook),
+    )
+
+
+def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list[str]:
+    """Unanswered questions that rules deciding `name` (directly or by signals) would read."""
+    catalogue = fact_catalogue()
+    unanswered = {question.path for question in facts.unanswered}
+    missing: set[str] = set()
+    for rule in rulebook.rules:
+        produced = set(rule.spec.conclude or {}) | set(rule.spec.signal or {})
+        if name not in produced:
+            continue
+        for fact in rule.referenced_facts():
+            for source in catalogue[fact].derived_from:
+                missing.update(
+                    path for path in unanswered if path == source or path.startswith(f"{source}.")
+                )
+    return sorted(missing)
+
+
+def _finding(
+    rule: Rule,
+    facts: AccountFacts,
+    result: EngineResult,
+    rulebook: Rulebook,
+    context: dict[str, Any],
+) -> Finding:
+    assert rule.spec.advice is not None
+    try:
+        advice = render_snippet(rule.spec.advice, context)
+    except TemplateError as error:
+        raise InputError(
+            [
+                Problem(
+                    rule.origin.file,
+                    rule.origin.line,
+                    None,
+                    f"{rule.id}.advice",
+                    f"advice does not render: {error}",
+                )
+            ]
+        ) from None
+    concluded_names = {
+        test_name
+        for test_name in _concluded_inputs(rule)
+        if any(item.name == test_name for item in result.conclusions)
+    }
+    theme = rulebook.manifest.themes[rule.spec.theme]
+    return Finding(
+        rule_id=rule.id,
+        title=rule.spec.title,
+        theme=rule.spec.theme,
+        theme_title=theme.title,
+        severity=rule.spec.severity,
+        advice=advice,
+        evidence=_evidence(rule, facts),
+        concluded={
+            name: ", ".join(
+                rulebook.manifest.conclusions[name].values[item.value]
+                for item in result.conclusions
+                if item.name == name
+            )
+            for name in sorted(concluded_names)
+        },
+        source=SourceRef(**rule.spec.source.model_dump()),
+    )
+
+
+def _concluded_inputs(rule: Rule) -> set[str]:
+    return {
+        test.name
+        for test in iter_tests(rule.condition)
+        if isinstance(test, ConcludedTest) and test.kind == "conclusion"
+    }
+
+
+def nested(values: dict[str, Any]) -> dict[str, Any]:
+    """{'scores.attractiveness': 7} -> {'scores': {'attractiveness': 7}} for templates."""
+    tree: dict[str, Any] = {}
+    for name, value in values.items():
+        node = tree
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
+
+
+def _advice_context(
+    questionnaire: Questionnaire, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
+) -> dict[str, Any]:
+    concluded: dict[str, dict[str, str]] = {}
+    for item in result.conclusions:
+        spec = rulebook.manifest.conclusions[item.name]
+        concluded.setdefault(item.name, {"value": item.value, "label": spec.values[item.value]})
+    return {
+        "account": questionnaire.account.model_dump(mode="json"),
+        "facts": nested(facts.values),
+        "params": dict(rulebook.parameter_values),
+        "concluded": concluded,
+    }

@@ -1,0 +1,57 @@
+"""Jinja environments for text that comes from rule packs: sandboxed, strict about undefined names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def _number(value: Any, decimals: int = 0) -> str:
+    """12345.6 -> '12,346'; used for money and counts in memos."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,.{decimals}f}"
+
+
+def _label(value: Any) -> str:
+    """An enum value as words: 'dedicated_co_located' -> 'dedicated co located'."""
+    if isinstance(value, list):
+        return ", ".join(_label(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ")
+
+
+def sandboxed_environment(
+    template_dirs: list[Path] | None = None, autoescape: bool = False
+) -> SandboxedEnvironment:
+    environment = SandboxedEnvironment(
+        loader=FileSystemLoader([str(d) for d in template_dirs]) if template_dirs else None,
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["number"] = _number
+    environment.filters["words"] = _label
+    return environment
+
+
+_ADVICE_ENVIRONMENT = sandboxed_environment()
+_COMPILED: dict[str, Template] = {}
+
+
+def render_snippet(text: str, context: Mapping[str, Any]) -> str:
+    """Render an advice snippet; raises jinja2.TemplateError for the caller to locate."""
+    template = _COMPILED.get(text)
+    if template is None:
+        template = _COMPILED[text] = _ADVICE_ENVIRONMENT.from_string(text)
+    return " ".join(template.render(**context).split())
+
+
+__all__ = ["TemplateError", "render_snippet", "sandboxed_environment"]
