@@ -349,3 +349,26 @@ def parameter_value(rulebook: Rulebook, ref: ParamRef) -> float | int:
     if isinstance(value, dict):
         raise TypeError(f"parameter {ref.name} is a weights map, not a number")
     return value
+
+
+def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = "") -> Rulebook:
+    """A copy of the rulebook with parameters set; an unknown or ill-typed one is an error."""
+    problems: list[Problem] = []
+    values = dict(rulebook.parameter_values)
+    declared = rulebook.manifest.parameters
+    for name, value in overrides.items():
+        spec = declared.get(name)
+        if spec is None:
+            problems.append(Problem(where or "parameters", message=f"unknown parameter '{name}'"
+                                    f"{did_you_mean(name, list(declared))}"))
+            continue
+        try:
+            checked = Parameter.model_validate({**spec.model_dump(), "default": value})
+        except ValidationError as error:
+            reason = "; ".join(str(d["msg"]).removeprefix("Value error, ") for d in error.errors())
+            problems.append(Problem(where or "parameters", message=f"parameter '{name}': {reason}"))
+            continue
+        values[name] = checked.default
+    if problems:
+        raise InputError(problems)
+    return rulebook.model_copy(update={"parameter_values": values})

@@ -1,0 +1,153 @@
+"""A pack's own test cases: a questionnaire in, the rules expected to fire (or not) out.
+
+Cases live beside the rules, in `tests/*.yaml` of the pack, one list `cases:` a file. Each case
+runs through the real engine with the pack's parameters (optionally overridden for the case).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from kamadvisor.api import Advisor, open_advisor
+from kamadvisor.errors import InputError, Problem
+from kamadvisor.questionnaire import validate_questionnaire
+from kamadvisor.rulebook import Rulebook, Strict, with_parameters
+from kamadvisor.sourcefile import SourceDocument, load_document, render_path
+
+DEFAULT_ACCOUNT_NAME = "Test account"
+
+
+class CaseSpec(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    questionnaire: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    fires: list[str] = Field(default_factory=list)
+    not_fires: list[str] = Field(default_factory=list)
+    concludes: dict[str, str | None] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    spec: CaseSpec
+    file: str
+    line: int
+
+    @property
+    def name(self) -> str:
+        return f"{Path(self.file).stem}::{self.spec.id}"
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    fired: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    wrong_conclusions: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not (self.missed or self.unexpected or self.wrong_conclusions)
+
+    def explain(self) -> str:
+        lines = [f"{self.case.file}:{self.case.line}: {self.case.name} failed"]
+        if self.missed:
+            lines.append(f"  expected to fire but did not: {', '.join(self.missed)}")
+        if self.unexpected:
+            lines.append(f"  fired but expected not to: {', '.join(self.unexpected)}")
+        lines.extend(f"  {message}" for message in self.wrong_conclusions)
+        lines.append(f"  fired: {', '.join(self.fired) or '(nothing)'}")
+        return "\n".join(lines)
+
+
+def load_cases(pack_dir: Path, rulebook: Rulebook) -> list[Case]:
+    """Every case of the pack; unknown rule ids and malformed cases are reported together."""
+    problems: list[Problem] = []
+    cases: list[Case] = []
+    known = {rule.id for rule in rulebook.rules}
+    seen: set[str] = set()
+    for path in sorted((pack_dir / "tests").glob("*.yaml")):
+        try:
+            document = load_document(str(path))
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
+        for case in _cases_of(document, problems):
+            for rule_id in case.spec.fires + case.spec.not_fires:
+                if rule_id not in known:
+                    problems.append(Problem(case.file, case.line, None, case.spec.id,
+                                            f"unknown rule id '{rule_id}'"))
+            if case.name in seen:
+                problems.append(Problem(case.file, case.line, None, case.spec.id, "duplicate case id"))
+            seen.add(case.name)
+            cases.append(case)
+    if problems:
+        raise InputError(problems)
+    return cases
+
+
+def _cases_of(document: SourceDocument, problems: list[Problem]) -> list[Case]:
+    data = document.data
+    if not isinstance(data, dict) or set(data) != {"cases"} or not isinstance(data["cases"], list):
+        problems.append(Problem(document.name, 1, 1, message="a test file holds one key, 'cases', with a list"))
+        return []
+    cases = []
+    for index, raw in enumerate(data["cases"]):
+        base = ("cases", index)
+        line = (document.locate(base) or (1, 1))[0]
+        try:
+            spec = CaseSpec.model_validate(raw)
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                location = (*base, *detail["loc"])
+                at = document.locate(location) or (line, None)
+                problems.append(Problem(document.name, at[0], at[1], render_path(location),
+                                        str(detail["msg"])))
+            continue
+        cases.append(Case(spec, document.name, line))
+    return cases
+
+
+class CaseRunner:
+    """Runs cases, compiling the rulebook once for each distinct set of case parameters."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self._rulebook = rulebook
+        self._advisors: dict[str, Advisor] = {}
+
+    def _advisor(self, case: Case) -> Advisor:
+        key = json.dumps(case.spec.parameters, sort_keys=True)
+        if key not in self._advisors:
+            where = f"{case.file}:{case.line}"
+            rulebook = with_parameters(self._rulebook, case.spec.parameters, where)
+            self._advisors[key] = open_advisor(rulebook=rulebook)
+        return self._advisors[key]
+
+    def run(self, case: Case) -> CaseResult:
+        answers = dict(case.spec.questionnaire)
+        answers["account"] = {"name": DEFAULT_ACCOUNT_NAME, **(answers.get("account") or {})}
+        questionnaire = validate_questionnaire(SourceDocument(f"{case.file}:{case.line}", answers))
+        diagnosis = self._advisor(case).diagnose(questionnaire)
+        fired = diagnosis.fired_rules
+        result = CaseResult(case, fired=fired)
+        result.missed = [rule_id for rule_id in case.spec.fires if rule_id not in fired]
+        result.unexpected = [rule_id for rule_id in case.spec.not_fires if rule_id in fired]
+        for name, expected in case.spec.concludes.items():
+            actual = diagnosis.conclusions.get(name, [])
+            if expected is None and actual:
+                result.wrong_conclusions.append(f"{name}: expected no conclusion, got {', '.join(actual)}")
+            elif expected is not None and expected not in actual:
+                shown = ", ".join(actual) or "nothing"
+                result.wrong_conclusions.append(f"{name}: expected {expected}, got {shown}")
+        return result
+
+    def close(self) -> None:
+        for advisor in self._advisors.values():
+            advisor.close()
+        self._advisors = {}
