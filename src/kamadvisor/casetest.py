@@ -81,10 +81,15 @@ def load_cases(pack_dir: Path, rulebook: Rulebook) -> list[Case]:
         for case in _cases_of(document, problems):
             for rule_id in case.spec.fires + case.spec.not_fires:
                 if rule_id not in known:
-                    problems.append(Problem(case.file, case.line, None, case.spec.id,
-                                            f"unknown rule id '{rule_id}'"))
+                    problems.append(
+                        Problem(
+                            case.file, case.line, None, case.spec.id, f"unknown rule id '{rule_id}'"
+                        )
+                    )
             if case.name in seen:
-                problems.append(Problem(case.file, case.line, None, case.spec.id, "duplicate case id"))
+                problems.append(
+                    Problem(case.file, case.line, None, case.spec.id, "duplicate case id")
+                )
             seen.add(case.name)
             cases.append(case)
     if problems:
@@ -95,7 +100,9 @@ def load_cases(pack_dir: Path, rulebook: Rulebook) -> list[Case]:
 def _cases_of(document: SourceDocument, problems: list[Problem]) -> list[Case]:
     data = document.data
     if not isinstance(data, dict) or set(data) != {"cases"} or not isinstance(data["cases"], list):
-        problems.append(Problem(document.name, 1, 1, message="a test file holds one key, 'cases', with a list"))
+        problems.append(
+            Problem(document.name, 1, 1, message="a test file holds one key, 'cases', with a list")
+        )
         return []
     cases = []
     for index, raw in enumerate(data["cases"]):
@@ -107,8 +114,9 @@ def _cases_of(document: SourceDocument, problems: list[Problem]) -> list[Case]:
             for detail in error.errors(include_url=False):
                 location = (*base, *detail["loc"])
                 at = document.locate(location) or (line, None)
-                problems.append(Problem(document.name, at[0], at[1], render_path(location),
-                                        str(detail["msg"])))
+                problems.append(
+                    Problem(document.name, at[0], at[1], render_path(location), str(detail["msg"]))
+                )
             continue
         cases.append(Case(spec, document.name, line))
     return cases
@@ -141,7 +149,9 @@ class CaseRunner:
         for name, expected in case.spec.concludes.items():
             actual = diagnosis.conclusions.get(name, [])
             if expected is None and actual:
-                result.wrong_conclusions.append(f"{name}: expected no conclusion, got {', '.join(actual)}")
+                result.wrong_conclusions.append(
+                    f"{name}: expected no conclusion, got {', '.join(actual)}"
+                )
             elif expected is not None and expected not in actual:
                 shown = ", ".join(actual) or "nothing"
                 result.wrong_conclusions.append(f"{name}: expected {expected}, got {shown}")

@@ -6,7 +6,6 @@ Exit codes: 0 ok; 1 a check, test or batch record failed; 2 the user's input or 
 
 from __future__ import annotations
 
-import sys
 import traceback
 from datetime import date
 from typing import Any
@@ -19,13 +18,41 @@ from kamadvisor.errors import ExitCode, InputError, KamAdvisorError
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ErrorBoundary(click.Group):
+    """Turns every outcome into an exit code; a user's mistake never shows a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem.format()}", err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
+        except KamAdvisorError as error:
+            click.echo(f"error: {error}", err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            raise click.exceptions.Exit(ExitCode.OK) from None
+        except Exception as error:
+            if ctx.params.get("show_traceback"):
+                traceback.print_exc()
+            click.echo(
+                f"internal error: {type(error).__name__}: {error} "
+                "(rerun with --traceback for details)",
+                err=True,
+            )
+            raise click.exceptions.Exit(ExitCode.INTERNAL_ERROR) from None
+
+
+@click.group(cls=_ErrorBoundary, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kamadvisor")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show a traceback on internal errors.")
-@click.pass_context
-def cli(context: click.Context, show_traceback: bool) -> None:
+@click.option(
+    "--traceback", "show_traceback", is_flag=True, help="Show a traceback on internal errors."
+)
+def cli(show_traceback: bool) -> None:
     """kamadvisor: diagnose key accounts from questionnaires and write advice memos."""
-    context.obj = {"traceback": show_traceback}
 
 
 @cli.group()
@@ -59,7 +86,9 @@ def _as_of(value: Any) -> date | None:
 
 @cli.command()
 @click.argument("questionnaire_file", metavar="FILE")
-@click.option("--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD).")
+@click.option(
+    "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
+)
 def assess(questionnaire_file: str, as_of: Any) -> None:
     """Diagnose one account questionnaire (YAML or JSON, '-' for standard input)."""
     from kamadvisor.api import diagnose_file, open_advisor
@@ -74,10 +103,17 @@ def assess(questionnaire_file: str, as_of: Any) -> None:
 @click.argument("questionnaire_file", metavar="FILE")
 @click.option("-o", "--output", help="Write the memo to this file (default: standard output).")
 @click.option(
-    "-f", "--format", "memo_format", type=click.Choice(["md"]), default="md", show_default=True,
+    "-f",
+    "--format",
+    "memo_format",
+    type=click.Choice(["md"]),
+    default="md",
+    show_default=True,
     help="Memo format.",
 )
-@click.option("--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD).")
+@click.option(
+    "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
+)
 def memo(questionnaire_file: str, output: str | None, memo_format: str, as_of: Any) -> None:
     """Write the advice memo for one account questionnaire."""
     from kamadvisor.api import diagnose_file, open_advisor
@@ -92,38 +128,5 @@ def memo(questionnaire_file: str, output: str | None, memo_format: str, as_of: A
         click.echo(f"wrote {output}", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(argv))
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and turn every outcome into an exit code; user errors never show a traceback."""
-    show_traceback = "--traceback" in (argv if argv is not None else sys.argv[1:])
-    try:
-        result = cli.main(args=argv, prog_name="kamadvisor", standalone_mode=False)
-        return int(result) if isinstance(result, int) else ExitCode.OK
-    except InputError as error:
-        for problem in error.problems:
-            click.echo(f"error: {problem.format()}", err=True)
-        return error.exit_code
-    except KamAdvisorError as error:
-        click.echo(f"error: {error}", err=True)
-        return error.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return ExitCode.USER_ERROR
-    except click.ClickException as error:
-        error.show()
-        return ExitCode.USER_ERROR
-    except click.exceptions.Exit as exit_request:
-        return int(exit_request.exit_code)
-    except BrokenPipeError:
-        return ExitCode.OK
-    except Exception as error:
-        if show_traceback:
-            traceback.print_exc()
-        click.echo(
-            f"internal error: {type(error).__name__}: {error} (rerun with --traceback for details)",
-            err=True,
-        )
-        return ExitCode.INTERNAL_ERROR
+def main() -> None:
+    cli.main(prog_name="kamadvisor")

@@ -117,8 +117,15 @@ def _strata_levels(rulebook: Rulebook) -> dict[str, int]:
         if rule.id in visiting:
             cycle = [*visiting[visiting.index(rule.id) :], rule.id]
             raise InputError(
-                [Problem(rule.origin.file, rule.origin.line, None, "when",
-                         f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]")]
+                [
+                    Problem(
+                        rule.origin.file,
+                        rule.origin.line,
+                        None,
+                        "when",
+                        f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]",
+                    )
+                ]
             )
         visiting.append(rule.id)
         level = 0
@@ -169,7 +176,9 @@ def _compile_rule(rule: Rule, rulebook: Rulebook) -> dict[str, Any]:
                 else test.at_least
             )
     if fact_condition is not None:
-        patterns.append({"a": {"$and": [{"kind": ACCOUNT_KIND}, _fact_expression(fact_condition, rulebook)]}})
+        patterns.append(
+            {"a": {"$and": [{"kind": ACCOUNT_KIND}, _fact_expression(fact_condition, rulebook)]}}
+        )
     if not patterns:
         patterns.append({"a": {"kind": ACCOUNT_KIND}})
     definition: dict[str, Any] = {"pri": rule.spec.salience, "all": patterns, "run": rule.id}
@@ -189,7 +198,9 @@ def _split(condition: Condition, concluded: list[ConcludedTest]) -> Condition | 
         remaining = [item for item in (_split(item, concluded) for item in condition.items) if item]
         if not remaining:
             return None
-        return remaining[0] if len(remaining) == 1 else Group("all", tuple(remaining), condition.path)
+        return (
+            remaining[0] if len(remaining) == 1 else Group("all", tuple(remaining), condition.path)
+        )
     return condition
 
 
@@ -207,7 +218,9 @@ def _fact_test(test: FactTest, rulebook: Rulebook) -> dict[str, Any]:
     if test.op in ("contains", "lacks"):
         members = test.value if isinstance(test.value, tuple) else (test.value,)
         wanted = test.op == "contains"
-        clauses: list[dict[str, Any]] = [{set_member_property(test.fact, str(m)): wanted} for m in members]
+        clauses: list[dict[str, Any]] = [
+            {set_member_property(test.fact, str(m)): wanted} for m in members
+        ]
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
     if test.op == "empty":
         count = set_count_property(test.fact)

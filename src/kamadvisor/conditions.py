@@ -121,26 +121,43 @@ def _parse_group(raw: dict[str, Any], path: Path, context: ConditionContext) -> 
     mode: Literal["all", "any"] = "all" if "all" in raw else "any"
     items = raw[mode]
     if not isinstance(items, list) or not items:
-        context.problem((*path, mode), f"'{mode}' takes a non-empty list of conditions", "when-shape")
+        context.problem(
+            (*path, mode), f"'{mode}' takes a non-empty list of conditions", "when-shape"
+        )
         return None
-    parsed = [parse_condition(item, (*path, mode, index), context) for index, item in enumerate(items)]
+    parsed = [
+        parse_condition(item, (*path, mode, index), context) for index, item in enumerate(items)
+    ]
     if any(item is None for item in parsed):
         return None
     return Group(mode, tuple(item for item in parsed if item is not None), path)
 
 
-def _operator_of(raw: dict[str, Any], subject: str, allowed: tuple[str, ...], path: Path,
-                 context: ConditionContext, extra: tuple[str, ...] = ()) -> str | None:
+def _operator_of(
+    raw: dict[str, Any],
+    subject: str,
+    allowed: tuple[str, ...],
+    path: Path,
+    context: ConditionContext,
+    extra: tuple[str, ...] = (),
+) -> str | None:
     operators = [key for key in raw if key not in (subject, *extra)]
     if len(operators) != 1:
         shown = ", ".join(operators) if operators else "none"
-        context.problem(path, f"a test takes exactly one operator ({', '.join(allowed)}); got {shown}",
-                        "operator")
+        context.problem(
+            path,
+            f"a test takes exactly one operator ({', '.join(allowed)}); got {shown}",
+            "operator",
+        )
         return None
     op = str(operators[0])
     if op not in allowed:
-        context.problem((*path, op), f"unknown operator '{op}'{did_you_mean(op, allowed)}; "
-                        f"expected one of: {', '.join(allowed)}", "operator")
+        context.problem(
+            (*path, op),
+            f"unknown operator '{op}'{did_you_mean(op, allowed)}; "
+            f"expected one of: {', '.join(allowed)}",
+            "operator",
+        )
         return None
     return op
 
@@ -149,8 +166,11 @@ def _parse_fact_test(raw: dict[str, Any], path: Path, context: ConditionContext)
     name = raw["fact"]
     if not isinstance(name, str) or name not in context.facts:
         shown = str(name)
-        context.problem((*path, "fact"), f"unknown fact '{shown}'{did_you_mean(shown, list(context.facts))}",
-                        "unknown-fact")
+        context.problem(
+            (*path, "fact"),
+            f"unknown fact '{shown}'{did_you_mean(shown, list(context.facts))}",
+            "unknown-fact",
+        )
         return None
     spec = context.facts[name]
     op = _operator_of(raw, "fact", FACT_OPERATORS, path, context)
@@ -169,22 +189,30 @@ def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand |
         if set(raw) == {"param"}:
             name = str(raw["param"])
             if name not in context.parameters:
-                context.problem(path, f"unknown parameter '{name}'"
-                                f"{did_you_mean(name, list(context.parameters))}", "unknown-param")
+                context.problem(
+                    path,
+                    f"unknown parameter '{name}'{did_you_mean(name, list(context.parameters))}",
+                    "unknown-param",
+                )
                 return None
             return ParamRef(name)
         if set(raw) == {"fact"}:
             name = str(raw["fact"])
             if name not in context.facts:
-                context.problem(path, f"unknown fact '{name}'{did_you_mean(name, list(context.facts))}",
-                                "unknown-fact")
+                context.problem(
+                    path,
+                    f"unknown fact '{name}'{did_you_mean(name, list(context.facts))}",
+                    "unknown-fact",
+                )
                 return None
             return FactRef(name)
         context.problem(path, "a value is a literal, {param: NAME} or {fact: NAME}", "value")
         return None
     if isinstance(raw, list):
         if not raw or not all(isinstance(item, str | int | float | bool) for item in raw):
-            context.problem(path, "a list of values must be non-empty and hold plain values", "value")
+            context.problem(
+                path, "a list of values must be non-empty and hold plain values", "value"
+            )
             return None
         return tuple(raw)
     if isinstance(raw, str | int | float | bool):
@@ -199,16 +227,28 @@ def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: Conditio
     numeric = kind in ("number", "integer")
     if isinstance(value, ParamRef):
         param_type = context.parameters[value.name]
-        if not numeric or op not in ("eq", "ne", *ORDERING) or param_type not in ("number", "integer"):
-            context.problem(path, f"parameter '{value.name}' ({param_type}) cannot be compared "
-                            f"with {kind} fact '{spec.name}' by '{op}'", "type")
+        if (
+            not numeric
+            or op not in ("eq", "ne", *ORDERING)
+            or param_type not in ("number", "integer")
+        ):
+            context.problem(
+                path,
+                f"parameter '{value.name}' ({param_type}) cannot be compared "
+                f"with {kind} fact '{spec.name}' by '{op}'",
+                "type",
+            )
             return False
         return True
     if isinstance(value, FactRef):
         other = context.facts[value.name]
         if not (numeric and other.type in ("number", "integer") and op in ("eq", "ne", *ORDERING)):
-            context.problem(path, f"facts '{spec.name}' ({kind}) and '{value.name}' ({other.type}) "
-                            f"cannot be compared by '{op}'", "type")
+            context.problem(
+                path,
+                f"facts '{spec.name}' ({kind}) and '{value.name}' ({other.type}) "
+                f"cannot be compared by '{op}'",
+                "type",
+            )
             return False
         return True
     if op in SET_OPERATORS:
@@ -220,7 +260,9 @@ def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: Conditio
                 context.problem(path, "'empty' takes true or false", "type")
                 return False
             return True
-        return _allowed_values(spec, (value,) if not isinstance(value, tuple) else value, path, context)
+        return _allowed_values(
+            spec, (value,) if not isinstance(value, tuple) else value, path, context
+        )
     if kind == "set":
         context.problem(path, f"'{spec.name}' is a list fact: use contains, lacks or empty", "type")
         return False
@@ -242,32 +284,44 @@ def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: Conditio
             context.problem(path, f"{item!r} is not a number; '{spec.name}' is {kind}", "type")
             return False
         if kind == "boolean" and not isinstance(item, bool):
-            context.problem(path, f"{item!r} is not true or false; '{spec.name}' is a yes/no fact", "type")
+            context.problem(
+                path, f"{item!r} is not true or false; '{spec.name}' is a yes/no fact", "type"
+            )
             return False
     if kind == "enum":
         return _allowed_values(spec, values, path, context)
     return True
 
 
-def _allowed_values(spec: FactSpec, values: tuple[Scalar, ...], path: Path,
-                    context: ConditionContext) -> bool:
+def _allowed_values(
+    spec: FactSpec, values: tuple[Scalar, ...], path: Path, context: ConditionContext
+) -> bool:
     for item in values:
         if item not in spec.values:
-            context.problem(path, f"{item!r} is not a value of '{spec.name}'"
-                            f"{did_you_mean(str(item), spec.values)}; expected one of: "
-                            f"{', '.join(spec.values)}", "value")
+            context.problem(
+                path,
+                f"{item!r} is not a value of '{spec.name}'"
+                f"{did_you_mean(str(item), spec.values)}; expected one of: "
+                f"{', '.join(spec.values)}",
+                "value",
+            )
             return False
     return True
 
 
-def _parse_concluded_test(raw: dict[str, Any], subject: str, path: Path,
-                          context: ConditionContext) -> ConcludedTest | None:
+def _parse_concluded_test(
+    raw: dict[str, Any], subject: str, path: Path, context: ConditionContext
+) -> ConcludedTest | None:
     name = raw[subject]
     if not isinstance(name, str) or name not in context.conclusions:
         shown = str(name)
-        context.problem((*path, subject), f"unknown concluded fact '{shown}'"
-                        f"{did_you_mean(shown, list(context.conclusions))}; declare it under "
-                        "'conclusions' in the pack", "unknown-conclusion")
+        context.problem(
+            (*path, subject),
+            f"unknown concluded fact '{shown}'"
+            f"{did_you_mean(shown, list(context.conclusions))}; declare it under "
+            "'conclusions' in the pack",
+            "unknown-conclusion",
+        )
         return None
     kind: Literal["conclusion", "signal"] = "signal" if subject == "signals" else "conclusion"
     op = _operator_of(raw, subject, CONCLUDED_OPERATORS, path, context, extra=("at_least",))
@@ -280,31 +334,43 @@ def _parse_concluded_test(raw: dict[str, Any], subject: str, path: Path,
         return None
     values = value if isinstance(value, tuple) else (value,)
     if (op in ("in", "not_in")) != isinstance(value, tuple):
-        context.problem((*path, op), f"'{op}' takes {'a list' if op in ('in', 'not_in') else 'one value'}",
-                        "type")
+        context.problem(
+            (*path, op),
+            f"'{op}' takes {'a list' if op in ('in', 'not_in') else 'one value'}",
+            "type",
+        )
         return None
     allowed = context.conclusions[name]
     for item in values:
         if item not in allowed:
-            context.problem((*path, op), f"{item!r} is not a value of '{name}'"
-                            f"{did_you_mean(str(item), allowed)}; expected one of: {', '.join(allowed)}",
-                            "value")
+            context.problem(
+                (*path, op),
+                f"{item!r} is not a value of '{name}'"
+                f"{did_you_mean(str(item), allowed)}; expected one of: {', '.join(allowed)}",
+                "value",
+            )
             return None
     at_least: int | ParamRef | None = None
     if "at_least" in raw:
         if kind != "signal":
-            context.problem((*path, "at_least"), "'at_least' counts signals; use it with 'signals'",
-                            "when-shape")
+            context.problem(
+                (*path, "at_least"),
+                "'at_least' counts signals; use it with 'signals'",
+                "when-shape",
+            )
             return None
         counted = _parse_operand(raw["at_least"], (*path, "at_least"), context)
-        if isinstance(counted, ParamRef):
-            at_least = counted
-        elif isinstance(counted, int) and not isinstance(counted, bool) and counted >= 1:
+        if isinstance(counted, ParamRef) or (
+            isinstance(counted, int) and not isinstance(counted, bool) and counted >= 1
+        ):
             at_least = counted
         else:
             if counted is not None:
-                context.problem((*path, "at_least"), "'at_least' takes a whole number >= 1 or a parameter",
-                                "value")
+                context.problem(
+                    (*path, "at_least"),
+                    "'at_least' takes a whole number >= 1 or a parameter",
+                    "value",
+                )
             return None
     return ConcludedTest(kind, name, op, value, at_least, path)
 
@@ -324,16 +390,27 @@ def shape_issues(condition: Condition) -> list[ConditionIssue]:
     tests = iter_tests(condition)
     counted = [t for t in tests if isinstance(t, ConcludedTest) and t.at_least is not None]
     if counted and len(tests) > 1:
-        issues.append(ConditionIssue(counted[0].path, "a test with 'at_least' must be the rule's only "
-                                     "condition", "when-shape"))
+        issues.append(
+            ConditionIssue(
+                counted[0].path,
+                "a test with 'at_least' must be the rule's only condition",
+                "when-shape",
+            )
+        )
 
     def walk(node: Condition, top_level_all: bool) -> None:
         if isinstance(node, Group):
             for item in node.items:
                 walk(item, top_level_all and node.mode == "all")
         elif isinstance(node, ConcludedTest) and not top_level_all:
-            issues.append(ConditionIssue(node.path, "concluded and signal tests can only be combined "
-                                         "with 'all' at the top of 'when', not inside 'any'", "when-shape"))
+            issues.append(
+                ConditionIssue(
+                    node.path,
+                    "concluded and signal tests can only be combined "
+                    "with 'all' at the top of 'when', not inside 'any'",
+                    "when-shape",
+                )
+            )
 
     walk(condition, True)
     return issues

@@ -156,7 +156,9 @@ def _evidence(rule: Rule, facts: AccountFacts) -> list[Evidence]:
     ]
 
 
-def _placement(name: str, facts: AccountFacts, result: EngineResult, rulebook: Rulebook) -> Placement:
+def _placement(
+    name: str, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
+) -> Placement:
     spec = rulebook.manifest.conclusions[name]
     order = list(spec.values)
     winner: Produced | None = next((c for c in result.conclusions if c.name == name), None)

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import durable_rules_engine
 from durable import engine as durable_engine
 
-import durable_rules_engine
 from kamadvisor.compiler import ACCOUNT_KIND, CompiledRulebook, CompiledRuleset, engine_fact
 from kamadvisor.rulebook import Rule
 
@@ -26,7 +26,11 @@ _ruleset_names = itertools.count(1)
 # (double free) when deleting a session in which no action ran, and leaks sessions whose facts no
 # rule accepts (MemoryError after 1,024), so every session must see one action.
 _SESSION_RULE = "__session__"
-_SESSION_RULE_DEFINITION = {"pri": 65535, "all": [{"a": {"kind": ACCOUNT_KIND}}], "run": _SESSION_RULE}
+_SESSION_RULE_DEFINITION = {
+    "pri": 65535,
+    "all": [{"a": {"kind": ACCOUNT_KIND}}],
+    "run": _SESSION_RULE,
+}
 
 
 class EngineError(RuntimeError):
@@ -107,13 +111,17 @@ class RuleEngine:
         account = engine_fact(facts)
         rules = {rule.id: rule for rule in self._compiled.rulebook.rules}
         singles = {
-            name for name, spec in self._compiled.rulebook.manifest.conclusions.items() if spec.single
+            name
+            for name, spec in self._compiled.rulebook.manifest.conclusions.items()
+            if spec.single
         }
         settled: list[Produced] = []
         for stratum, names in zip(self._compiled.strata, self._names, strict=True):
             fired_here: list[str] = []
             for ruleset, name in zip(stratum, names, strict=True):
-                fired_here.extend(self._run_ruleset(name, ruleset, account, settled, result.signals))
+                fired_here.extend(
+                    self._run_ruleset(name, ruleset, account, settled, result.signals)
+                )
             produced_conclusions: list[Produced] = []
             for rule_id in fired_here:
                 rule = rules[rule_id]
@@ -207,7 +215,9 @@ def _settle(
         return rule.spec.salience, rule.order
 
     for item in sorted(produced, key=rank):
-        if item.name in singles and (item.name in decided or any(k.name == item.name for k in kept)):
+        if item.name in singles and (
+            item.name in decided or any(k.name == item.name for k in kept)
+        ):
             overruled.append(item)
         elif item not in kept and not any(
             k.name == item.name and k.value == item.value for k in kept

@@ -202,7 +202,9 @@ DERIVED_SPECS: list[FactSpec] = [
     ),
     _count("team.size", "People on the account team besides its manager.", "team.members"),
     *[
-        _count(f"team.{role}", f"Team members in the {role.replace('_', ' ')} role.", "team.members")
+        _count(
+            f"team.{role}", f"Team members in the {role.replace('_', ' ')} role.", "team.members"
+        )
         for role in ("account_support", "account_development", "specialist", "senior_manager")
     ],
     _count("team.permanent", "Team members permanently assigned.", "team.members"),
@@ -236,14 +238,18 @@ def derive_facts(
             value = getattr(answers, field_name)
             if value is None:
                 if path != "account.name":
-                    unanswered.append(UnansweredQuestion(path=path, question=field.description or ""))
+                    unanswered.append(
+                        UnansweredQuestion(path=path, question=field.description or "")
+                    )
             elif path in answer_facts:
                 values[path] = sorted(value) if isinstance(value, list) else value
 
     values.update(_scores(questionnaire, weights))
     values.update(_economics(questionnaire))
     if questionnaire.contacts is None:
-        unanswered.append(UnansweredQuestion(path="contacts", question="The people we know at the customer."))
+        unanswered.append(
+            UnansweredQuestion(path="contacts", question="The people we know at the customer.")
+        )
     else:
         values.update(_contact_coverage(questionnaire.contacts))
         for index, contact in enumerate(questionnaire.contacts):
@@ -251,7 +257,9 @@ def derive_facts(
                 if getattr(contact, field_name) is None:
                     described = Contact.model_fields[field_name].description or ""
                     unanswered.append(
-                        UnansweredQuestion(path=f"contacts[{index}].{field_name}", question=described)
+                        UnansweredQuestion(
+                            path=f"contacts[{index}].{field_name}", question=described
+                        )
                     )
     if questionnaire.team.members is not None:
         values.update(_team(questionnaire.team.members))
@@ -265,7 +273,9 @@ def derive_facts(
     )
 
 
-def _weighted(answers: BaseModel, weights: Mapping[str, float], min_coverage_pct: float) -> float | None:
+def _weighted(
+    answers: BaseModel, weights: Mapping[str, float], min_coverage_pct: float
+) -> float | None:
     total = 0.0
     answered_weight = 0.0
     for factor, weight in weights.items():
@@ -344,6 +354,6 @@ def _team(members: Sequence[TeamMember]) -> dict[str, FactValue]:
     roles = [member.role for member in members]
     values: dict[str, FactValue] = {"team.size": len(members)}
     for role in ("account_support", "account_development", "specialist", "senior_manager"):
-        values[f"team.{role}"] = roles.count(role)  # type: ignore[arg-type]
+        values[f"team.{role}"] = roles.count(role)
     values["team.permanent"] = sum(1 for member in members if member.permanent)
     return values

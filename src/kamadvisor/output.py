@@ -19,14 +19,14 @@ def write_output(text: str, destination: str | None) -> None:
     target = Path(destination)
     if target.is_dir():
         raise UsageError(f"{destination}: is a directory, expected a file name")
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent if str(target.parent) else Path()
     if not directory.is_dir():
         raise UsageError(f"{destination}: directory {directory} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
-        os.replace(temporary, target)
+        Path(temporary).replace(target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

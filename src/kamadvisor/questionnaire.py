@@ -96,7 +96,9 @@ class Account(Section):
         description="Your identifier for the account (letters, digits, '.', '_', '-').",
     )
     industry: str | None = Field(None, max_length=200, description="The customer's industry.")
-    assessor: str | None = Field(None, max_length=200, description="Who answered this questionnaire.")
+    assessor: str | None = Field(
+        None, max_length=200, description="Who answered this questionnaire."
+    )
     assessment_date: date | None = Field(
         None, description="The date these answers describe (YYYY-MM-DD); the memo is dated with it."
     )
@@ -116,7 +118,10 @@ class Economics(Section):
         None, description="This account's share of our total revenue, in percent (0-100)."
     )
     gross_margin_pct: float | None = Field(
-        None, ge=-100, le=100, description="Gross margin on this account's revenue, in percent (-100 to 100)."
+        None,
+        ge=-100,
+        le=100,
+        description="Gross margin on this account's revenue, in percent (-100 to 100).",
     )
     cost_to_serve: float | None = Field(
         None,
@@ -129,7 +134,10 @@ class Economics(Section):
         None, description="Do we measure this account's profit after attributable cost to serve?"
     )
     revenue_growth_pct: float | None = Field(
-        None, ge=-100, le=1000, description="Revenue growth with this account over the last year, in percent."
+        None,
+        ge=-100,
+        le=1000,
+        description="Revenue growth with this account over the last year, in percent.",
     )
     share_of_wallet_pct: Percent | None = Field(
         None, description="Our share of the customer's spend in our categories, in percent (0-100)."
@@ -140,7 +148,8 @@ class Attractiveness(Section):
     """How attractive the customer is to us, each factor scored 1 (very low) to 10 (very high)."""
 
     spend_potential: Score | None = Field(
-        None, description="Size of the customer's spend in our categories, now and in three years (1-10)."
+        None,
+        description="Size of the customer's spend in our categories, now and in three years (1-10).",
     )
     growth_potential: Score | None = Field(
         None, description="Growth of the customer's business and of its need for us (1-10)."
@@ -149,7 +158,8 @@ class Attractiveness(Section):
         None, description="Margin we can earn with this customer (1-10)."
     )
     strategic_fit: Score | None = Field(
-        None, description="Fit with where our company is going: markets, technologies, values (1-10)."
+        None,
+        description="Fit with where our company is going: markets, technologies, values (1-10).",
     )
     openness_to_partnership: Score | None = Field(
         None, description="The customer's willingness to work closely and share information (1-10)."
@@ -171,14 +181,15 @@ class BusinessStrength(Section):
 
 
 class Relationship(Section):
-    customer_view: CustomerView | None = Field(
-        None, description="How the customer sees us."
-    )
+    customer_view: CustomerView | None = Field(None, description="How the customer sees us.")
     needs_assessment: bool | None = Field(
         None, description="Have we carried out a proper assessment of the customer's needs?"
     )
     joint_projects: int | None = Field(
-        None, ge=0, le=1000, description="Joint business-development projects in the last 12 months (count)."
+        None,
+        ge=0,
+        le=1000,
+        description="Joint business-development projects in the last 12 months (count).",
     )
     joint_project_initiator: Initiator | None = Field(
         None, description="Who usually initiates joint projects."
@@ -209,7 +220,9 @@ class Relationship(Section):
     buying_behaviour: BuyingBehaviour | None = Field(
         None, description="How the customer buys from us."
     )
-    uses_tenders: bool | None = Field(None, description="Does the customer buy our category by tender?")
+    uses_tenders: bool | None = Field(
+        None, description="Does the customer buy our category by tender?"
+    )
     uses_e_auctions: bool | None = Field(
         None, description="Does the customer buy our category by e-auction?"
     )
@@ -223,39 +236,32 @@ class Relationship(Section):
 class Contact(Section):
     name: str | None = Field(None, max_length=200, description="The contact's name or role title.")
     function: str | None = Field(
-        None, max_length=200, description="Their function, e.g. procurement, operations, R&D, finance."
+        None,
+        max_length=200,
+        description="Their function, e.g. procurement, operations, R&D, finance.",
     )
     level: ContactLevel | None = Field(
         None, description="Their level in the customer's organisation."
     )
-    decision_role: DecisionRole | None = Field(
-        None, description="Their part in buying decisions."
-    )
-    role_to_us: RoleToUs | None = Field(
-        None, description="Their stance towards us."
-    )
-    strength: Strength | None = Field(
-        None, description="Strength of our relationship with them."
-    )
+    decision_role: DecisionRole | None = Field(None, description="Their part in buying decisions.")
+    role_to_us: RoleToUs | None = Field(None, description="Their stance towards us.")
+    strength: Strength | None = Field(None, description="Strength of our relationship with them.")
     our_counterpart: str | None = Field(
         None, max_length=200, description="Who on our side holds this contact."
     )
 
 
 class KamRole(Section):
-    title: KamTitle | None = Field(None, description="The job title of the person managing the account.")
-    seniority: Seniority | None = Field(
-        None, description="Their grade."
+    title: KamTitle | None = Field(
+        None, description="The job title of the person managing the account."
     )
-    background: Background | None = Field(
-        None, description="Their professional background."
-    )
+    seniority: Seniority | None = Field(None, description="Their grade.")
+    background: Background | None = Field(None, description="Their professional background.")
     kam_training: bool | None = Field(
-        None, description="Have they been trained for key account management (beyond sales training)?"
+        None,
+        description="Have they been trained for key account management (beyond sales training)?",
     )
-    authority_over_price: Authority | None = Field(
-        None, description="Their authority over price."
-    )
+    authority_over_price: Authority | None = Field(None, description="Their authority over price.")
     authority_over_terms: Authority | None = Field(
         None, description="Their authority over terms and conditions."
     )
@@ -283,19 +289,19 @@ class KamRole(Section):
 
 
 class TeamMember(Section):
-    role: TeamRole = Field(
-        description="Their role on the account team."
-    )
+    role: TeamRole = Field(description="Their role on the account team.")
     name: str | None = Field(None, max_length=200, description="Name or job title.")
     permanent: bool | None = Field(None, description="Permanently assigned to the account?")
 
 
 class Team(Section):
     members: list[TeamMember] | None = Field(
-        None, description="Our people working on the account besides its manager (empty list: nobody)."
+        None,
+        description="Our people working on the account besides its manager (empty list: nobody).",
     )
     executive_sponsor: bool | None = Field(
-        None, description="Does the account have an executive sponsor on our board or executive committee?"
+        None,
+        description="Does the account have an executive sponsor on our board or executive committee?",
     )
     senior_management_involvement: Involvement | None = Field(
         None, description="How our senior managers take part in the account."
@@ -320,14 +326,13 @@ class Planning(Section):
         None, description="Are the customer's critical success factors documented?"
     )
     annual_senior_review: bool | None = Field(
-        None, description="Is there an annual review with the customer at senior level on both sides?"
+        None,
+        description="Is there an annual review with the customer at senior level on both sides?",
     )
 
 
 class ServiceInvestment(Section):
-    service_level: ServiceLevel | None = Field(
-        None, description="The service level we offer."
-    )
+    service_level: ServiceLevel | None = Field(None, description="The service level we offer.")
     resources_invested: Resources | None = Field(
         None,
         description="The resources we put into the account.",
@@ -336,7 +341,8 @@ class ServiceInvestment(Section):
         None, description="Planned change in our investment."
     )
     benefit_defined: bool | None = Field(
-        None, description="Is the benefit of developing this relationship further defined and quantified?"
+        None,
+        description="Is the benefit of developing this relationship further defined and quantified?",
     )
 
 
@@ -346,17 +352,17 @@ class Questionnaire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="kamadvisor account questionnaire")
 
     account: Account
-    economics: Economics = Field(default_factory=Economics)
-    attractiveness: Attractiveness = Field(default_factory=Attractiveness)
-    business_strength: BusinessStrength = Field(default_factory=BusinessStrength)
-    relationship: Relationship = Field(default_factory=Relationship)
+    economics: Economics = Economics()
+    attractiveness: Attractiveness = Attractiveness()
+    business_strength: BusinessStrength = BusinessStrength()
+    relationship: Relationship = Relationship()
     contacts: list[Contact] | None = Field(
         None, description="The people we know at the customer (empty list: we know nobody)."
     )
-    kam: KamRole = Field(default_factory=KamRole)
-    team: Team = Field(default_factory=Team)
-    planning: Planning = Field(default_factory=Planning)
-    service: ServiceInvestment = Field(default_factory=ServiceInvestment)
+    kam: KamRole = KamRole()
+    team: Team = Team()
+    planning: Planning = Planning()
+    service: ServiceInvestment = ServiceInvestment()
 
     @model_validator(mode="before")
     @classmethod
@@ -474,6 +480,7 @@ def _describe(detail: Any, location: tuple[Any, ...], document: SourceDocument) 
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         ctx = detail.get("ctx", {})
         bound = next(iter(ctx.values()), "")
+        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
         relation = {
             "greater_than_equal": "at least",
             "less_than_equal": "at most",
@@ -487,7 +494,12 @@ def _describe(detail: Any, location: tuple[Any, ...], document: SourceDocument) 
         return f"{_show(given)} is not a number"
     if kind in ("bool_type", "bool_parsing"):
         return f"{_show(given)} is not a yes/no answer; expected true or false"
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+    if kind in (
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    ):
         return f"{_show(given)} is not a date; expected YYYY-MM-DD"
     if kind in ("list_type",):
         return f"{_show(given)} is not a list; expected a list such as [a, b] or an empty list []"

@@ -38,4 +38,6 @@ def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoForma
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
         line = getattr(error, "lineno", None)
-        raise InputError([Problem(str(where), line, None, "", f"template error: {error}")]) from None
+        raise InputError(
+            [Problem(str(where), line, None, "", f"template error: {error}")]
+        ) from None

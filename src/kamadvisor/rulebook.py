@@ -70,7 +70,7 @@ class Parameter(Strict):
             if abs(total - 100) > 0.01 or any(weight < 0 for weight in self.default.values()):
                 raise ValueError(f"weights must be >= 0 and sum to 100; they sum to {total:g}")
         else:
-            if isinstance(self.default, dict) or isinstance(self.default, bool):
+            if isinstance(self.default, dict | bool):
                 raise ValueError(f"the default of a {self.type} parameter must be a number")
             if self.type == "integer" and not float(self.default).is_integer():
                 raise ValueError("the default of an integer parameter must be a whole number")
@@ -102,7 +102,8 @@ class Source(Strict):
     paper: str = Field(min_length=1, description="The source's short name, e.g. 'Ilsley (SMCG)'.")
     quote: str = Field(min_length=1, description="A short quote of the guidance the rule encodes.")
     note: str | None = Field(
-        None, description="Where the rule goes beyond the paper (a threshold, a combination), say so."
+        None,
+        description="Where the rule goes beyond the paper (a threshold, a combination), say so.",
     )
 
 
@@ -113,7 +114,9 @@ class RuleSpec(Strict):
     title: str = Field(min_length=1)
     theme: str
     severity: Severity = "info"
-    salience: int = Field(100, ge=0, le=10000, description="Lower fires first and wins single conclusions.")
+    salience: int = Field(
+        100, ge=0, le=10000, description="Lower fires first and wins single conclusions."
+    )
     when: Any
     conclude: dict[str, str] | None = None
     signal: dict[str, str] | None = None
@@ -189,7 +192,7 @@ def _number(value: Any) -> float:
 
 
 def resource_dir(name: str) -> Path:
-    """A bundled directory (`rules` or `templates`): inside the installed package, or the checkout."""
+    """A bundled directory (`rules`, `templates`): in the installed package, or the checkout."""
     packaged = Path(str(resources.files("kamadvisor"))) / name
     if packaged.is_dir():
         return packaged
@@ -228,8 +231,14 @@ def load_rulebook(pack_dir: Path | None = None) -> Rulebook:
             if rule.id in seen:
                 first = seen[rule.id]
                 problems.append(
-                    Problem(rule.origin.file, rule.origin.line, None, "id",
-                            f"duplicate rule id '{rule.id}' (first defined at {first.file}:{first.line})")
+                    Problem(
+                        rule.origin.file,
+                        rule.origin.line,
+                        None,
+                        "id",
+                        f"duplicate rule id '{rule.id}' "
+                        f"(first defined at {first.file}:{first.line})",
+                    )
                 )
                 continue
             seen[rule.id] = rule.origin
@@ -265,8 +274,9 @@ def _load_manifest(directory: Path, problems: list[Problem]) -> PackManifest | N
         return None
 
 
-def _load_rule_file(path: Path, manifest: PackManifest, context: ConditionContext,
-                    problems: list[Problem]) -> list[Rule]:
+def _load_rule_file(
+    path: Path, manifest: PackManifest, context: ConditionContext, problems: list[Problem]
+) -> list[Rule]:
     try:
         document = load_document(str(path))
     except InputError as error:
@@ -274,7 +284,9 @@ def _load_rule_file(path: Path, manifest: PackManifest, context: ConditionContex
         return []
     data = document.data
     if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
-        problems.append(Problem(document.name, 1, 1, message="a rule file holds one key, 'rules', with a list"))
+        problems.append(
+            Problem(document.name, 1, 1, message="a rule file holds one key, 'rules', with a list")
+        )
         return []
     rules: list[Rule] = []
     for index, raw in enumerate(data["rules"]):
@@ -298,29 +310,58 @@ def _load_rule_file(path: Path, manifest: PackManifest, context: ConditionContex
         problems.extend(condition_problems)
         if condition is None or rule_problems or condition_problems:
             continue
-        rules.append(Rule(spec=spec, condition=condition, origin=Origin(file=document.name, line=line),
-                          order=0))
+        rules.append(
+            Rule(
+                spec=spec,
+                condition=condition,
+                origin=Origin(file=document.name, line=line),
+                order=0,
+            )
+        )
     return rules
 
 
-def _check_rule(spec: RuleSpec, manifest: PackManifest, context: ConditionContext,
-                document: SourceDocument, base: tuple[str | int, ...]) -> list[Problem]:
+def _check_rule(
+    spec: RuleSpec,
+    manifest: PackManifest,
+    context: ConditionContext,
+    document: SourceDocument,
+    base: tuple[str | int, ...],
+) -> list[Problem]:
     problems: list[Problem] = []
     if spec.theme not in manifest.themes:
         themes = list(manifest.themes)
-        problems.append(_at(document, (*base, "theme"), f"unknown theme '{spec.theme}'"
-                            f"{did_you_mean(spec.theme, themes)}; expected one of: {', '.join(themes)}"))
+        problems.append(
+            _at(
+                document,
+                (*base, "theme"),
+                f"unknown theme '{spec.theme}'"
+                f"{did_you_mean(spec.theme, themes)}; expected one of: {', '.join(themes)}",
+            )
+        )
     for key in ("conclude", "signal"):
         produced: dict[str, str] | None = getattr(spec, key)
         for name, value in (produced or {}).items():
             declared = manifest.conclusions.get(name)
             if declared is None:
-                problems.append(_at(document, (*base, key, name), f"unknown concluded fact '{name}'"
-                                    f"{did_you_mean(name, list(manifest.conclusions))}"))
+                problems.append(
+                    _at(
+                        document,
+                        (*base, key, name),
+                        f"unknown concluded fact '{name}'"
+                        f"{did_you_mean(name, list(manifest.conclusions))}",
+                    )
+                )
             elif value not in declared.values:
-                problems.append(_at(document, (*base, key, name), f"'{value}' is not a value of '{name}'"
-                                    f"{did_you_mean(value, list(declared.values))}; expected one of: "
-                                    f"{', '.join(declared.values)}"))
+                problems.append(
+                    _at(
+                        document,
+                        (*base, key, name),
+                        f"'{value}' is not a value of '{name}'"
+                        f"{did_you_mean(value, list(declared.values))}; expected one of: "
+                        f"{', '.join(declared.values)}",
+                    )
+                )
     if spec.conclude is None and spec.signal is None and spec.advice is None:
         problems.append(_at(document, base, "a rule must conclude, signal or advise something"))
     return problems
@@ -331,10 +372,15 @@ def _at(document: SourceDocument, path: tuple[str | int, ...], message: str) -> 
     return Problem(document.name, line, column, render_path(path), message)
 
 
-def _located(error: ValidationError, document: SourceDocument, base: tuple[str | int, ...]) -> list[Problem]:
+def _located(
+    error: ValidationError, document: SourceDocument, base: tuple[str | int, ...]
+) -> list[Problem]:
     problems = []
     for detail in error.errors(include_url=False):
-        location = (*base, *(part for part in detail["loc"] if not str(part).startswith("function-")))
+        location = (
+            *base,
+            *(part for part in detail["loc"] if not str(part).startswith("function-")),
+        )
         message = str(detail["msg"]).removeprefix("Value error, ")
         if detail["type"] == "extra_forbidden":
             message = f"unknown key '{location[-1]}'"
@@ -359,8 +405,12 @@ def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = 
     for name, value in overrides.items():
         spec = declared.get(name)
         if spec is None:
-            problems.append(Problem(where or "parameters", message=f"unknown parameter '{name}'"
-                                    f"{did_you_mean(name, list(declared))}"))
+            problems.append(
+                Problem(
+                    where or "parameters",
+                    message=f"unknown parameter '{name}'{did_you_mean(name, list(declared))}",
+                )
+            )
             continue
         try:
             checked = Parameter.model_validate({**spec.model_dump(), "default": value})

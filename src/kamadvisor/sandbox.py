@@ -1,4 +1,4 @@
-"""Jinja environments for text that comes from rule packs: sandboxed, strict about undefined names."""
+"""Jinja environments for text from rule packs: sandboxed, strict about undefined names."""
 
 from __future__ import annotations
 

@@ -46,16 +46,31 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases are not allowed in kamadvisor files", event.start_mark
+                None,
+                None,
+                "anchors and aliases are not allowed in kamadvisor files",
+                event.start_mark,
             )
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases are not allowed in kamadvisor files", event.start_mark
+                None,
+                None,
+                "anchors and aliases are not allowed in kamadvisor files",
+                event.start_mark,
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
+
+
+# Dates stay text until validation: YAML's own timestamp parsing fails on dates like 2026-13-01
+# with a bare ValueError, where the questionnaire's validation names the field and the form.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def read_text(path: str) -> tuple[str, str]:
@@ -76,7 +91,9 @@ def read_text(path: str) -> tuple[str, str]:
             )
         raw = file.read_bytes()
     if len(raw) > MAX_INPUT_BYTES:
-        raise InputError([Problem(name, message=f"input is larger than the {_mib(MAX_INPUT_BYTES)} limit")])
+        raise InputError(
+            [Problem(name, message=f"input is larger than the {_mib(MAX_INPUT_BYTES)} limit")]
+        )
     return name, _decode(name, raw)
 
 
@@ -90,13 +107,18 @@ def _decode(name: str, raw: bytes) -> str:
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError([Problem(name, message="file is UTF-16 encoded, expected UTF-8")])
     if b"\x00" in raw:
-        raise InputError([Problem(name, message="file is binary (contains NUL bytes), expected UTF-8 text")])
+        raise InputError(
+            [Problem(name, message="file is binary (contains NUL bytes), expected UTF-8 text")]
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         bad = raw[error.start]
-        message = f"byte 0x{bad:02x} is not valid UTF-8 (Latin-1 or another encoding?); save the file as UTF-8"
+        message = (
+            f"byte 0x{bad:02x} is not valid UTF-8 (Latin-1 or another encoding?); "
+            "save the file as UTF-8"
+        )
         raise InputError([Problem(name, line, message=message)]) from None
 
 
@@ -120,7 +142,9 @@ def parse_json(name: str, text: str) -> SourceDocument:
     try:
         data = json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as error:
-        raise InputError([Problem(name, error.lineno, error.colno, message=f"invalid JSON: {error.msg}")]) from None
+        raise InputError(
+            [Problem(name, error.lineno, error.colno, message=f"invalid JSON: {error.msg}")]
+        ) from None
     except _DuplicateJsonKey as error:
         # The YAML composer reports the duplicate with its line; fall back to the key alone.
         try:
@@ -131,7 +155,9 @@ def parse_json(name: str, text: str) -> SourceDocument:
             pass
         raise InputError([Problem(name, message=f"duplicate key '{error.key}'")]) from None
     except RecursionError:
-        raise InputError([Problem(name, message=f"nesting deeper than {MAX_NESTING} levels")]) from None
+        raise InputError(
+            [Problem(name, message=f"nesting deeper than {MAX_NESTING} levels")]
+        ) from None
     document = SourceDocument(name, data)
     # JSON is (nearly) YAML: reuse the YAML composer for positions when it can read the text.
     try:
@@ -165,7 +191,9 @@ def parse_yaml(name: str, text: str) -> SourceDocument:
         message = error.problem or error.context or "invalid YAML"
         if "could not determine a constructor" in (error.problem or ""):
             message = f"YAML tag {_tag_of(error)} is not allowed: only plain data is accepted"
-        raise InputError([Problem(name, line, column, message=f"invalid YAML: {message}")]) from None
+        raise InputError(
+            [Problem(name, line, column, message=f"invalid YAML: {message}")]
+        ) from None
     except yaml.YAMLError as error:
         raise InputError([Problem(name, message=f"invalid YAML: {error}")]) from None
     finally:

@@ -48,7 +48,9 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
         ("scores.business_strength", "business strength score"),
     ):
         value = diagnosis.facts.get(name)
-        placements.add_row(label, f"{value}/10" if value is not None else Text("not scored", style="dim"), "", "")
+        placements.add_row(
+            label, f"{value}/10" if value is not None else Text("not scored", style="dim"), "", ""
+        )
     console.print(placements)
     console.print()
 
