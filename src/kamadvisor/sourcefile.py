@@ -41,28 +41,8 @@ class SourceDocument:
         return None
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases (the billion-laughs door)."""
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                "anchors and aliases are not allowed in kamadvisor files",
-                event.start_mark,
-            )
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if getattr(event, "anchor", None):
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                "anchors and aliases are not allowed in kamadvisor files",
-                event.start_mark,
-            )
-        node: yaml.Node | None = super().compose_node(parent, index)
-        return node
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml when available): plain data only, no Python objects."""
 
 
 # Dates stay text until validation: YAML's own timestamp parsing fails on dates like 2026-13-01
@@ -208,8 +188,30 @@ def _tag_of(error: yaml.MarkedYAMLError) -> str:
 
 
 def _collect_locations(
-    node: yaml.Node, path: PathKey, locations: dict[PathKey, Location], depth: int, name: str
+    node: yaml.Node,
+    path: PathKey,
+    locations: dict[PathKey, Location],
+    depth: int,
+    name: str,
+    seen: set[int] | None = None,
 ) -> None:
+    # An alias makes the composer reuse a node: refusing reuse closes the billion-laughs door
+    # before anything is expanded.
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        line = node.start_mark.line + 1
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    line,
+                    node.start_mark.column + 1,
+                    _render_path(path),
+                    "anchors and aliases are not allowed in kamadvisor files",
+                )
+            ]
+        )
+    seen.add(id(node))
     if depth > MAX_NESTING:
         raise InputError(
             [
@@ -223,10 +225,10 @@ def _collect_locations(
         )
     locations[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
+        first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            if key in seen:
+            if key in first_lines:
                 raise InputError(
                     [
                         Problem(
@@ -234,15 +236,15 @@ def _collect_locations(
                             key_node.start_mark.line + 1,
                             key_node.start_mark.column + 1,
                             _render_path((*path, key)),
-                            f"duplicate key '{key}' (first given on line {seen[key]})",
+                            f"duplicate key '{key}' (first given on line {first_lines[key]})",
                         )
                     ]
                 )
-            seen[key] = key_node.start_mark.line + 1
-            _collect_locations(value_node, (*path, key), locations, depth + 1, name)
+            first_lines[key] = key_node.start_mark.line + 1
+            _collect_locations(value_node, (*path, key), locations, depth + 1, name, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _collect_locations(item, (*path, index), locations, depth + 1, name)
+            _collect_locations(item, (*path, index), locations, depth + 1, name, seen)
 
 
 def _check_depth(name: str, data: Any, depth: int = 0) -> None:

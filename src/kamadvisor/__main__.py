@@ -1,0 +1,5 @@
+"""`python -m kamadvisor`."""
+
+from kamadvisor.cli import main
+
+main()
