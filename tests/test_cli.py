@@ -21,7 +21,9 @@ def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 def test_blank_questionnaire_loads_and_assesses(tmp_path: Path) -> None:
     code, blank, _ = invoke("questionnaire", "new")
     assert code == 0
-    assert "# " in blank and "relationship:" in blank and "contacts:" in blank
+    assert "# " in blank
+    assert "relationship:" in blank
+    assert "contacts:" in blank
     path = tmp_path / "blank.yaml"
     path.write_text(blank, encoding="utf-8")
     code, out, err = invoke("assess", str(path))
@@ -96,7 +98,8 @@ def test_bad_input_exits_2_with_one_line_per_problem(
 
 def test_missing_file_and_bad_usage_exit_2(tmp_path: Path) -> None:
     code, _, err = invoke("assess", str(tmp_path / "nope.yaml"))
-    assert code == 2 and "file not found" in err
+    assert code == 2
+    assert "file not found" in err
     code, _, _ = invoke("memo")
     assert code == 2
     code, _, _ = invoke("memo", str(EXAMPLES[0]), "-f", "docx")
@@ -136,7 +139,8 @@ def test_memo_to_stdout_equals_memo_to_file(tmp_path: Path) -> None:
 
 def test_memo_into_missing_directory_leaves_nothing(tmp_path: Path) -> None:
     code, _, err = invoke("memo", str(EXAMPLES[0]), "-o", str(tmp_path / "no" / "memo.md"))
-    assert code == 2 and "does not exist" in err
+    assert code == 2
+    assert "does not exist" in err
     assert list(tmp_path.iterdir()) == []
 
 

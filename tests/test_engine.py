@@ -65,7 +65,8 @@ def test_sessions_are_released_after_each_account(base_rulebook: Rulebook) -> No
 def test_an_account_that_matches_nothing_is_normal(base_rulebook: Rulebook) -> None:
     with RuleEngine(compile_rulebook(base_rulebook)) as engine:
         result = engine.run({})
-    assert result.fired == [] and result.conclusions == []
+    assert result.fired == []
+    assert result.conclusions == []
 
 
 def test_same_facts_same_firings_in_the_same_order(advisor: Advisor) -> None:

@@ -140,7 +140,8 @@ def test_bad_input_is_reported_with_its_place(tmp_path: Path, text: str, fragmen
 def test_json_is_read_and_located(tmp_path: Path) -> None:
     path = write(tmp_path, '{"account": {"name": "X"},\n "kam": {"title": "boss"}}', "q.json")
     problems = problems_of(path)
-    assert problems[0].startswith(f"{path}:2:") and "kam.title" in problems[0]
+    assert problems[0].startswith(f"{path}:2:")
+    assert "kam.title" in problems[0]
     assert (
         load_questionnaire(write(tmp_path, '{"account": {"name": "X"}}', "ok.json")).account.name
         == "X"
