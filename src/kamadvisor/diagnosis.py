@@ -71,6 +71,13 @@ class Placement(Frozen):
     missing_answers: list[str]
 
 
+class Action(Frozen):
+    what: str
+    owner: str
+    due_day: int
+    rule_id: str
+
+
 class Finding(Frozen):
     rule_id: str
     title: str
@@ -80,6 +87,7 @@ class Finding(Frozen):
     advice: str
     evidence: list[Evidence]
     concluded: dict[str, str]
+    actions: list[Action]
     source: SourceRef
 
 
@@ -96,6 +104,7 @@ class Diagnosis(Frozen):
     placements: dict[str, Placement]
     conclusions: dict[str, list[str]]
     findings: list[Finding]
+    actions: list[Action]
     fired_rules: list[str]
     facts: dict[str, FactValue]
     unanswered: list[UnansweredQuestion]
@@ -141,6 +150,10 @@ def build_diagnosis(
         },
         conclusions={name: sorted(values) for name, values in sorted(conclusions.items())},
         findings=findings,
+        actions=sorted(
+            (action for finding in findings for action in finding.actions),
+            key=lambda action: (action.due_day, rules[action.rule_id].order),
+        ),
         fired_rules=sorted(result.fired, key=lambda rule_id: rules[rule_id].order),
         facts=facts.values,
         unanswered=facts.unanswered,
@@ -220,6 +233,15 @@ def _finding(
     assert rule.spec.advice is not None
     try:
         advice = render_snippet(rule.spec.advice, context)
+        actions = [
+            Action(
+                what=render_snippet(action.what, context),
+                owner=action.owner,
+                due_day=action.due_day,
+                rule_id=rule.id,
+            )
+            for action in rule.spec.actions
+        ]
     except TemplateError as error:
         raise InputError(
             [
@@ -228,7 +250,7 @@ def _finding(
                     rule.origin.line,
                     None,
                     f"{rule.id}.advice",
-                    f"advice does not render: {error}",
+                    f"advice or action does not render: {error}",
                 )
             ]
         ) from None
@@ -254,6 +276,7 @@ def _finding(
             )
             for name in sorted(concluded_names)
         },
+        actions=actions,
         source=SourceRef(**rule.spec.source.model_dump()),
     )
 

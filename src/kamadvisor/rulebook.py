@@ -107,6 +107,14 @@ class Source(Strict):
     )
 
 
+class ActionSpec(Strict):
+    """A concrete step for the 90-day action list."""
+
+    what: str = Field(min_length=1, description="The action, a Jinja snippet like the advice.")
+    owner: str = Field(min_length=1, description="Who does it, by role (e.g. key account manager).")
+    due_day: int = Field(ge=1, le=90, description="By which day of the 90-day plan.")
+
+
 class RuleSpec(Strict):
     """A rule as written in YAML."""
 
@@ -121,6 +129,7 @@ class RuleSpec(Strict):
     conclude: dict[str, str] | None = None
     signal: dict[str, str] | None = None
     advice: str | None = None
+    actions: list[ActionSpec] = Field(default_factory=list)
     source: Source
 
 
