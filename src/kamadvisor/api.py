@@ -45,9 +45,11 @@ class Advisor:
         self.close()
 
 
-def open_advisor(pack_dir: Path | None = None, rulebook: Rulebook | None = None) -> Advisor:
-    """An advisor over the bundled base pack (or the pack in `pack_dir`)."""
-    loaded = rulebook or load_rulebook(pack_dir)
+def open_advisor(
+    house_packs: list[Path] | tuple[Path, ...] = (), rulebook: Rulebook | None = None
+) -> Advisor:
+    """An advisor over the bundled base pack with the given house packs layered over it."""
+    loaded = rulebook or load_rulebook(house_packs=list(house_packs))
     return Advisor(rulebook=loaded, compiled=compile_rulebook(loaded))
 
 

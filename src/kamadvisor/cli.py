@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import traceback
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -80,6 +81,15 @@ def questionnaire_schema() -> None:
     click.echo(json.dumps(schema, indent=2, sort_keys=True))
 
 
+_RULES_OPTION = click.option(
+    "--rules",
+    "house_packs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A house rule pack layered over the base pack (repeatable; later packs win).",
+)
+
+
 def _as_of(value: Any) -> date | None:
     return value.date() if value is not None else None
 
@@ -89,12 +99,13 @@ def _as_of(value: Any) -> date | None:
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
 )
-def assess(questionnaire_file: str, as_of: Any) -> None:
+@_RULES_OPTION
+def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -> None:
     """Diagnose one account questionnaire (YAML or JSON, '-' for standard input)."""
     from kamadvisor.api import diagnose_file, open_advisor
     from kamadvisor.terminal import print_diagnosis
 
-    with open_advisor() as advisor:
+    with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
     print_diagnosis(diagnosis)
 
@@ -114,18 +125,107 @@ def assess(questionnaire_file: str, as_of: Any) -> None:
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
 )
-def memo(questionnaire_file: str, output: str | None, memo_format: str, as_of: Any) -> None:
+@_RULES_OPTION
+def memo(
+    questionnaire_file: str,
+    output: str | None,
+    memo_format: str,
+    as_of: Any,
+    house_packs: tuple[Path, ...],
+) -> None:
     """Write the advice memo for one account questionnaire."""
     from kamadvisor.api import diagnose_file, open_advisor
     from kamadvisor.output import write_output
     from kamadvisor.render import render_memo
 
-    with open_advisor() as advisor:
+    with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
         text = render_memo(diagnosis, advisor.rulebook, "md")
     write_output(text, output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("questionnaire_file", metavar="FILE")
+@click.argument("rule_id", metavar="RULE_ID")
+@_RULES_OPTION
+def explain(questionnaire_file: str, rule_id: str, house_packs: tuple[Path, ...]) -> None:
+    """Why a rule fired for this questionnaire, or why it did not."""
+    from kamadvisor.api import open_advisor
+    from kamadvisor.explain import explain_rule
+    from kamadvisor.questionnaire import load_questionnaire
+
+    questionnaire = load_questionnaire(questionnaire_file)
+    with open_advisor(house_packs) as advisor:
+        lines = explain_rule(advisor, questionnaire, rule_id.upper())
+    click.echo("\n".join(lines))
+
+
+@cli.group()
+def rules() -> None:
+    """Check, test and list rule packs."""
+
+
+_PACK_ARGUMENT = click.argument("pack_dir", metavar="DIR", type=click.Path(path_type=Path))
+
+
+@rules.command("check")
+@_PACK_ARGUMENT
+def rules_check(pack_dir: Path) -> None:
+    """Report every problem of a pack at once (file:line:col). Exit 1 on errors."""
+    from kamadvisor.packcheck import check_pack
+
+    problems = check_pack(pack_dir)
+    for problem in problems:
+        click.echo(problem.format_check())
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    click.echo(f"{pack_dir}: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
+
+
+@rules.command("test")
+@_PACK_ARGUMENT
+def rules_test(pack_dir: Path) -> None:
+    """Run the pack's own test cases through the real engine. Exit 1 on any failure."""
+    from kamadvisor.casetest import CaseRunner, load_cases
+    from kamadvisor.rulebook import load_rulebook
+
+    rulebook = load_rulebook(house_packs=[pack_dir])
+    cases = load_cases(pack_dir, rulebook)
+    runner = CaseRunner(rulebook)
+    try:
+        results = [runner.run(case) for case in cases]
+    finally:
+        runner.close()
+    failed = [result for result in results if not result.passed]
+    for result in failed:
+        click.echo(result.explain())
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed or not results:
+        if not results:
+            click.echo(f"no test cases found in {pack_dir / 'tests'}", err=True)
+        raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
+
+
+@rules.command("list")
+@_RULES_OPTION
+def rules_list(house_packs: tuple[Path, ...]) -> None:
+    """The effective rules and where each comes from."""
+    from kamadvisor.rulebook import load_rulebook
+
+    rulebook = load_rulebook(house_packs=list(house_packs))
+    click.echo("packs: " + " > ".join(f"{p.name} {p.version}" for p in rulebook.packs))
+    for rule in rulebook.rules:
+        replaced = f"  (replaces {rule.replaced})" if rule.replaced else ""
+        click.echo(
+            f"{rule.id:40s} {rule.spec.theme:12s} {rule.spec.severity:8s} "
+            f"{rule.origin.pack}  {rule.origin}{replaced}"
+        )
+    for rule_id, origin in sorted(rulebook.disabled.items()):
+        click.echo(f"{rule_id:40s} disabled by {origin.pack}  {origin}")
 
 
 def main() -> None:

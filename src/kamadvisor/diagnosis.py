@@ -88,7 +88,7 @@ class Finding(Frozen):
     evidence: list[Evidence]
     concluded: dict[str, str]
     actions: list[Action]
-    source: SourceRef
+    source: SourceRef | None
 
 
 class PackInfo(Frozen):
@@ -277,7 +277,7 @@ def _finding(
             for name in sorted(concluded_names)
         },
         actions=actions,
-        source=SourceRef(**rule.spec.source.model_dump()),
+        source=SourceRef(**rule.spec.source.model_dump()) if rule.spec.source else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 
 class ExitCode(IntEnum):
@@ -22,15 +23,26 @@ class Problem:
     column: int | None = None
     path: str = ""
     message: str = ""
+    severity: Literal["error", "warning"] = "error"
+    code: str = ""
 
-    def format(self) -> str:
+    def place(self) -> str:
         place = self.file
         if self.line is not None:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
+        return place
+
+    def format(self) -> str:
         where = f" {self.path}:" if self.path else ""
-        return f"{place}:{where} {self.message}"
+        return f"{self.place()}:{where} {self.message}"
+
+    def format_check(self) -> str:
+        """`path:line:col: error|warning: message [code]`, as `rules check` prints it."""
+        where = f"{self.path}: " if self.path else ""
+        code = f" [{self.code}]" if self.code and f"[{self.code}]" not in self.message else ""
+        return f"{self.place()}: {self.severity}: {where}{self.message}{code}"
 
 
 class KamAdvisorError(Exception):

@@ -1,8 +1,9 @@
-"""The rulebook: a rule pack read from YAML, validated into models, every problem located.
+"""The rulebook: rule packs validated into models and layered into one effective pack.
 
-A pack is a directory: `pack.yaml` (name, version, themes, typed parameters, declared
-conclusions) and rule files `*.yaml`, each holding `rules: [...]`. Test cases live under
-`tests/` and are not rules.
+The bundled base pack comes first; each house pack given with `--rules` is layered over it in
+order. A later pack adds rules, replaces a rule by id (it must say `replace: true`), disables rules
+by id, declares new themes, parameters and conclusions, sets parameter values, and overrides
+templates by file name. Every problem of every pack is collected and located, none is fatal alone.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ from kamadvisor.conditions import (
 )
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import ScoreWeights, fact_catalogue
+from kamadvisor.packs import PackSource, RawRule, located, read_pack
 from kamadvisor.questionnaire import SECTION_MODELS
-from kamadvisor.sourcefile import SourceDocument, load_document, render_path
+from kamadvisor.sourcefile import SourceDocument
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
-MANIFEST = "pack.yaml"
+# Parameters the fact derivation reads (score weights); every other parameter is read by rules.
+FACT_PARAMETERS = frozenset(
+    {"attractiveness_weights", "business_strength_weights", "score_min_coverage_pct"}
+)
+ADVICE_NAMES = frozenset({"account", "facts", "params", "concluded"})
 
 
 class Strict(BaseModel):
@@ -90,12 +96,21 @@ class ConclusionSpec(Strict):
 
 
 class PackManifest(Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     version: str = Field(min_length=1)
     description: str = ""
+    builds_on: list[str] = Field(
+        default_factory=list, description="Names of the packs this one is layered over."
+    )
     themes: dict[str, Theme] = Field(default_factory=dict)
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(
+        default_factory=dict, description="New parameters this pack declares."
+    )
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Values for parameters declared by this or earlier packs."
+    )
     conclusions: dict[str, ConclusionSpec] = Field(default_factory=dict)
+    disabled: list[str] = Field(default_factory=list, description="Rule ids switched off.")
 
 
 class Source(Strict):
@@ -125,19 +140,24 @@ class RuleSpec(Strict):
     salience: int = Field(
         100, ge=0, le=10000, description="Lower fires first and wins single conclusions."
     )
+    replace: bool = Field(False, description="Replace the rule of this id from an earlier pack.")
     when: Any
     conclude: dict[str, str] | None = None
     signal: dict[str, str] | None = None
     advice: str | None = None
     actions: list[ActionSpec] = Field(default_factory=list)
-    source: Source
+    source: Source | None = None
 
 
 class Origin(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    pack: str
     file: str
     line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 class Rule(BaseModel):
@@ -149,6 +169,7 @@ class Rule(BaseModel):
     condition: Condition
     origin: Origin
     order: int
+    replaced: Origin | None = None
 
     @property
     def id(self) -> str:
@@ -167,15 +188,26 @@ class Rule(BaseModel):
         return names
 
 
+class PackInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+    directory: str
+
+
 class Rulebook(BaseModel):
-    """An effective rule pack: manifest, parameter values, rules in definition order."""
+    """The effective rules: packs layered in order, parameter values set, rules in order."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     manifest: PackManifest
+    packs: list[PackInfo]
     parameter_values: dict[str, float | int | dict[str, float]]
     rules: list[Rule]
     template_dirs: list[Path]
+    disabled: dict[str, Origin] = Field(default_factory=dict)
+    warnings: list[Problem] = Field(default_factory=list)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -215,173 +247,398 @@ def base_pack_dir() -> Path:
     return resource_dir("rules")
 
 
-def load_rulebook(pack_dir: Path | None = None) -> Rulebook:
-    """Load and validate a pack (the bundled base pack by default); all problems at once."""
-    directory = pack_dir or base_pack_dir()
-    problems: list[Problem] = []
-    manifest = _load_manifest(directory, problems)
-    if manifest is None:
-        raise InputError(problems)
-    parameter_types = {
-        name: ("weights" if spec.type == "weights" else spec.type)
-        for name, spec in manifest.parameters.items()
-    }
-    context = ConditionContext(
-        facts=fact_catalogue(),
-        conclusions={name: tuple(spec.values) for name, spec in manifest.conclusions.items()},
-        parameters=parameter_types,
-    )
-    rules: list[Rule] = []
-    seen: dict[str, Origin] = {}
-    for rule_file in sorted(directory.glob("*.yaml")):
-        if rule_file.name == MANIFEST:
-            continue
-        for rule in _load_rule_file(rule_file, manifest, context, problems):
-            if rule.id in seen:
-                first = seen[rule.id]
-                problems.append(
-                    Problem(
-                        rule.origin.file,
-                        rule.origin.line,
-                        None,
-                        "id",
-                        f"duplicate rule id '{rule.id}' "
-                        f"(first defined at {first.file}:{first.line})",
+def pack_directories(house_packs: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
+    """The base pack followed by the house packs; the base given again is not layered twice."""
+    base = base_pack_dir().resolve()
+    return [base, *(p for p in house_packs if p.resolve() != base)]
+
+
+def load_rulebook(pack_dir: Path | None = None, house_packs: list[Path] | None = None) -> Rulebook:
+    """The effective rulebook of the base pack (or `pack_dir` alone) with house packs over it."""
+    directories = [pack_dir] if pack_dir is not None else pack_directories(house_packs or [])
+    rulebook, problems = build_rulebook(directories)
+    errors = [problem for problem in problems if problem.severity == "error"]
+    if errors or rulebook is None:
+        raise InputError(errors)
+    return rulebook
+
+
+def build_rulebook(directories: list[Path]) -> tuple[Rulebook | None, list[Problem]]:
+    """Layer the packs in order; returns the rulebook (None when it cannot be built) and problems."""
+    builder = _Builder()
+    for index, directory in enumerate(directories):
+        builder.add_pack(read_pack(directory), is_base=index == 0)
+    return builder.finish()
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.manifest: PackManifest | None = None
+        self.packs: list[PackInfo] = []
+        self.parameter_values: dict[str, Any] = {}
+        self.entries: dict[str, tuple[RuleSpec, RawRule, Origin, Origin | None, bool]] = {}
+        self.disabled: dict[str, Origin] = {}
+        self.template_dirs: list[Path] = []
+        self.parameter_documents: dict[str, SourceDocument] = {}
+
+    def add_pack(self, source: PackSource, is_base: bool) -> None:
+        self.problems.extend(source.problems)
+        if source.manifest is None:
+            return
+        manifest = self._manifest(source.manifest)
+        if manifest is None:
+            return
+        self._merge_manifest(manifest, source.manifest, is_base)
+        self.packs.append(
+            PackInfo(name=manifest.name, version=manifest.version, directory=str(source.directory))
+        )
+        if source.template_dir is not None:
+            self.template_dirs.insert(0, source.template_dir)
+        in_this_pack: dict[str, Origin] = {}
+        for raw in source.rules:
+            self._add_rule(raw, manifest.name, in_this_pack, is_base)
+        for index, rule_id in enumerate(manifest.disabled):
+            origin = Origin(
+                pack=manifest.name,
+                file=source.manifest.name,
+                line=(source.manifest.locate(("disabled", index)) or (1, 1))[0],
+            )
+            if rule_id in self.entries:
+                del self.entries[rule_id]
+                self.disabled[rule_id] = origin
+            else:
+                self.problems.append(
+                    located(
+                        source.manifest,
+                        ("disabled", index),
+                        f"cannot disable '{rule_id}': no earlier rule has that id"
+                        f"{did_you_mean(rule_id, list(self.entries))}",
+                        "unknown-rule",
+                    )
+                )
+
+    def _manifest(self, document: SourceDocument) -> PackManifest | None:
+        try:
+            return PackManifest.model_validate(document.data)
+        except ValidationError as error:
+            self.problems.extend(_validation_problems(error, document, ()))
+            return None
+
+    def _merge_manifest(
+        self, manifest: PackManifest, document: SourceDocument, is_base: bool
+    ) -> None:
+        if self.manifest is None:
+            merged = manifest.model_copy(update={"settings": {}, "disabled": []})
+        else:
+            merged = self.manifest
+            known = [pack.name for pack in self.packs]
+            for index, name in enumerate(manifest.builds_on):
+                if name not in known:
+                    self.problems.append(
+                        located(
+                            document,
+                            ("builds_on", index),
+                            f"builds on '{name}', which is not layered before it "
+                            f"(layered: {', '.join(known)})",
+                            "builds-on",
+                        )
+                    )
+            for key in ("parameters", "conclusions"):
+                for name in getattr(manifest, key):
+                    if name in getattr(merged, key):
+                        self.problems.append(
+                            located(
+                                document,
+                                (key, name),
+                                f"'{name}' is already declared by an earlier pack"
+                                + (
+                                    "; set its value under 'settings'"
+                                    if key == "parameters"
+                                    else ""
+                                ),
+                                "redeclared",
+                            )
+                        )
+            merged = merged.model_copy(
+                update={
+                    "themes": {**merged.themes, **manifest.themes},
+                    "parameters": {**manifest.parameters, **merged.parameters},
+                    "conclusions": {**manifest.conclusions, **merged.conclusions},
+                    "name": manifest.name,
+                    "version": manifest.version,
+                    "description": manifest.description,
+                }
+            )
+        for name, declared in manifest.parameters.items():
+            self.parameter_values.setdefault(name, declared.default)
+            self.parameter_documents.setdefault(name, document)
+        for name, value in manifest.settings.items():
+            spec = merged.parameters.get(name)
+            if spec is None:
+                self.problems.append(
+                    located(
+                        document,
+                        ("settings", name),
+                        f"unknown parameter '{name}'{did_you_mean(name, list(merged.parameters))}",
+                        "unknown-param",
                     )
                 )
                 continue
-            seen[rule.id] = rule.origin
-            rules.append(rule.model_copy(update={"order": len(rules)}))
-    if problems:
-        raise InputError(problems)
-    template_dir = directory / "templates"
-    return Rulebook(
-        manifest=manifest,
-        parameter_values={name: spec.default for name, spec in manifest.parameters.items()},
-        rules=rules,
-        template_dirs=[template_dir] if template_dir.is_dir() else [],
-    )
+            try:
+                checked = Parameter.model_validate({**spec.model_dump(), "default": value})
+            except ValidationError as error:
+                reason = "; ".join(
+                    str(d["msg"]).removeprefix("Value error, ") for d in error.errors()
+                )
+                self.problems.append(
+                    located(
+                        document, ("settings", name), f"parameter '{name}': {reason}", "param-type"
+                    )
+                )
+                continue
+            self.parameter_values[name] = checked.default
+        self.manifest = merged
 
-
-def _load_manifest(directory: Path, problems: list[Problem]) -> PackManifest | None:
-    path = directory / MANIFEST
-    if not directory.is_dir():
-        problems.append(Problem(str(directory), message="rule pack directory not found"))
-        return None
-    if not path.is_file():
-        problems.append(Problem(str(path), message="a rule pack needs a pack.yaml manifest"))
-        return None
-    try:
-        document = load_document(str(path))
-    except InputError as error:
-        problems.extend(error.problems)
-        return None
-    try:
-        return PackManifest.model_validate(document.data)
-    except ValidationError as error:
-        problems.extend(_located(error, document, ()))
-        return None
-
-
-def _load_rule_file(
-    path: Path, manifest: PackManifest, context: ConditionContext, problems: list[Problem]
-) -> list[Rule]:
-    try:
-        document = load_document(str(path))
-    except InputError as error:
-        problems.extend(error.problems)
-        return []
-    data = document.data
-    if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
-        problems.append(
-            Problem(document.name, 1, 1, message="a rule file holds one key, 'rules', with a list")
-        )
-        return []
-    rules: list[Rule] = []
-    for index, raw in enumerate(data["rules"]):
-        base: tuple[str | int, ...] = ("rules", index)
-        line = (document.locate(base) or (1, 1))[0]
+    def _add_rule(
+        self, raw: RawRule, pack: str, in_this_pack: dict[str, Origin], is_base: bool
+    ) -> None:
         try:
-            spec = RuleSpec.model_validate(raw)
+            spec = RuleSpec.model_validate(raw.data)
         except ValidationError as error:
-            problems.extend(_located(error, document, base))
-            continue
-        rule_problems = _check_rule(spec, manifest, context, document, base)
-        problems.extend(rule_problems)
+            self.problems.extend(_validation_problems(error, raw.document, raw.base))
+            return
+        origin = Origin(pack=pack, file=raw.document.name, line=raw.line)
+        if spec.id in in_this_pack:
+            self.problems.append(
+                located(
+                    raw.document,
+                    (*raw.base, "id"),
+                    f"duplicate rule id '{spec.id}' (first defined at {in_this_pack[spec.id]})",
+                    "duplicate-id",
+                )
+            )
+            return
+        in_this_pack[spec.id] = origin
+        earlier = self.entries.get(spec.id)
+        if earlier is not None and not spec.replace:
+            self.problems.append(
+                located(
+                    raw.document,
+                    (*raw.base, "id"),
+                    f"rule '{spec.id}' is already defined at {earlier[2]}; add 'replace: true' "
+                    "to replace it",
+                    "duplicate-id",
+                )
+            )
+            return
+        if earlier is None and spec.replace:
+            self.problems.append(
+                located(
+                    raw.document,
+                    (*raw.base, "replace"),
+                    f"'{spec.id}' replaces nothing: no earlier pack defines it"
+                    f"{did_you_mean(spec.id, list(self.entries))}",
+                    "unknown-rule",
+                )
+            )
+            return
+        replaced = earlier[2] if earlier is not None else None
+        self.entries[spec.id] = (spec, raw, origin, replaced, is_base)
+
+    def finish(self) -> tuple[Rulebook | None, list[Problem]]:
+        if self.manifest is None:
+            return None, _sorted(self.problems)
+        manifest = self.manifest
+        context = ConditionContext(
+            facts=fact_catalogue(),
+            conclusions={name: tuple(spec.values) for name, spec in manifest.conclusions.items()},
+            parameters={name: spec.type for name, spec in manifest.parameters.items()},
+        )
+        rules: list[Rule] = []
+        for spec, raw, origin, replaced, is_base in self.entries.values():
+            rule = self._validate_rule(spec, raw, origin, replaced, is_base, manifest, context)
+            if rule is not None:
+                rules.append(rule.model_copy(update={"order": len(rules)}))
+        self._check_parameter_use(rules, manifest)
+        rulebook = Rulebook(
+            manifest=manifest,
+            packs=self.packs,
+            parameter_values=self.parameter_values,
+            rules=rules,
+            template_dirs=self.template_dirs,
+            disabled=self.disabled,
+        )
+        problems = _sorted(self.problems)
+        warnings = [problem for problem in problems if problem.severity == "warning"]
+        return rulebook.model_copy(update={"warnings": warnings}), problems
+
+    def _validate_rule(
+        self,
+        spec: RuleSpec,
+        raw: RawRule,
+        origin: Origin,
+        replaced: Origin | None,
+        is_base: bool,
+        manifest: PackManifest,
+        context: ConditionContext,
+    ) -> Rule | None:
+        document, base = raw.document, raw.base
+        problems: list[Problem] = []
+        if spec.theme not in manifest.themes:
+            themes = list(manifest.themes)
+            problems.append(
+                located(
+                    document,
+                    (*base, "theme"),
+                    f"unknown theme '{spec.theme}'{did_you_mean(spec.theme, themes)}; "
+                    f"expected one of: {', '.join(themes)}",
+                    "unknown-theme",
+                )
+            )
+        for key in ("conclude", "signal"):
+            produced: dict[str, str] | None = getattr(spec, key)
+            for name, value in (produced or {}).items():
+                declared = manifest.conclusions.get(name)
+                if declared is None:
+                    problems.append(
+                        located(
+                            document,
+                            (*base, key, name),
+                            f"unknown concluded fact '{name}'"
+                            f"{did_you_mean(name, list(manifest.conclusions))}; declare it under "
+                            "'conclusions' in pack.yaml",
+                            "unknown-conclusion",
+                        )
+                    )
+                elif value not in declared.values:
+                    problems.append(
+                        located(
+                            document,
+                            (*base, key, name),
+                            f"'{value}' is not a value of '{name}'"
+                            f"{did_you_mean(value, list(declared.values))}; expected one of: "
+                            f"{', '.join(declared.values)}",
+                            "value",
+                        )
+                    )
+        if spec.conclude is None and spec.signal is None and spec.advice is None:
+            problems.append(
+                located(
+                    document, base, "a rule must conclude, signal or advise something", "no-effect"
+                )
+            )
+        if spec.source is None:
+            problems.append(
+                located(
+                    document,
+                    base,
+                    f"rule '{spec.id}' has no source: cite the paper and a short quote",
+                    "missing-source",
+                    "error" if is_base else "warning",
+                )
+            )
+        for key, text in [("advice", spec.advice)] + [
+            (f"actions[{i}].what", action.what) for i, action in enumerate(spec.actions)
+        ]:
+            if text is not None:
+                problems.extend(_check_snippet(text, document, (*base, key.split("[")[0])))
         context.issues.clear()
         condition = parse_condition(spec.when, (*base, "when"), context)
         if condition is not None:
             context.issues.extend(shape_issues(condition))
-        condition_problems = [
-            _at(document, issue.path, f"{issue.message} [{issue.code}]") for issue in context.issues
-        ]
+        problems.extend(
+            located(document, issue.path, issue.message, issue.code) for issue in context.issues
+        )
         context.issues.clear()
-        problems.extend(condition_problems)
-        if condition is None or rule_problems or condition_problems:
-            continue
-        rules.append(
-            Rule(
-                spec=spec,
-                condition=condition,
-                origin=Origin(file=document.name, line=line),
-                order=0,
-            )
-        )
-    return rules
+        self.problems.extend(problems)
+        if condition is None or any(p.severity == "error" for p in problems):
+            return None
+        return Rule(spec=spec, condition=condition, origin=origin, order=0, replaced=replaced)
+
+    def _check_parameter_use(self, rules: list[Rule], manifest: PackManifest) -> None:
+        used: set[str] = set(FACT_PARAMETERS)
+        for rule in rules:
+            for test in iter_tests(rule.condition):
+                for operand in (getattr(test, "value", None), getattr(test, "at_least", None)):
+                    if isinstance(operand, ParamRef):
+                        used.add(operand.name)
+            for text in [rule.spec.advice or "", *(a.what for a in rule.spec.actions)]:
+                if "params" in text:
+                    used.update(name for name in manifest.parameters if name in text)
+        for name in manifest.parameters:
+            if name not in used:
+                self.problems.append(
+                    located(
+                        self.parameter_documents[name],
+                        ("parameters", name),
+                        f"parameter '{name}' is declared but no rule uses it",
+                        "unused-param",
+                        "warning",
+                    )
+                )
 
 
-def _check_rule(
-    spec: RuleSpec,
-    manifest: PackManifest,
-    context: ConditionContext,
-    document: SourceDocument,
-    base: tuple[str | int, ...],
+def _check_snippet(
+    text: str, document: SourceDocument, path: tuple[str | int, ...]
 ) -> list[Problem]:
-    problems: list[Problem] = []
-    if spec.theme not in manifest.themes:
-        themes = list(manifest.themes)
-        problems.append(
-            _at(
-                document,
-                (*base, "theme"),
-                f"unknown theme '{spec.theme}'"
-                f"{did_you_mean(spec.theme, themes)}; expected one of: {', '.join(themes)}",
-            )
+    """An advice or action snippet must parse and name only what advice can see."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    from kamadvisor.sandbox import sandboxed_environment
+
+    environment = sandboxed_environment()
+    try:
+        tree = environment.parse(text)
+    except TemplateSyntaxError as error:
+        return [
+            located(document, path, f"does not parse as Jinja: {error.message}", "advice-syntax")
+        ]
+    unknown = sorted(meta.find_undeclared_variables(tree) - ADVICE_NAMES)
+    problems = [
+        located(
+            document,
+            path,
+            f"names unknown variable '{name}'{did_you_mean(name, sorted(ADVICE_NAMES))}; "
+            f"advice can use: {', '.join(sorted(ADVICE_NAMES))}",
+            "advice-name",
         )
-    for key in ("conclude", "signal"):
-        produced: dict[str, str] | None = getattr(spec, key)
-        for name, value in (produced or {}).items():
-            declared = manifest.conclusions.get(name)
-            if declared is None:
-                problems.append(
-                    _at(
-                        document,
-                        (*base, key, name),
-                        f"unknown concluded fact '{name}'"
-                        f"{did_you_mean(name, list(manifest.conclusions))}",
-                    )
+        for name in unknown
+    ]
+    catalogue = fact_catalogue()
+    for fact in _fact_paths(tree):
+        if fact not in catalogue and not any(name.startswith(f"{fact}.") for name in catalogue):
+            problems.append(
+                located(
+                    document,
+                    path,
+                    f"names unknown fact 'facts.{fact}'{did_you_mean(fact, list(catalogue))}",
+                    "unknown-fact",
                 )
-            elif value not in declared.values:
-                problems.append(
-                    _at(
-                        document,
-                        (*base, key, name),
-                        f"'{value}' is not a value of '{name}'"
-                        f"{did_you_mean(value, list(declared.values))}; expected one of: "
-                        f"{', '.join(declared.values)}",
-                    )
-                )
-    if spec.conclude is None and spec.signal is None and spec.advice is None:
-        problems.append(_at(document, base, "a rule must conclude, signal or advise something"))
+            )
     return problems
 
 
-def _at(document: SourceDocument, path: tuple[str | int, ...], message: str) -> Problem:
-    line, column = document.locate(path) or (None, None)
-    return Problem(document.name, line, column, render_path(path), message)
+def _fact_paths(tree: Any) -> list[str]:
+    """Dotted names read under `facts.` in a template, e.g. `scores.attractiveness`."""
+    from jinja2 import nodes
+
+    found: list[str] = []
+    for node in tree.find_all(nodes.Getattr):
+        parts: list[str] = []
+        current: Any = node
+        while isinstance(current, nodes.Getattr):
+            parts.append(current.attr)
+            current = current.node
+        if isinstance(current, nodes.Name) and current.name == "facts":
+            path = ".".join(reversed(parts))
+            if not any(other.startswith(f"{path}.") for other in found):
+                found = [other for other in found if not path.startswith(f"{other}.")]
+                found.append(path)
+    return found
 
 
-def _located(
+def _validation_problems(
     error: ValidationError, document: SourceDocument, base: tuple[str | int, ...]
 ) -> list[Problem]:
     problems = []
@@ -391,19 +648,19 @@ def _located(
             *(part for part in detail["loc"] if not str(part).startswith("function-")),
         )
         message = str(detail["msg"]).removeprefix("Value error, ")
+        code = "schema"
         if detail["type"] == "extra_forbidden":
             message = f"unknown key '{location[-1]}'"
+            code = "unknown-key"
         elif detail["type"] == "missing":
             message = "is required but missing"
-        problems.append(_at(document, location, message))
+            code = "missing-key"
+        problems.append(located(document, location, message, code))
     return problems
 
 
-def parameter_value(rulebook: Rulebook, ref: ParamRef) -> float | int:
-    value = rulebook.parameter_values[ref.name]
-    if isinstance(value, dict):
-        raise TypeError(f"parameter {ref.name} is a weights map, not a number")
-    return value
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message))
 
 
 def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = "") -> Rulebook:
@@ -431,3 +688,10 @@ def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = 
     if problems:
         raise InputError(problems)
     return rulebook.model_copy(update={"parameter_values": values})
+
+
+def parameter_value(rulebook: Rulebook, ref: ParamRef) -> float | int:
+    value = rulebook.parameter_values[ref.name]
+    if isinstance(value, dict):
+        raise TypeError(f"parameter {ref.name} is a weights map, not a number")
+    return value

@@ -1,0 +1,183 @@
+"""Why a rule fired, or why it did not: each condition, the value it met, and whether it held.
+
+The engine decides what fires; this module only retraces a rule's conditions against the
+account's facts and the engine's conclusions so a consultant can follow the reasoning, down to
+the answers behind every concluded fact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kamadvisor.api import Advisor
+from kamadvisor.conditions import (
+    ConcludedTest,
+    Condition,
+    FactRef,
+    FactTest,
+    Group,
+    ParamRef,
+    did_you_mean,
+)
+from kamadvisor.engine import EngineResult, Produced
+from kamadvisor.errors import UsageError
+from kamadvisor.facts import derive_facts
+from kamadvisor.questionnaire import Questionnaire
+from kamadvisor.rulebook import Rule, Rulebook, parameter_value
+
+MAX_DEPTH = 4
+HELD, FAILED = "yes", "no "
+
+
+def explain_rule(advisor: Advisor, questionnaire: Questionnaire, rule_id: str) -> list[str]:
+    rulebook = advisor.rulebook
+    known = [rule.id for rule in rulebook.rules]
+    if rule_id not in known:
+        if rule_id in rulebook.disabled:
+            raise UsageError(f"rule '{rule_id}' is disabled by {rulebook.disabled[rule_id]}")
+        raise UsageError(f"unknown rule '{rule_id}'{did_you_mean(rule_id, known)}")
+    facts = derive_facts(questionnaire, rulebook.score_weights()).values
+    result = advisor.engine.run(dict(facts))
+    explainer = _Explainer(rulebook, facts, result)
+    return explainer.rule(rulebook.rule(rule_id), depth=0, seen=set())
+
+
+class _Explainer:
+    def __init__(self, rulebook: Rulebook, facts: dict[str, Any], result: EngineResult) -> None:
+        self.rulebook = rulebook
+        self.facts = facts
+        self.result = result
+
+    def rule(self, rule: Rule, depth: int, seen: set[str]) -> list[str]:
+        indent = "    " * depth
+        fired = rule.id in self.result.fired
+        verdict = "fired" if fired else "did not fire"
+        lines = [f"{indent}{rule.id}: {rule.spec.title} ({rule.origin}) {verdict}"]
+        overruled = [p for p in self.result.overruled if p.rule_id == rule.id]
+        for item in overruled:
+            lines.append(
+                f"{indent}  its conclusion {item.name} = {item.value} was overruled by a more "
+                "salient rule"
+            )
+        seen = seen | {rule.id}
+        lines.extend(self.condition(rule.condition, depth, seen))
+        return lines
+
+    def condition(self, condition: Condition, depth: int, seen: set[str]) -> list[str]:
+        indent = "    " * depth + "  "
+        if isinstance(condition, Group):
+            held = self.holds(condition)
+            word = "all of" if condition.mode == "all" else "any of"
+            lines = [f"{indent}[{HELD if held else FAILED}] {word}:"]
+            for item in condition.items:
+                lines.extend("  " + line for line in self.condition(item, depth, seen))
+            return lines
+        if isinstance(condition, FactTest):
+            return [f"{indent}{self.fact_line(condition)}"]
+        return self.concluded_lines(condition, depth, seen)
+
+    def holds(self, condition: Condition) -> bool:
+        if isinstance(condition, Group):
+            results = [self.holds(item) for item in condition.items]
+            return all(results) if condition.mode == "all" else any(results)
+        if isinstance(condition, FactTest):
+            return self.fact_holds(condition)
+        return self.concluded_holds(condition)
+
+    def expected(self, value: Any) -> Any:
+        if isinstance(value, ParamRef):
+            return f"{parameter_value(self.rulebook, value)} (parameter {value.name})"
+        if isinstance(value, FactRef):
+            return f"fact {value.name}"
+        if isinstance(value, tuple):
+            return "[" + ", ".join(str(item) for item in value) + "]"
+        return value
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, ParamRef):
+            return parameter_value(self.rulebook, value)
+        if isinstance(value, FactRef):
+            return self.facts.get(value.name)
+        return value
+
+    def fact_holds(self, test: FactTest) -> bool:
+        actual = self.facts.get(test.fact)
+        if actual is None:
+            return False
+        return _compare(actual, test.op, self.resolve(test.value))
+
+    def fact_line(self, test: FactTest) -> str:
+        actual = self.facts.get(test.fact)
+        shown = "unanswered" if actual is None else repr(actual)
+        mark = HELD if self.fact_holds(test) else FAILED
+        return (
+            f"[{mark}] {test.fact} {test.op} {self.expected(test.value)}: the account has {shown}"
+        )
+
+    def produced(self, test: ConcludedTest) -> list[Produced]:
+        pool = self.result.signals if test.kind == "signal" else self.result.conclusions
+        return [item for item in pool if item.name == test.name]
+
+    def concluded_holds(self, test: ConcludedTest) -> bool:
+        values = [item.value for item in self.produced(test)]
+        if test.at_least is not None:
+            needed = (
+                parameter_value(self.rulebook, test.at_least)
+                if isinstance(test.at_least, ParamRef)
+                else test.at_least
+            )
+            return sum(1 for v in values if _compare(v, test.op, test.value)) >= needed
+        return any(_compare(value, test.op, test.value) for value in values)
+
+    def concluded_lines(self, test: ConcludedTest, depth: int, seen: set[str]) -> list[str]:
+        indent = "    " * depth + "  "
+        produced = self.produced(test)
+        mark = HELD if self.concluded_holds(test) else FAILED
+        subject = "signals" if test.kind == "signal" else "concluded"
+        counted = ""
+        if test.at_least is not None:
+            counted = f", at least {self.expected(test.at_least)}"
+        matching = [item for item in produced if _compare(item.value, test.op, test.value)]
+        if not produced:
+            found = "nothing was concluded" if test.kind == "conclusion" else "no signal was raised"
+        elif test.kind == "signal":
+            found = f"{len(matching)} matching signal(s)"
+            if matching:
+                found += " from " + ", ".join(item.rule_id for item in matching)
+        else:
+            found = ", ".join(f"{item.value} (by {item.rule_id})" for item in produced)
+        lines = [
+            f"{indent}[{mark}] {subject} {test.name} {test.op} {self.expected(test.value)}{counted}: "
+            f"{found}"
+        ]
+        if depth >= MAX_DEPTH:
+            return lines
+        for item in matching or produced:
+            if item.rule_id not in seen:
+                lines.extend(self.rule(self.rulebook.rule(item.rule_id), depth + 1, seen))
+        return lines
+
+
+def _compare(actual: Any, op: str, expected: Any) -> bool:
+    if op in ("contains", "lacks"):
+        members = expected if isinstance(expected, tuple) else (expected,)
+        present = [member in actual for member in members]
+        return all(present) if op == "contains" else not any(present)
+    if op == "empty":
+        return (len(actual) == 0) is expected
+    if op == "in":
+        return actual in expected
+    if op == "not_in":
+        return actual not in expected
+    comparisons = {
+        "eq": lambda a, b: a == b,
+        "ne": lambda a, b: a != b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+    }
+    try:
+        return bool(comparisons[op](actual, expected))
+    except TypeError:
+        return False
