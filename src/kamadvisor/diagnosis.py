@@ -53,6 +53,7 @@ class Signal(Frozen):
     value: str
     label: str
     direction: Literal["same", "higher", "lower"]
+    limiting: bool
     evidence: list[Evidence]
 
 
@@ -67,6 +68,7 @@ class Placement(Frozen):
     basis: list[Evidence]
     evidence: list[Signal]
     contradicting: list[Signal]
+    consistent: list[Signal]
     overruled: list[str]
     missing_answers: list[str]
 
@@ -122,10 +124,12 @@ def build_diagnosis(
     for item in result.conclusions:
         conclusions.setdefault(item.name, []).append(item.value)
     context = _advice_context(questionnaire, facts, result, rulebook)
+    # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
+    overruled = {item.rule_id for item in result.overruled}
     findings = [
         _finding(rules[rule_id], facts, result, rulebook, context)
         for rule_id in result.fired
-        if rules[rule_id].reports
+        if rules[rule_id].reports and rule_id not in overruled
     ]
     severity_rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
     theme_rank = {name: (theme.order, name) for name, theme in rulebook.manifest.themes.items()}
@@ -188,6 +192,7 @@ def _placement(
             value=item.value,
             label=spec.values[item.value],
             direction=direction,
+            limiting=rule.spec.limiting,
             evidence=_evidence(rule, facts),
         )
 
@@ -200,7 +205,16 @@ def _placement(
         rule_id=winner.rule_id if winner else None,
         basis=_evidence(rules[winner.rule_id], facts) if winner else [],
         evidence=[s for s in signals if s.direction == "same"] if winner else [],
-        contradicting=[s for s in signals if s.direction != "same"] if winner else signals,
+        # Signals of a higher value contradict a placement, and so do limitations of a lower one;
+        # a capability of a lower value (joint projects under a partnership) is consistent with it.
+        contradicting=[
+            s for s in signals if s.direction == "higher" or (s.direction == "lower" and s.limiting)
+        ]
+        if winner
+        else signals,
+        consistent=[s for s in signals if s.direction == "lower" and not s.limiting]
+        if winner
+        else [],
         overruled=[item.rule_id for item in result.overruled if item.name == name],
         missing_answers=_missing_answers(name, facts, rulebook),
     )

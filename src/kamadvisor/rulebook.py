@@ -144,6 +144,11 @@ class RuleSpec(Strict):
     when: Any
     conclude: dict[str, str] | None = None
     signal: dict[str, str] | None = None
+    limiting: bool = Field(
+        False,
+        description="The signal marks a limitation of its value (e.g. working alone): seen under a "
+        "higher placement it contradicts it, where a capability of a lower value would not.",
+    )
     advice: str | None = None
     actions: list[ActionSpec] = Field(default_factory=list)
     source: Source | None = None

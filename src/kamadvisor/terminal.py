@@ -35,6 +35,7 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
     placements.add_column("Result")
     placements.add_column("Evidence", justify="right")
     placements.add_column("Contradicting", justify="right")
+    placements.add_column("Consistent", justify="right")
     for placement in diagnosis.placements.values():
         result = placement.label or Text("not determined", style="dim")
         placements.add_row(
@@ -42,6 +43,7 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
             result,
             str(len(placement.evidence)),
             str(len(placement.contradicting)),
+            str(len(placement.consistent)),
         )
     for name, label in (
         ("scores.attractiveness", "attractiveness score"),
