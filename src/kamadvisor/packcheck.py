@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, TemplateNotFound, nodes
 
 from kamadvisor.compiler import compile_rulebook
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.packs import inside
-from kamadvisor.rulebook import build_rulebook, pack_directories
+from kamadvisor.rulebook import build_rulebook, pack_directories, resource_dir
 from kamadvisor.sandbox import sandboxed_environment
 
 
@@ -30,7 +30,7 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
     if not directory.is_dir():
         return []
     problems: list[Problem] = []
-    environment = sandboxed_environment([directory])
+    environment = sandboxed_environment([directory, resource_dir("templates")])
     for template in sorted(directory.rglob("*")):
         if not template.is_file():
             continue
@@ -43,10 +43,49 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
                 )
             )
             continue
-        name = template.relative_to(directory).as_posix()
         try:
-            environment.get_template(name)
-        except TemplateError as error:
+            compiled = environment.parse(template.read_text(encoding="utf-8"))
+            for node in compiled.find_all(
+                (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+            ):
+                target = getattr(node, "template", None)
+                if isinstance(target, nodes.Const) and isinstance(target.value, str):
+                    environment.get_template(target.value)
+                else:
+                    problems.append(
+                        Problem(
+                            str(template),
+                            node.lineno,
+                            None,
+                            "",
+                            "includes a template named by an expression; name it literally",
+                            code="template",
+                        )
+                    )
+            for attribute in compiled.find_all(nodes.Getattr):
+                if attribute.attr.startswith("_"):
+                    problems.append(
+                        Problem(
+                            str(template),
+                            attribute.lineno,
+                            None,
+                            "",
+                            f"reads private attribute '{attribute.attr}': refused by the sandbox",
+                            code="unsafe-template",
+                        )
+                    )
+        except TemplateNotFound as error:
+            problems.append(
+                Problem(
+                    str(template),
+                    None,
+                    None,
+                    "",
+                    f"includes '{error.name}', which is not a template of this pack or the base",
+                    code="template",
+                )
+            )
+        except (TemplateError, UnicodeDecodeError) as error:
             line = getattr(error, "lineno", None)
             problems.append(
                 Problem(

@@ -588,7 +588,7 @@ def _check_snippet(
     text: str, document: SourceDocument, path: tuple[str | int, ...]
 ) -> list[Problem]:
     """An advice or action snippet must parse and name only what advice can see."""
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError, meta, nodes
 
     from kamadvisor.sandbox import sandboxed_environment
 
@@ -598,6 +598,29 @@ def _check_snippet(
     except TemplateSyntaxError as error:
         return [
             located(document, path, f"does not parse as Jinja: {error.message}", "advice-syntax")
+        ]
+    unsafe = sorted(
+        {node.attr for node in tree.find_all(nodes.Getattr) if node.attr.startswith("_")}
+    )
+    if unsafe:
+        return [
+            located(
+                document,
+                path,
+                f"reads private attribute '{unsafe[0]}': refused by the sandbox",
+                "unsafe-template",
+            )
+        ]
+    if any(
+        True for _ in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))
+    ):
+        return [
+            located(
+                document,
+                path,
+                "advice cannot include, import or extend templates",
+                "unsafe-template",
+            )
         ]
     unknown = sorted(meta.find_undeclared_variables(tree) - ADVICE_NAMES)
     problems = [

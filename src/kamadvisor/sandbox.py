@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -26,11 +33,25 @@ def _label(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
+class ContainedLoader(FileSystemLoader):
+    """A FileSystemLoader that refuses files resolving outside its directories (symbolic links)."""
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        resolved = Path(filename).resolve()
+        roots = [Path(directory).resolve() for directory in self.searchpath]
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 def sandboxed_environment(
     template_dirs: list[Path] | None = None, autoescape: bool = False
 ) -> SandboxedEnvironment:
     environment = SandboxedEnvironment(
-        loader=FileSystemLoader([str(d) for d in template_dirs]) if template_dirs else None,
+        loader=ContainedLoader([str(d) for d in template_dirs]) if template_dirs else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
