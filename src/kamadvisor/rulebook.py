@@ -390,18 +390,11 @@ class _Builder:
                     )
                 )
                 continue
-            try:
-                checked = Parameter.model_validate({**spec.model_dump(), "default": value})
-            except ValidationError as error:
-                reason = "; ".join(
-                    str(d["msg"]).removeprefix("Value error, ") for d in error.errors()
-                )
-                self.problems.append(
-                    located(
-                        document, ("settings", name), f"parameter '{name}': {reason}", "param-type"
-                    )
-                )
+            problem = setting_problem(name, spec, value)
+            if problem is not None:
+                self.problems.append(located(document, ("settings", name), problem, "param-type"))
                 continue
+            checked = Parameter.model_validate({**spec.model_dump(), "default": value})
             self.parameter_values[name] = checked.default
         self.manifest = merged
 
@@ -706,16 +699,42 @@ def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = 
                 )
             )
             continue
-        try:
-            checked = Parameter.model_validate({**spec.model_dump(), "default": value})
-        except ValidationError as error:
-            reason = "; ".join(str(d["msg"]).removeprefix("Value error, ") for d in error.errors())
-            problems.append(Problem(where or "parameters", message=f"parameter '{name}': {reason}"))
+        problem = setting_problem(name, spec, value)
+        if problem is not None:
+            problems.append(Problem(where or "parameters", message=problem))
             continue
-        values[name] = checked.default
+        values[name] = Parameter.model_validate({**spec.model_dump(), "default": value}).default
     if problems:
         raise InputError(problems)
     return rulebook.model_copy(update={"parameter_values": values})
+
+
+def setting_problem(name: str, spec: Parameter, value: Any) -> str | None:
+    """Why `value` cannot be the value of parameter `name`, or None when it can."""
+    if spec.type == "weights":
+        if not isinstance(value, dict):
+            return f"parameter {name}: {value!r} is not a mapping of factor weights"
+    else:
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if spec.type == "integer" and not (is_number and float(value).is_integer()):
+            return f"parameter {name}: {value!r} is not an integer"
+        if spec.type == "number" and not is_number:
+            return f"parameter {name}: {value!r} is not a number"
+        low = spec.min if spec.min is not None else float("-inf")
+        high = spec.max if spec.max is not None else float("inf")
+        if not low <= value <= high:
+            return (
+                f"parameter {name}: {value!r} is outside {spec.min:g}..{spec.max:g}"
+                if (spec.min is not None and spec.max is not None)
+                else f"parameter {name}: {value!r} is out of range"
+            )
+    try:
+        Parameter.model_validate({**spec.model_dump(), "default": value})
+    except ValidationError as error:
+        return f"parameter {name}: " + "; ".join(
+            str(detail["msg"]).removeprefix("Value error, ") for detail in error.errors()
+        )
+    return None
 
 
 def parameter_value(rulebook: Rulebook, ref: ParamRef) -> float | int:

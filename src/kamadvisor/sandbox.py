@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
     Environment,
     FileSystemLoader,
+    PrefixLoader,
     StrictUndefined,
     Template,
     TemplateError,
@@ -50,8 +53,19 @@ class ContainedLoader(FileSystemLoader):
 def sandboxed_environment(
     template_dirs: list[Path] | None = None, autoescape: bool = False
 ) -> SandboxedEnvironment:
+    """Templates are looked up in `template_dirs` in order (a house pack's before the bundled
+    ones); the last directory is also reachable as `base/NAME`, so a house template can extend
+    the bundled one it overrides."""
+    loader: BaseLoader | None = None
+    if template_dirs:
+        loader = ChoiceLoader(
+            [
+                ContainedLoader([str(d) for d in template_dirs]),
+                PrefixLoader({"base": ContainedLoader([str(template_dirs[-1])])}),
+            ]
+        )
     environment = SandboxedEnvironment(
-        loader=ContainedLoader([str(d) for d in template_dirs]) if template_dirs else None,
+        loader=loader,
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
