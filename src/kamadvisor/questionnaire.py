@@ -375,16 +375,6 @@ class Questionnaire(BaseModel):
             }
         return data
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Questionnaire:
-        assessed = self.account.assessment_date
-        reviewed = self.planning.last_reviewed
-        if assessed is not None and reviewed is not None and reviewed > assessed:
-            raise ValueError(
-                f"planning.last_reviewed ({reviewed}) is after account.assessment_date ({assessed})"
-            )
-        return self
-
 
 def _unique(value: list[str] | None) -> list[str] | None:
     if value is None:
@@ -426,9 +416,39 @@ def validate_questionnaire(document: SourceDocument) -> Questionnaire:
             ]
         )
     try:
-        return Questionnaire.model_validate(document.data)
+        questionnaire = Questionnaire.model_validate(document.data)
     except ValidationError as error:
         raise InputError(_problems_from(error, document)) from None
+    problems = _date_problems(questionnaire, document)
+    if problems:
+        raise InputError(problems)
+    return questionnaire
+
+
+def _date_problems(questionnaire: Questionnaire, document: SourceDocument) -> list[Problem]:
+    """Dates must be possible: none in the future, no review after the assessment."""
+    problems: list[Problem] = []
+    today = date.today()
+
+    def problem(path: tuple[str, ...], message: str) -> None:
+        line, column = document.locate(path) or (None, None)
+        problems.append(Problem(document.name, line, column, render_path(path), message))
+
+    assessed = questionnaire.account.assessment_date
+    reviewed = questionnaire.planning.last_reviewed
+    for path, value in (
+        (("account", "assessment_date"), assessed),
+        (("planning", "last_reviewed"), reviewed),
+    ):
+        if value is not None and value > today:
+            problem(path, f"{value} is in the future; expected a date on or before today ({today})")
+    if assessed is not None and reviewed is not None and reviewed > assessed:
+        problem(
+            ("planning", "last_reviewed"),
+            f"{reviewed} is after account.assessment_date ({assessed}); a plan cannot have been "
+            "reviewed after the date the answers describe",
+        )
+    return problems
 
 
 def _problems_from(error: ValidationError, document: SourceDocument) -> list[Problem]:

@@ -324,6 +324,18 @@ class _Builder:
                 )
 
     def _manifest(self, document: SourceDocument) -> PackManifest | None:
+        if not isinstance(document.data, dict):
+            self.problems.append(
+                Problem(
+                    document.name,
+                    1,
+                    1,
+                    "",
+                    "a pack manifest is a mapping with at least 'name' and 'version'",
+                    code="schema",
+                )
+            )
+            return None
         try:
             return PackManifest.model_validate(document.data)
         except ValidationError as error:

@@ -168,7 +168,9 @@ def parse_yaml(name: str, text: str) -> SourceDocument:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        message = error.problem or error.context or "invalid YAML"
+        message = (
+            "; ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
+        )
         if "could not determine a constructor" in (error.problem or ""):
             message = f"YAML tag {_tag_of(error)} is not allowed: only plain data is accepted"
         raise InputError(
@@ -242,6 +244,9 @@ def _collect_locations(
                 )
             first_lines[key] = key_node.start_mark.line + 1
             _collect_locations(value_node, (*path, key), locations, depth + 1, name, seen)
+            # A field is located at its key: where a reader looks for it, even when its value
+            # starts on a later line.
+            locations[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_locations(item, (*path, index), locations, depth + 1, name, seen)

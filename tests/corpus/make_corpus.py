@@ -1,0 +1,683 @@
+"""Write the corpus of bad inputs and what each must produce (`cases.yaml`).
+
+Run from the repository root: `python tests/corpus/make_corpus.py`. The generated files are
+committed; the expectations are written here by hand, per kind of mistake, not taken from the
+program's output. The 50 MB file is made by the test itself, never committed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+VALID = {
+    "account": {"name": "Corpus Ltd", "assessment_date": "2026-01-15"},
+    "relationship": {"team_model": "individual", "customer_view": "one_of_many"},
+    "kam": {"targets": ["monthly_volume"]},
+}
+
+
+class Corpus:
+    def __init__(self) -> None:
+        self.cases: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        kind: str,
+        name: str,
+        content: str | bytes,
+        expect: list[str],
+        command: str = "assess",
+        exit_code: int = 2,
+        suffix: str = ".yaml",
+    ) -> None:
+        relative = Path(kind) / f"{name}{suffix}"
+        target = HERE / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        self.cases.append(
+            {"file": relative.as_posix(), "command": command, "exit": exit_code, "expect": expect}
+        )
+
+    def add_pack(self, name: str, files: dict[str, str], expect: list[str]) -> None:
+        directory = HERE / "packs" / name
+        for relative, text in files.items():
+            target = directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        self.cases.append(
+            {"file": f"packs/{name}", "command": "rules check", "exit": 1, "expect": expect}
+        )
+
+
+def dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def with_answer(path: str, value: Any) -> dict[str, Any]:
+    data = json.loads(json.dumps(VALID))
+    section, field = path.split(".")
+    data.setdefault(section, {})[field] = value
+    return data
+
+
+def malformed_yaml(corpus: Corpus) -> None:
+    texts = {
+        "unclosed-flow-sequence": ("account:\n  name: [unclosed\n", "3:1"),
+        "unclosed-flow-mapping": ("account: {name: A\n", "2:1"),
+        "unterminated-double-quote": ('account:\n  name: "Acme\n', "3:1"),
+        "unterminated-single-quote": ("account:\n  name: 'Acme\n", "3:1"),
+        "tab-indentation": ("account:\n\tname: Acme\n", "2:1"),
+        "bad-indentation": ("account:\n  name: Acme\n   id: x\n", "3:"),
+        "mapping-in-scalar": ("account:\n  name: a: b\n", "2:"),
+        "dash-after-mapping": ("account:\n  name: A\n- item\n", "3:1"),
+        "stray-closing-bracket": ("account: ]\n", "1:"),
+        "two-documents": ("account: {name: A}\n---\naccount: {name: B}\n", "2:1"),
+        "bad-escape": ('account:\n  name: "\\q"\n', "2:"),
+        "directive-garbage": ("%YAML 9.9\n---\naccount: {name: A}\n", "1:"),
+    }
+    for name, (text, place) in texts.items():
+        corpus.add("yaml", name, text, [f"{name}.yaml:{place}", "invalid YAML"])
+
+
+def malformed_json(corpus: Corpus) -> None:
+    texts = {
+        "trailing-comma": ('{"account": {"name": "A"},}\n', "1:"),
+        "single-quotes": ("{'account': {'name': 'A'}}\n", "1:2"),
+        "missing-colon": ('{"account" {"name": "A"}}\n', "1:"),
+        "unclosed-object": ('{"account": {"name": "A"}\n', "2:"),
+        "comment": ('// note\n{"account": {"name": "A"}}\n', "1:1"),
+        "nan-number": ('{"account": {"name": "A"}, "economics": {"annual_revenue": NaN}}\n', ""),
+        "bare-word": ("hello\n", "1:1"),
+        "empty-json": ("", "1:1"),
+    }
+    for name, (text, place) in texts.items():
+        expect = [f"{name}.json:{place}" if place else f"{name}.json", "JSON"]
+        if name == "nan-number":
+            expect = [f"{name}.json", "economics.annual_revenue"]
+        corpus.add("json", name, text, expect, suffix=".json")
+
+
+def duplicates_tags_aliases(corpus: Corpus) -> None:
+    corpus.add(
+        "duplicate",
+        "top-level",
+        "account: {name: A}\naccount: {name: B}\n",
+        ["top-level.yaml:2:1", "duplicate key 'account'"],
+    )
+    corpus.add(
+        "duplicate",
+        "in-section",
+        "account:\n  name: A\n  id: x\n  id: y\n",
+        ["in-section.yaml:4:3", "duplicate key 'id'", "first given on line 3"],
+    )
+    corpus.add(
+        "duplicate",
+        "in-contact",
+        "account: {name: A}\ncontacts:\n  - level: board\n    level: purchasing\n",
+        ["in-contact.yaml:4:5", "contacts[0].level", "duplicate key 'level'"],
+    )
+    corpus.add(
+        "duplicate",
+        "in-flow-mapping",
+        "account: {name: A, name: B}\n",
+        ["in-flow-mapping.yaml:1:20", "duplicate key 'name'"],
+    )
+    corpus.add(
+        "duplicate",
+        "json-duplicate",
+        '{"account": {"name": "A", "name": "B"}}\n',
+        ["json-duplicate.json:1:", "duplicate key 'name'"],
+        suffix=".json",
+    )
+    tags = {
+        "python-object": "account: !!python/object:os.system {name: x}\n",
+        "python-apply": "account: !!python/object/apply:os.system ['echo pwned']\n",
+        "python-name": "account: !!python/name:os.system\n",
+        "python-module": "account: !!python/module:os\n",
+        "custom-tag": "account: !secret {name: x}\n",
+    }
+    for name, text in tags.items():
+        corpus.add("tags", name, text, [f"{name}.yaml:1:", "is not allowed: only plain data"])
+    laughs = "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    corpus.add(
+        "aliases",
+        "billion-laughs",
+        laughs,
+        ["billion-laughs.yaml:", "anchors and aliases are not allowed"],
+    )
+    corpus.add(
+        "aliases",
+        "simple-alias",
+        "account: &x {name: A}\nother: *x\n",
+        ["simple-alias.yaml:", "anchors and aliases are not allowed"],
+    )
+    corpus.add(
+        "aliases",
+        "merge-key",
+        "base: &b {name: A}\naccount:\n  <<: *b\n",
+        ["merge-key.yaml:", "anchors and aliases are not allowed"],
+    )
+    deep_yaml = (
+        "account: {name: A}\nx:\n"
+        + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(40))
+        + "  " * 41
+        + "v: 1\n"
+    )
+    corpus.add(
+        "nesting", "deep-yaml", deep_yaml, ["deep-yaml.yaml:", "nesting deeper than 32 levels"]
+    )
+    corpus.add(
+        "nesting",
+        "deep-json",
+        '{"account": {"name": "A"}, "x": ' + "[" * 60 + "]" * 60 + "}\n",
+        ["deep-json.json", "nesting deeper than 32 levels"],
+        suffix=".json",
+    )
+
+
+def encodings(corpus: Corpus) -> None:
+    corpus.add(
+        "encoding", "binary-garbage", bytes(range(256)) * 4, ["binary-garbage.yaml", "binary"]
+    )
+    corpus.add(
+        "encoding",
+        "png-header",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        ["png-header.yaml", "binary"],
+    )
+    corpus.add(
+        "encoding",
+        "random-high-bytes",
+        bytes([200, 201, 202, 10, 250, 251]) * 50,
+        ["random-high-bytes.yaml:1", "not valid UTF-8"],
+    )
+    corpus.add(
+        "encoding",
+        "utf16-le",
+        "account:\n  name: Acme\n".encode("utf-16"),
+        ["utf16-le.yaml", "UTF-16"],
+    )
+    corpus.add(
+        "encoding",
+        "utf16-be",
+        b"\xfe\xff" + "account:\n".encode("utf-16-be"),
+        ["utf16-be.yaml", "UTF-16"],
+    )
+    corpus.add(
+        "encoding",
+        "latin1-name",
+        "account:\n  id: x\n  name: Société Générale\n".encode("latin-1"),
+        ["latin1-name.yaml:3", "not valid UTF-8", "Latin-1"],
+    )
+    corpus.add(
+        "encoding",
+        "latin1-comment",
+        "# café\naccount: {name: A}\n".encode("latin-1"),
+        ["latin1-comment.yaml:1", "not valid UTF-8"],
+    )
+    corpus.add(
+        "encoding",
+        "bom-then-error",
+        "\ufeffaccount:\n  name: A\n  nmae: B\n".encode(),
+        ["bom-then-error.yaml:3:3", "did you mean 'name'"],
+    )
+    corpus.add(
+        "encoding",
+        "bom-then-bad-enum",
+        "\ufeffaccount: {name: A}\nkam: {title: boss}\n".encode(),
+        ["bom-then-bad-enum.yaml:2:7", "kam.title"],
+    )
+    corpus.add(
+        "shape",
+        "empty-file",
+        "",
+        ["empty-file.yaml:1", "expected a mapping with an 'account' section"],
+    )
+    corpus.add(
+        "shape", "top-level-list", "- account\n", ["top-level-list.yaml:1", "expected a mapping"]
+    )
+    corpus.add(
+        "shape",
+        "top-level-scalar",
+        "just text\n",
+        ["top-level-scalar.yaml:1", "expected a mapping"],
+    )
+    corpus.add(
+        "shape",
+        "missing-account",
+        "economics: {annual_revenue: 1}\n",
+        ["missing-account.yaml", "account: is required"],
+    )
+    corpus.add(
+        "shape",
+        "missing-name",
+        "account: {id: x}\n",
+        ["missing-name.yaml:1:", "account.name: is required"],
+    )
+    corpus.add(
+        "shape",
+        "empty-name",
+        "account: {name: ''}\n",
+        ["empty-name.yaml:1:", "account.name: must not be empty"],
+    )
+    corpus.add(
+        "shape",
+        "section-is-list",
+        "account: {name: A}\nrelationship: [a, b]\n",
+        ["section-is-list.yaml:2:", "relationship: a list is not a section"],
+    )
+    corpus.add(
+        "shape",
+        "contacts-not-list",
+        "account: {name: A}\ncontacts: {level: board}\n",
+        ["contacts-not-list.yaml:2:", "contacts:", "is not a list"],
+    )
+    corpus.add(
+        "shape",
+        "contact-not-mapping",
+        "account: {name: A}\ncontacts: [board]\n",
+        ["contact-not-mapping.yaml:2:", "contacts[0]"],
+    )
+
+
+def _base_type(annotation: Any) -> tuple[str, Any]:
+    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
+        annotation = arguments[0]
+    if typing.get_origin(annotation) is list:
+        return "list", typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return "enum", typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return getattr(annotation, "__name__", str(annotation)), None
+
+
+def per_field(corpus: Corpus) -> None:
+    """A wrong type, an unknown value or an out-of-range number for every answer of the questionnaire."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from kamadvisor.questionnaire import SECTION_MODELS
+
+    for section, model in SECTION_MODELS.items():
+        for field, info in model.model_fields.items():
+            path = f"{section}.{field}"
+            kind, extra = _base_type(info.annotation)
+            slug = f"{section}-{field}".replace("_", "-")
+            if kind == "enum":
+                corpus.add(
+                    "enum",
+                    slug,
+                    dump(with_answer(path, "not_a_value")),
+                    [
+                        f"{slug}.yaml:",
+                        path,
+                        "'not_a_value' is not allowed; expected one of:",
+                        str(extra[0]),
+                    ],
+                )
+            elif kind == "list" and typing.get_origin(extra) is not typing.Literal:
+                corpus.add(
+                    "type",
+                    slug,
+                    dump(with_answer(path, "everyone")),
+                    [f"{slug}.yaml:", path, "is not a list"],
+                )
+                corpus.add(
+                    "shape",
+                    f"{slug}-item",
+                    dump(with_answer(path, ["not_a_mapping"])),
+                    [f"{slug}-item.yaml:", f"{path}[0]", "is not a section"],
+                )
+            elif kind == "list":
+                corpus.add(
+                    "type",
+                    slug,
+                    dump(with_answer(path, "monthly_volume")),
+                    [f"{slug}.yaml:", path, "is not a list"],
+                )
+                corpus.add(
+                    "enum",
+                    f"{slug}-item",
+                    dump(with_answer(path, ["not_a_value"])),
+                    [f"{slug}-item.yaml:", f"{path}[0]", "'not_a_value' is not allowed"],
+                )
+            elif kind == "bool":
+                corpus.add(
+                    "type",
+                    slug,
+                    dump(with_answer(path, "perhaps")),
+                    [f"{slug}.yaml:", path, "is not a yes/no answer"],
+                )
+            elif kind == "int":
+                corpus.add(
+                    "type",
+                    slug,
+                    dump(with_answer(path, "many")),
+                    [f"{slug}.yaml:", path, "'many' is not a whole number"],
+                )
+            elif kind == "float":
+                corpus.add(
+                    "type",
+                    slug,
+                    dump(with_answer(path, "lots")),
+                    [f"{slug}.yaml:", path, "'lots' is not a number"],
+                )
+            elif kind == "date":
+                corpus.add(
+                    "date",
+                    f"{slug}-unparseable",
+                    dump(with_answer(path, "15/01/2026")),
+                    [f"{slug}-unparseable.yaml:", path, "is not a date; expected YYYY-MM-DD"],
+                )
+                corpus.add(
+                    "date",
+                    f"{slug}-impossible",
+                    dump(with_answer(path, "2026-02-30")),
+                    [f"{slug}-impossible.yaml:", path, "is not a date"],
+                )
+                corpus.add(
+                    "date",
+                    f"{slug}-future",
+                    dump(with_answer(path, "2999-01-01")),
+                    [f"{slug}-future.yaml:", path, "is in the future"],
+                )
+            elif kind == "str":
+                corpus.add(
+                    "type",
+                    slug,
+                    dump(with_answer(path, {"nested": "mapping"})),
+                    [f"{slug}.yaml:", path, "is not text"],
+                )
+            if kind in ("int", "float"):
+                low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
+                high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+                if kind == "int" and low is None and extra is None:
+                    low = 1 if field.endswith("months") else None
+                if low is not None:
+                    corpus.add(
+                        "range",
+                        f"{slug}-below",
+                        dump(with_answer(path, low - 1)),
+                        [
+                            f"{slug}-below.yaml:",
+                            path,
+                            "is out of range; expected a number at least",
+                        ],
+                    )
+                if high is not None:
+                    corpus.add(
+                        "range",
+                        f"{slug}-above",
+                        dump(with_answer(path, high * 2 + 1)),
+                        [f"{slug}-above.yaml:", path, "is out of range; expected a number at most"],
+                    )
+            if kind == "int" and "attractiveness" not in section and "strength" not in section:
+                corpus.add(
+                    "type",
+                    f"{slug}-fraction",
+                    dump(with_answer(path, 2.5)),
+                    [f"{slug}-fraction.yaml:", path, "is not a whole number"],
+                )
+    for section in SECTION_MODELS:
+        if section == "account":
+            continue
+        first = next(iter(SECTION_MODELS[section].model_fields))
+        typo = first[:-1] + ("x" if first[-1] != "x" else "y")
+        data = json.loads(json.dumps(VALID))
+        data.setdefault(section, {})[typo] = 1
+        corpus.add(
+            "unknown",
+            f"{section}-typo".replace("_", "-"),
+            dump(data),
+            [f"{section}.{typo}", f"unknown field '{typo}' (did you mean '{first}'?)"],
+        )
+    corpus.add(
+        "unknown",
+        "top-level-section",
+        dump({**VALID, "relationshp": {}}),
+        ["relationshp", "did you mean 'relationship'?"],
+    )
+    corpus.add(
+        "unknown",
+        "contact-field",
+        dump({**VALID, "contacts": [{"levle": "board"}]}),
+        ["contacts[0].levle", "did you mean 'level'?"],
+    )
+    corpus.add(
+        "unknown",
+        "team-member-field",
+        dump({**VALID, "team": {"members": [{"role": "specialist", "perm": True}]}}),
+        ["team.members[0].perm", "unknown field 'perm'"],
+    )
+    corpus.add(
+        "contacts",
+        "bad-level",
+        dump({**VALID, "contacts": [{"level": "board"}, {"level": "c_suite"}]}),
+        ["contacts[1].level", "'c_suite' is not allowed", "purchasing, operational"],
+    )
+    corpus.add(
+        "contacts",
+        "member-without-role",
+        dump({**VALID, "team": {"members": [{"name": "Ann"}]}}),
+        ["team.members[0].role", "is required"],
+    )
+    corpus.add(
+        "semantic",
+        "review-after-assessment",
+        dump({**VALID, "planning": {"last_reviewed": "2026-03-01"}}),
+        ["planning.last_reviewed", "is after account.assessment_date"],
+    )
+    corpus.add(
+        "semantic",
+        "repeated-list-item",
+        dump(with_answer("kam.skills", ["strategy", "strategy"])),
+        ["kam.skills", "strategy listed more than once"],
+    )
+    corpus.add(
+        "semantic",
+        "bad-account-id",
+        dump({"account": {"name": "A", "id": "has space"}}),
+        ["account.id", "has the wrong form"],
+    )
+    corpus.add(
+        "semantic",
+        "bad-currency",
+        dump({**VALID, "economics": {"currency": "euro"}}),
+        ["economics.currency", "three-letter ISO 4217 code"],
+    )
+    several = {
+        **VALID,
+        "economics": {"gross_margin_pct": 150, "share_of_wallet_pct": -1},
+        "kam": {"title": "boss", "sales_style": "shark"},
+    }
+    corpus.add(
+        "semantic",
+        "four-problems-at-once",
+        dump(several),
+        [
+            "economics.gross_margin_pct",
+            "economics.share_of_wallet_pct",
+            "kam.title",
+            "kam.sales_style",
+        ],
+    )
+
+
+MANIFEST = "name: corpus-pack\nversion: 0.1.0\nbuilds_on: [kamadvisor-base]\nthemes:\n  house: {title: House, order: 90}\n"
+
+
+def rule(when: str, extra: str = "", advice: str = "Advice.") -> str:
+    return (
+        "rules:\n  - id: HOUSE-CORPUS\n    title: Corpus rule\n    theme: house\n"
+        f"    when: {when}\n    advice: {json.dumps(advice)}\n"
+        "    source: {paper: Mercuri, quote: q}\n" + extra
+    )
+
+
+def packs(corpus: Corpus) -> None:
+    cases: dict[str, tuple[dict[str, str], list[str]]] = {
+        "sandbox-mro": (
+            {
+                "house.yaml": rule(
+                    "{fact: relationship.uses_tenders, eq: true}",
+                    advice="{{ ''.__class__.__mro__ }}",
+                )
+            },
+            ["house.yaml:", "private attribute"],
+        ),
+        "sandbox-globals": (
+            {
+                "house.yaml": rule(
+                    "{fact: relationship.uses_tenders, eq: true}",
+                    advice="{{ account.__init__.__globals__ }}",
+                )
+            },
+            ["house.yaml:", "private attribute"],
+        ),
+        "advice-include": (
+            {
+                "house.yaml": rule(
+                    "{fact: relationship.uses_tenders, eq: true}",
+                    advice="{% include '/etc/passwd' %}",
+                )
+            },
+            ["house.yaml:", "cannot include"],
+        ),
+        "template-include-outside": (
+            {"templates/memo.md.j2": "{% include '/etc/passwd' %}\n"},
+            ["memo.md.j2", "includes '/etc/passwd'"],
+        ),
+        "template-include-parent": (
+            {"templates/memo.md.j2": "{% include '../../../etc/passwd' %}\n"},
+            ["memo.md.j2", "includes"],
+        ),
+        "template-private-attribute": (
+            {"templates/memo.md.j2": "{{ diagnosis.__class__ }}\n"},
+            ["memo.md.j2", "private attribute"],
+        ),
+        "template-syntax": (
+            {"templates/memo.md.j2": "{% for %}\n"},
+            ["memo.md.j2", "does not parse"],
+        ),
+        "unknown-fact": (
+            {"house.yaml": rule("{fact: relationship.team_modle, eq: individual}")},
+            ["house.yaml:5:", "did you mean 'relationship.team_model'"],
+        ),
+        "unknown-concluded": (
+            {"house.yaml": rule("{concluded: phaze, eq: x}")},
+            ["house.yaml:5:", "did you mean 'phase'"],
+        ),
+        "unknown-operator": (
+            {"house.yaml": rule("{fact: relationship.team_model, like: individual}")},
+            ["house.yaml:5:", "unknown operator 'like'"],
+        ),
+        "wrong-operator-type": (
+            {"house.yaml": rule("{fact: relationship.uses_tenders, gt: 1}")},
+            ["house.yaml:5:", "compares numbers"],
+        ),
+        "value-not-allowed": (
+            {"house.yaml": rule("{fact: kam.title, eq: boss}")},
+            ["house.yaml:5:", "'boss' is not a value of 'kam.title'"],
+        ),
+        "billion-laughs-pack": (
+            {"house.yaml": "a: &a [x,x]\nb: [*a,*a]\n"},
+            ["house.yaml:", "anchors and aliases"],
+        ),
+        "python-tag-pack": (
+            {"house.yaml": "rules: !!python/object/apply:os.system ['id']\n"},
+            ["house.yaml:1:", "only plain data"],
+        ),
+        "cyclic": (
+            {
+                "pack.yaml": MANIFEST
+                + "conclusions:\n  ping: {description: p, values: {done: Done}}\n  pong: {description: q, values: {done: Done}}\n",
+                "house.yaml": "rules:\n"
+                "  - {id: HOUSE-PING, title: ping, theme: house, when: {concluded: pong, eq: done}, conclude: {ping: done}, source: {paper: Mercuri, quote: q}}\n"
+                "  - {id: HOUSE-PONG, title: pong, theme: house, when: {concluded: ping, eq: done}, conclude: {pong: done}, source: {paper: Mercuri, quote: q}}\n",
+            },
+            ["house.yaml:2:", "cycle: HOUSE-PING -> HOUSE-PONG -> HOUSE-PING"],
+        ),
+        "duplicate-id": (
+            {
+                "house.yaml": rule("{fact: relationship.uses_tenders, eq: true}")
+                + rule("{fact: relationship.uses_tenders, eq: false}")[7:]
+            },
+            ["house.yaml:", "duplicate rule id 'HOUSE-CORPUS'"],
+        ),
+        "silent-override": (
+            {
+                "house.yaml": rule("{fact: relationship.uses_tenders, eq: true}")
+                .replace("HOUSE-CORPUS", "PHASE-TRANSACTIONAL")
+                .replace("theme: house", "theme: phase")
+            },
+            ["house.yaml:2:", "add 'replace: true'"],
+        ),
+        "disable-unknown": (
+            {"pack.yaml": MANIFEST + "disabled: [PHASE-NOPE]\n"},
+            ["pack.yaml:6:", "cannot disable 'PHASE-NOPE'"],
+        ),
+        "setting-unknown": (
+            {"pack.yaml": MANIFEST + "settings: {phase_min_signal: 3}\n"},
+            ["pack.yaml:6:", "did you mean 'phase_min_signals'"],
+        ),
+        "setting-wrong-type": (
+            {"pack.yaml": MANIFEST + "settings: {phase_min_signals: lots}\n"},
+            ["pack.yaml:6:", "'lots' is not an integer"],
+        ),
+        "manifest-missing": (
+            {"house.yaml": rule("{fact: relationship.uses_tenders, eq: true}"), "pack.yaml": ""},
+            ["pack.yaml:1:1", "a mapping with at least 'name' and 'version'"],
+        ),
+        "rules-not-a-list": (
+            {"house.yaml": "rules: {id: X}\n"},
+            ["house.yaml:1:1", "holds one key, 'rules'"],
+        ),
+        "unknown-rule-key": (
+            {
+                "house.yaml": rule(
+                    "{fact: relationship.uses_tenders, eq: true}", extra="    priority: 3\n"
+                )
+            },
+            ["house.yaml:8:", "unknown key 'priority'"],
+        ),
+    }
+    for name, (files, expect) in cases.items():
+        files = {"pack.yaml": MANIFEST, **files}
+        corpus.add_pack(name, files, expect)
+
+
+def main() -> None:
+    for child in HERE.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+    corpus = Corpus()
+    malformed_yaml(corpus)
+    malformed_json(corpus)
+    duplicates_tags_aliases(corpus)
+    encodings(corpus)
+    per_field(corpus)
+    packs(corpus)
+    header = "# Written by make_corpus.py: each bad input, the command, its exit code and message fragments.\n"
+    (HERE / "cases.yaml").write_text(header + dump({"cases": corpus.cases}), encoding="utf-8")
+    print(f"{len(corpus.cases)} cases")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Every bad input of the corpus through the real CLI: the right exit code, a message that names
+the file and the place, no traceback, and no output file left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from kamadvisor.cli import cli
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))[
+    "cases"
+]
+NORTHWIND = str(CORPUS.parents[1] / "examples" / "northwind-foods.yaml")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_the_corpus_is_large_and_varied() -> None:
+    kinds = {case["file"].split("/")[0] for case in CASES}
+    assert len(CASES) >= 150
+    assert {
+        "yaml",
+        "json",
+        "duplicate",
+        "tags",
+        "aliases",
+        "nesting",
+        "encoding",
+        "type",
+        "range",
+        "enum",
+        "date",
+        "unknown",
+        "packs",
+    } <= kinds
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["file"] for case in CASES])
+def test_bad_input_fails_cleanly(case: dict[str, Any], tmp_path: Path) -> None:
+    target = str(CORPUS / case["file"])
+    if case["command"] == "rules check":
+        code, output = run("rules", "check", target)
+        memo_args = ["memo", NORTHWIND, "--rules", target]
+    else:
+        code, output = run(case["command"], target)
+        memo_args = ["memo", target]
+    assert code == case["exit"], output
+    assert "Traceback" not in output
+    for fragment in case["expect"]:
+        assert fragment in output, f"{fragment!r} not in:\n{output}"
+    memo = tmp_path / "memo.md"
+    memo_code, memo_output = run(*memo_args, "-o", str(memo))
+    assert memo_code == 2, memo_output
+    assert "Traceback" not in memo_output
+    assert list(tmp_path.iterdir()) == [], "no output file may be left behind"
+
+
+def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    with huge.open("w", encoding="utf-8") as stream:
+        stream.write("account: {name: Huge}\nnotes: |\n")
+        line = "  " + "x" * 1022 + "\n"
+        for _ in range(50 * 1024):
+            stream.write(line)
+    code, output = run("assess", str(huge))
+    assert code == 2
+    assert f"{huge}: file is larger than the 5 MiB limit" in output
