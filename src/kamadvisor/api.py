@@ -18,8 +18,8 @@ from kamadvisor.rulebook import Rulebook, load_rulebook
 class Advisor:
     """A compiled rulebook and its engine; reuse one for many accounts, close it when done."""
 
-    rulebook: Rulebook
-    compiled: CompiledRulebook
+    rulebook: Rulebook = field(repr=False)
+    compiled: CompiledRulebook = field(repr=False)
     _engine: RuleEngine | None = field(default=None, repr=False)
 
     @property
