@@ -49,6 +49,9 @@ class CompiledRuleset:
     rules: list[Rule]
     definition: dict[str, Any]
     concluded_inputs: frozenset[str]
+    # The account properties its rules read: the engine serialises the matched fact on every
+    # firing, so each ruleset is given only what it reads.
+    account_properties: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -74,6 +77,7 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
                     rules=chunk,
                     definition={rule.id: _compile_rule(rule, rulebook) for rule in chunk},
                     concluded_inputs=frozenset(_concluded_names(chunk)),
+                    account_properties=frozenset(_account_properties(chunk)),
                 )
             )
         compiled.strata.append(rulesets)
@@ -86,6 +90,23 @@ def _concluded_names(rules: Iterable[Rule]) -> set[str]:
         for test in iter_tests(rule.condition):
             if isinstance(test, ConcludedTest):
                 names.add(f"{test.kind}:{test.name}")
+    return names
+
+
+def _account_properties(rules: Iterable[Rule]) -> set[str]:
+    catalogue = fact_catalogue()
+    names: set[str] = set()
+    for rule in rules:
+        for test in iter_tests(rule.condition):
+            if not isinstance(test, FactTest):
+                continue
+            facts = [test.fact] + ([test.value.name] if isinstance(test.value, FactRef) else [])
+            for fact in facts:
+                if catalogue[fact].type == "set":
+                    names.add(set_count_property(fact))
+                    names.update(set_member_property(fact, m) for m in catalogue[fact].values)
+                else:
+                    names.add(property_name(fact))
     return names
 
 

@@ -156,6 +156,8 @@ class RuleEngine:
             for item in signals
             if f"signal:{item.name}" in ruleset.concluded_inputs
         ]
+        wanted = ruleset.account_properties
+        account = {key: value for key, value in account.items() if key in wanted or key == "kind"}
         try:
             # Context first, the account last: negations are evaluated as positive facts arrive.
             for fact in [*context, account]:

@@ -7,6 +7,7 @@ unanswered question produces no fact, so no rule can read "unanswered" as "no".
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -220,9 +221,10 @@ DERIVED_SPECS: list[FactSpec] = [
 ANSWER_SPECS: list[FactSpec] = _answer_specs()
 
 
-def fact_catalogue() -> dict[str, FactSpec]:
-    """Every fact a questionnaire can produce, by name."""
-    return {spec.name: spec for spec in ANSWER_SPECS + DERIVED_SPECS}
+@functools.cache
+def fact_catalogue() -> Mapping[str, FactSpec]:
+    """Every fact a questionnaire can produce, by name (built once; read-only)."""
+    return types.MappingProxyType({spec.name: spec for spec in ANSWER_SPECS + DERIVED_SPECS})
 
 
 def derive_facts(
