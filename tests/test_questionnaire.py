@@ -170,3 +170,15 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "q.yaml"
     path.write_bytes("\ufeffaccount:\n  name: Café\n".encode())
     assert load_questionnaire(str(path)).account.name == "Café"
+
+
+def test_a_revenue_of_next_to_nothing_gives_no_percentages(tmp_path: Path) -> None:
+    # Found by the property tests: profit / 1e-300 overflowed to infinity downstream.
+    path = write(
+        tmp_path,
+        "account: {name: A}\neconomics: {annual_revenue: 1.0e-300, gross_margin_pct: 50, cost_to_serve: 1000}\n",
+    )
+    facts = derive_facts(load_questionnaire(path), WEIGHTS).values
+    assert facts["economics.account_profit"] == -1000
+    assert "economics.account_profit_pct" not in facts
+    assert "economics.cost_to_serve_pct" not in facts

@@ -8,6 +8,7 @@ unanswered question produces no fact, so no rule can read "unanswered" as "no".
 from __future__ import annotations
 
 import functools
+import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -201,6 +202,16 @@ DERIVED_SPECS: list[FactSpec] = [
         "Distinct people on our side holding the contacts (where given).",
         "contacts",
     ),
+    _count(
+        "contacts.counterpart_unknown",
+        "Contacts for whom nobody on our side is named as holding the contact.",
+        "contacts",
+    ),
+    _count(
+        "contacts.stance_unknown",
+        "Contacts whose stance towards us (role_to_us) was not given.",
+        "contacts",
+    ),
     _count("team.size", "People on the account team besides its manager.", "team.members"),
     *[
         _count(
@@ -319,11 +330,25 @@ def _economics(questionnaire: Questionnaire) -> dict[str, FactValue]:
         if economics.cost_to_serve is not None:
             profit = gross_profit - economics.cost_to_serve
             values["economics.account_profit"] = round(profit, 2)
-            if revenue > 0:
-                values["economics.account_profit_pct"] = round(profit * 100 / revenue, 2)
-    if economics.cost_to_serve is not None and revenue > 0:
-        values["economics.cost_to_serve_pct"] = round(economics.cost_to_serve * 100 / revenue, 2)
+            profit_pct = _percent_of(profit, revenue)
+            if profit_pct is not None:
+                values["economics.account_profit_pct"] = profit_pct
+    if economics.cost_to_serve is not None:
+        cost_pct = _percent_of(economics.cost_to_serve, revenue)
+        if cost_pct is not None:
+            values["economics.cost_to_serve_pct"] = cost_pct
     return values
+
+
+MAX_PERCENT = 1e6
+
+
+def _percent_of(part: float, whole: float) -> float | None:
+    """`part` as a percentage of `whole`; None where it says nothing (a revenue of next to nothing)."""
+    if whole < 1:
+        return None
+    percent = round(part * 100 / whole, 2)
+    return percent if math.isfinite(percent) and abs(percent) <= MAX_PERCENT else None
 
 
 def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:
@@ -349,6 +374,10 @@ def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:
     counterparts = {c.our_counterpart.strip().lower() for c in contacts if c.our_counterpart}
     if counterparts:
         values["contacts.counterparts"] = len(counterparts)
+    values["contacts.counterpart_unknown"] = sum(
+        1 for contact in contacts if not (contact.our_counterpart or "").strip()
+    )
+    values["contacts.stance_unknown"] = sum(1 for contact in contacts if contact.role_to_us is None)
     return values
 
 
