@@ -15,7 +15,7 @@ import yaml
 
 from kamadvisor.api import Advisor
 from kamadvisor.casetest import DEFAULT_ACCOUNT_NAME, load_cases
-from kamadvisor.conditions import ConcludedTest, iter_tests
+from kamadvisor.conditions import ConcludedTest, has_negation, iter_tests
 from kamadvisor.facts import fact_catalogue
 from kamadvisor.questionnaire import validate_questionnaire
 from kamadvisor.rulebook import Rule, base_pack_dir, load_rulebook
@@ -35,7 +35,9 @@ def _questionnaires() -> list[tuple[str, dict[str, Any]]]:
 
 
 def _reads_only_answers(rule: Rule) -> bool:
-    return not any(isinstance(test, ConcludedTest) for test in iter_tests(rule.condition))
+    """Rules on answers alone; a `not` deliberately holds on unanswered questions (an exception)."""
+    tests = iter_tests(rule.condition)
+    return not has_negation(rule.condition) and not any(isinstance(t, ConcludedTest) for t in tests)
 
 
 def _strip(answers: dict[str, Any], path: str) -> None:

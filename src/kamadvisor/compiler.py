@@ -19,6 +19,7 @@ from kamadvisor.conditions import (
     FactRef,
     FactTest,
     Group,
+    Not,
     Operand,
     ParamRef,
     iter_tests,
@@ -213,7 +214,7 @@ def _split(condition: Condition, concluded: list[ConcludedTest]) -> Condition | 
     if isinstance(condition, ConcludedTest):
         concluded.append(condition)
         return None
-    if isinstance(condition, FactTest):
+    if isinstance(condition, FactTest | Not):
         return condition
     if condition.mode == "all":
         remaining = [item for item in (_split(item, concluded) for item in condition.items) if item]
@@ -226,6 +227,8 @@ def _split(condition: Condition, concluded: list[ConcludedTest]) -> Condition | 
 
 
 def _fact_expression(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
+    if isinstance(condition, Not):
+        return _negated(condition.item, rulebook)
     if isinstance(condition, Group):
         operator = "$and" if condition.mode == "all" else "$or"
         return {operator: [_fact_expression(item, rulebook) for item in condition.items]}
@@ -233,6 +236,57 @@ def _fact_expression(condition: Condition, rulebook: Rulebook) -> dict[str, Any]
         # conditions.check_shapes keeps concluded tests out of `any`; this guards the invariant.
         raise ValueError(f"concluded test inside 'any' at {condition.path}")
     return _fact_test(condition, rulebook)
+
+
+_OPPOSITE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
+
+
+def _negated(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
+    """The negation in the engine's terms (no NOT there): De Morgan down to the tests, where a
+    missing property (an unanswered question) satisfies the negation."""
+    if isinstance(condition, Not):
+        return _fact_expression(condition.item, rulebook)
+    if isinstance(condition, Group):
+        operator = "$or" if condition.mode == "all" else "$and"
+        return {operator: [_negated(item, rulebook) for item in condition.items]}
+    if isinstance(condition, ConcludedTest):
+        raise ValueError(f"concluded test inside 'not' at {condition.path}")
+    test = condition
+    missing = [{"$nex": {name: 1}} for name in _properties_of(test)]
+    if test.op in ("contains", "lacks"):
+        members = test.value if isinstance(test.value, tuple) else (test.value,)
+        flipped = test.op != "contains"
+        opposite: list[dict[str, Any]] = [
+            {set_member_property(test.fact, str(m)): flipped} for m in members
+        ]
+        return {"$or": [*missing, *opposite]}
+    if test.op == "empty":
+        count = set_count_property(test.fact)
+        return {"$or": [*missing, {"$gt": {count: 0}} if test.value is True else {count: 0}]}
+    prop = property_name(test.fact)
+    if test.op == "in":
+        assert isinstance(test.value, tuple)
+        return {"$or": [*missing, {"$and": [{"$neq": {prop: item}} for item in test.value]}]}
+    if test.op == "not_in":
+        assert isinstance(test.value, tuple)
+        return {"$or": [*missing, *({prop: item} for item in test.value)]}
+    opposite_op = _OPPOSITE[test.op]
+    compared = _compare(prop, opposite_op, test.value, rulebook)
+    if opposite_op == "ne":
+        compared = {"$neq": {prop: _resolve(test.value, rulebook)}}
+    return {"$or": [*missing, compared]}
+
+
+def _properties_of(test: FactTest) -> list[str]:
+    catalogue = fact_catalogue()
+    names = [test.fact] + ([test.value.name] if isinstance(test.value, FactRef) else [])
+    found = []
+    for name in names:
+        if catalogue[name].type == "set":
+            found.append(set_count_property(name))
+        else:
+            found.append(property_name(name))
+    return found
 
 
 def _fact_test(test: FactTest, rulebook: Rulebook) -> dict[str, Any]:

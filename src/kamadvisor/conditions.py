@@ -66,7 +66,16 @@ class Group:
     path: Path
 
 
-Condition = Group | FactTest | ConcludedTest
+@dataclass(frozen=True)
+class Not:
+    """Holds when its condition does not; an unanswered question makes a test false, so a `not`
+    of it holds. Use it for exceptions ("unless"), never to read a missing answer as "no"."""
+
+    item: Condition
+    path: Path
+
+
+Condition = Group | Not | FactTest | ConcludedTest
 
 
 @dataclass
@@ -99,6 +108,12 @@ def parse_condition(raw: Any, path: Path, context: ConditionContext) -> Conditio
     if not isinstance(raw, dict):
         context.problem(path, "a condition must be a mapping (all, any, or a test)", "when-shape")
         return None
+    if "not" in raw:
+        if len(raw) != 1:
+            context.problem(path, "'not' stands alone: {not: CONDITION}", "when-shape")
+            return None
+        inner = parse_condition(raw["not"], (*path, "not"), context)
+        return Not(inner, path) if inner is not None else None
     if "all" in raw or "any" in raw:
         return _parse_group(raw, path, context)
     subject_keys = [key for key in ("fact", "concluded", "signals") if key in raw]
@@ -381,7 +396,17 @@ def iter_tests(condition: Condition) -> list[FactTest | ConcludedTest]:
         for item in condition.items:
             found.extend(iter_tests(item))
         return found
+    if isinstance(condition, Not):
+        return iter_tests(condition.item)
     return [condition]
+
+
+def has_negation(condition: Condition) -> bool:
+    if isinstance(condition, Not):
+        return True
+    if isinstance(condition, Group):
+        return any(has_negation(item) for item in condition.items)
+    return False
 
 
 def shape_issues(condition: Condition) -> list[ConditionIssue]:
@@ -402,12 +427,14 @@ def shape_issues(condition: Condition) -> list[ConditionIssue]:
         if isinstance(node, Group):
             for item in node.items:
                 walk(item, top_level_all and node.mode == "all")
+        elif isinstance(node, Not):
+            walk(node.item, False)
         elif isinstance(node, ConcludedTest) and not top_level_all:
             issues.append(
                 ConditionIssue(
                     node.path,
                     "concluded and signal tests can only be combined "
-                    "with 'all' at the top of 'when', not inside 'any'",
+                    "with 'all' at the top of 'when', not inside 'any' or 'not'",
                     "when-shape",
                 )
             )

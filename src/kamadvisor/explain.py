@@ -16,6 +16,7 @@ from kamadvisor.conditions import (
     FactRef,
     FactTest,
     Group,
+    Not,
     ParamRef,
     did_you_mean,
 )
@@ -72,6 +73,11 @@ class _Explainer:
             for item in condition.items:
                 lines.extend("  " + line for line in self.condition(item, depth, seen))
             return lines
+        if isinstance(condition, Not):
+            held = self.holds(condition)
+            lines = [f"{indent}[{HELD if held else FAILED}] not (holds when this does not):"]
+            lines.extend("  " + line for line in self.condition(condition.item, depth, seen))
+            return lines
         if isinstance(condition, FactTest):
             return [f"{indent}{self.fact_line(condition)}"]
         return self.concluded_lines(condition, depth, seen)
@@ -80,6 +86,8 @@ class _Explainer:
         if isinstance(condition, Group):
             results = [self.holds(item) for item in condition.items]
             return all(results) if condition.mode == "all" else any(results)
+        if isinstance(condition, Not):
+            return not self.holds(condition.item)
         if isinstance(condition, FactTest):
             return self.fact_holds(condition)
         return self.concluded_holds(condition)
