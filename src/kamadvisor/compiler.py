@@ -58,6 +58,7 @@ class CompiledRuleset:
 @dataclass
 class CompiledRulebook:
     rulebook: Rulebook
+    scope: str = "account"
     strata: list[list[CompiledRuleset]] = field(default_factory=list)
 
     @property
@@ -65,11 +66,13 @@ class CompiledRulebook:
         return sum(len(ruleset.rules) for stratum in self.strata for ruleset in stratum)
 
 
-def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
-    levels = _strata_levels(rulebook)
-    compiled = CompiledRulebook(rulebook)
+def compile_rulebook(rulebook: Rulebook, scope: str = "account") -> CompiledRulebook:
+    """Compile the rules of one scope: one account's rules, or the portfolio's."""
+    rules = rulebook.scoped(scope)
+    levels = _strata_levels(rulebook, rules)
+    compiled = CompiledRulebook(rulebook, scope=scope)
     for level in range(max(levels.values(), default=-1) + 1):
-        members = [rule for rule in rulebook.rules if levels[rule.id] == level]
+        members = [rule for rule in rules if levels[rule.id] == level]
         rulesets = []
         for start in range(0, len(members), MAX_RULES_PER_RULESET):
             chunk = members[start : start + MAX_RULES_PER_RULESET]
@@ -94,6 +97,11 @@ def _concluded_names(rules: Iterable[Rule]) -> set[str]:
     return names
 
 
+def _is_set(fact: str) -> bool:
+    spec = fact_catalogue().get(fact)
+    return spec is not None and spec.type == "set"
+
+
 def _account_properties(rules: Iterable[Rule]) -> set[str]:
     catalogue = fact_catalogue()
     names: set[str] = set()
@@ -103,7 +111,7 @@ def _account_properties(rules: Iterable[Rule]) -> set[str]:
                 continue
             facts = [test.fact] + ([test.value.name] if isinstance(test.value, FactRef) else [])
             for fact in facts:
-                if catalogue[fact].type == "set":
+                if _is_set(fact):
                     names.add(set_count_property(fact))
                     names.update(set_member_property(fact, m) for m in catalogue[fact].values)
                 else:
@@ -121,10 +129,10 @@ def _outputs(rule: Rule) -> set[str]:
     }
 
 
-def _strata_levels(rulebook: Rulebook) -> dict[str, int]:
+def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
     """Level of each rule; a cycle of conclusions is an error naming the rules in it."""
     producers: dict[str, list[Rule]] = {}
-    for rule in rulebook.rules:
+    for rule in rules:
         for name in _outputs(rule):
             producers.setdefault(name, []).append(rule)
     single = {
@@ -158,7 +166,7 @@ def _strata_levels(rulebook: Rulebook) -> dict[str, int]:
         levels[rule.id] = level
         return level
 
-    for rule in rulebook.rules:
+    for rule in rules:
         level_of(rule)
     # Producers of one single-valued fact must decide in the same stratum; moving them later can
     # push their other outputs' consumers later too, so iterate to a fixed point.
@@ -171,7 +179,7 @@ def _strata_levels(rulebook: Rulebook) -> dict[str, int]:
                 if levels[rule.id] < top:
                     levels[rule.id] = top
                     changed = True
-        for rule in rulebook.rules:
+        for rule in rules:
             needed = max(
                 (levels[p.id] + 1 for name in _inputs(rule) for p in producers.get(name, [])),
                 default=0,
@@ -278,11 +286,10 @@ def _negated(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
 
 
 def _properties_of(test: FactTest) -> list[str]:
-    catalogue = fact_catalogue()
     names = [test.fact] + ([test.value.name] if isinstance(test.value, FactRef) else [])
     found = []
     for name in names:
-        if catalogue[name].type == "set":
+        if _is_set(name):
             found.append(set_count_property(name))
         else:
             found.append(property_name(name))

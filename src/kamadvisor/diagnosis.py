@@ -225,7 +225,7 @@ def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list
     catalogue = fact_catalogue()
     unanswered = {question.path for question in facts.unanswered}
     missing: set[str] = set()
-    for rule in rulebook.rules:
+    for rule in rulebook.scoped("account"):
         produced = set(rule.spec.conclude or {}) | set(rule.spec.signal or {})
         if name not in produced:
             continue

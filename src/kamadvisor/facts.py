@@ -80,7 +80,7 @@ def _literal_values(annotation: Any) -> tuple[str, ...]:
     return values
 
 
-def _fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
+def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     """Map a questionnaire field's annotation to a fact type; None for text and sub-models."""
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
@@ -114,7 +114,7 @@ def _answer_specs() -> list[FactSpec]:
             path = f"{section}.{field_name}"
             if path in TEXT_FIELDS:
                 continue
-            typed = _fact_type(field.annotation)
+            typed = fact_type(field.annotation)
             if typed is None or typed[0] == "date":
                 continue
             kind, values = typed

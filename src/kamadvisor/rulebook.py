@@ -8,6 +8,7 @@ templates by file name. Every problem of every pack is collected and located, no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -25,8 +26,9 @@ from kamadvisor.conditions import (
     shape_issues,
 )
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.facts import ScoreWeights, fact_catalogue
+from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
 from kamadvisor.packs import PackSource, RawRule, located, read_pack
+from kamadvisor.portfolio_facts import portfolio_catalogue
 from kamadvisor.questionnaire import SECTION_MODELS
 from kamadvisor.sourcefile import SourceDocument
 
@@ -36,7 +38,10 @@ SEVERITY_ORDER: tuple[Severity, ...] = ("critical", "high", "medium", "low", "in
 FACT_PARAMETERS = frozenset(
     {"attractiveness_weights", "business_strength_weights", "score_min_coverage_pct"}
 )
-ADVICE_NAMES = frozenset({"account", "facts", "params", "concluded"})
+ADVICE_NAMES = {
+    "account": frozenset({"account", "facts", "params", "concluded"}),
+    "portfolio": frozenset({"facts", "params", "accounts"}),
+}
 
 
 class Strict(BaseModel):
@@ -141,6 +146,9 @@ class RuleSpec(Strict):
         100, ge=0, le=10000, description="Lower fires first and wins single conclusions."
     )
     replace: bool = Field(False, description="Replace the rule of this id from an earlier pack.")
+    scope: Literal["account", "portfolio"] = Field(
+        "account", description="What the rule looks at: one account, or the whole portfolio."
+    )
     when: Any
     conclude: dict[str, str] | None = None
     signal: dict[str, str] | None = None
@@ -213,6 +221,13 @@ class Rulebook(BaseModel):
     template_dirs: list[Path]
     disabled: dict[str, Origin] = Field(default_factory=dict)
     warnings: list[Problem] = Field(default_factory=list)
+    portfolio_facts: dict[str, FactSpec] = Field(default_factory=dict)
+
+    def scoped(self, scope: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.spec.scope == scope]
+
+    def catalogue(self, scope: str) -> Mapping[str, FactSpec]:
+        return fact_catalogue() if scope == "account" else self.portfolio_facts
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -460,13 +475,27 @@ class _Builder:
         if self.manifest is None:
             return None, _sorted(self.problems)
         manifest = self.manifest
-        context = ConditionContext(
-            facts=fact_catalogue(),
-            conclusions={name: tuple(spec.values) for name, spec in manifest.conclusions.items()},
-            parameters={name: spec.type for name, spec in manifest.parameters.items()},
+        portfolio_facts = portfolio_catalogue(
+            {name: list(spec.values) for name, spec in manifest.conclusions.items() if spec.single},
+            [
+                spec.id
+                for spec, *_ in self.entries.values()
+                if spec.scope == "account" and spec.advice is not None
+            ],
         )
+        contexts = {
+            scope: ConditionContext(
+                facts=facts,
+                conclusions={
+                    name: tuple(spec.values) for name, spec in manifest.conclusions.items()
+                },
+                parameters={name: spec.type for name, spec in manifest.parameters.items()},
+            )
+            for scope, facts in (("account", fact_catalogue()), ("portfolio", portfolio_facts))
+        }
         rules: list[Rule] = []
         for spec, raw, origin, replaced, is_base in self.entries.values():
+            context = contexts[spec.scope]
             rule = self._validate_rule(spec, raw, origin, replaced, is_base, manifest, context)
             if rule is not None:
                 rules.append(rule.model_copy(update={"order": len(rules)}))
@@ -478,6 +507,7 @@ class _Builder:
             rules=rules,
             template_dirs=self.template_dirs,
             disabled=self.disabled,
+            portfolio_facts=portfolio_facts,
         )
         problems = _sorted(self.problems)
         warnings = [problem for problem in problems if problem.severity == "warning"]
@@ -552,7 +582,11 @@ class _Builder:
             (f"actions[{i}].what", action.what) for i, action in enumerate(spec.actions)
         ]:
             if text is not None:
-                problems.extend(_check_snippet(text, document, (*base, key.split("[")[0])))
+                problems.extend(
+                    _check_snippet(
+                        text, document, (*base, key.split("[")[0]), context.facts, spec.scope
+                    )
+                )
         context.issues.clear()
         condition = parse_condition(spec.when, (*base, "when"), context)
         if condition is not None:
@@ -590,7 +624,11 @@ class _Builder:
 
 
 def _check_snippet(
-    text: str, document: SourceDocument, path: tuple[str | int, ...]
+    text: str,
+    document: SourceDocument,
+    path: tuple[str | int, ...],
+    catalogue: Mapping[str, FactSpec],
+    scope: str,
 ) -> list[Problem]:
     """An advice or action snippet must parse and name only what advice can see."""
     from jinja2 import TemplateSyntaxError, meta, nodes
@@ -627,18 +665,18 @@ def _check_snippet(
                 "unsafe-template",
             )
         ]
-    unknown = sorted(meta.find_undeclared_variables(tree) - ADVICE_NAMES)
+    names = ADVICE_NAMES[scope]
+    unknown = sorted(meta.find_undeclared_variables(tree) - names)
     problems = [
         located(
             document,
             path,
-            f"names unknown variable '{name}'{did_you_mean(name, sorted(ADVICE_NAMES))}; "
-            f"advice can use: {', '.join(sorted(ADVICE_NAMES))}",
+            f"names unknown variable '{name}'{did_you_mean(name, sorted(names))}; "
+            f"advice can use: {', '.join(sorted(names))}",
             "advice-name",
         )
         for name in unknown
     ]
-    catalogue = fact_catalogue()
     for fact in _fact_paths(tree):
         if fact not in catalogue and not any(name.startswith(f"{fact}.") for name in catalogue):
             problems.append(
