@@ -27,7 +27,7 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yam
 def _questionnaires() -> list[tuple[str, dict[str, Any]]]:
     found = [(e.stem, yaml.safe_load(e.read_text(encoding="utf-8"))) for e in EXAMPLES]
     for case in load_cases(base_pack_dir(), load_rulebook()):
-        if not case.spec.parameters and case.spec.fires:
+        if not case.spec.parameters and case.spec.fires and case.spec.portfolio is None:
             answers = copy.deepcopy(case.spec.questionnaire)
             answers["account"] = {"name": DEFAULT_ACCOUNT_NAME, **(answers.get("account") or {})}
             found.append((case.name, answers))

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from kamadvisor.api import Advisor, open_advisor
+from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.questionnaire import validate_questionnaire
 from kamadvisor.rulebook import Rulebook, Strict, with_parameters
@@ -22,10 +23,19 @@ from kamadvisor.sourcefile import SourceDocument, load_document, render_path
 DEFAULT_ACCOUNT_NAME = "Test account"
 
 
+class PortfolioCase(Strict):
+    accounts: list[dict[str, Any]] = Field(default_factory=list)
+    programme: dict[str, Any] | None = None
+
+
 class CaseSpec(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = ""
     questionnaire: dict[str, Any] = Field(default_factory=dict)
+    portfolio: PortfolioCase | None = Field(
+        None,
+        description="For portfolio rules: the accounts (partial questionnaires) and programme.",
+    )
     parameters: dict[str, Any] = Field(default_factory=dict)
     fires: list[str] = Field(default_factory=list)
     not_fires: list[str] = Field(default_factory=list)
@@ -137,27 +147,64 @@ class CaseRunner:
             self._advisors[key] = open_advisor(rulebook=rulebook)
         return self._advisors[key]
 
-    def run(self, case: Case) -> CaseResult:
-        answers = dict(case.spec.questionnaire)
-        answers["account"] = {"name": DEFAULT_ACCOUNT_NAME, **(answers.get("account") or {})}
+    def _diagnose(self, case: Case, answers: dict[str, Any], number: int = 0) -> Diagnosis:
+        answers = dict(answers)
+        name = DEFAULT_ACCOUNT_NAME if not number else f"{DEFAULT_ACCOUNT_NAME} {number}"
+        answers["account"] = {"name": name, **(answers.get("account") or {})}
         questionnaire = validate_questionnaire(SourceDocument(f"{case.file}:{case.line}", answers))
-        diagnosis = self._advisor(case).diagnose(questionnaire)
-        fired = diagnosis.fired_rules
-        result = CaseResult(case, fired=fired)
-        result.missed = [rule_id for rule_id in case.spec.fires if rule_id not in fired]
-        result.unexpected = [rule_id for rule_id in case.spec.not_fires if rule_id in fired]
-        for name, expected in case.spec.concludes.items():
-            actual = diagnosis.conclusions.get(name, [])
-            if expected is None and actual:
-                result.wrong_conclusions.append(
-                    f"{name}: expected no conclusion, got {', '.join(actual)}"
-                )
-            elif expected is not None and expected not in actual:
-                shown = ", ".join(actual) or "nothing"
-                result.wrong_conclusions.append(f"{name}: expected {expected}, got {shown}")
-        return result
+        return self._advisor(case).diagnose(questionnaire)
+
+    def run(self, case: Case) -> CaseResult:
+        if case.spec.portfolio is not None:
+            return self._run_portfolio(case, case.spec.portfolio)
+        diagnosis = self._diagnose(case, case.spec.questionnaire)
+        return _compare(case, diagnosis.fired_rules, diagnosis.conclusions)
+
+    def _run_portfolio(self, case: Case, portfolio: PortfolioCase) -> CaseResult:
+        from kamadvisor.portfolio import AccountResult, portfolio_report
+        from kamadvisor.programme import Programme
+
+        accounts = [
+            AccountResult(source=f"account {n}", diagnosis=self._diagnose(case, answers, n))
+            for n, answers in enumerate(portfolio.accounts, start=1)
+        ]
+        try:
+            programme = (
+                Programme.model_validate(portfolio.programme) if portfolio.programme else None
+            )
+        except ValidationError as error:
+            raise InputError(
+                [
+                    Problem(
+                        case.file,
+                        case.line,
+                        None,
+                        f"{case.spec.id}.portfolio.programme",
+                        str(error),
+                    )
+                ]
+            ) from None
+        rulebook = self._advisor(case).rulebook
+        report = portfolio_report(accounts, [], 0, programme, rulebook, None)
+        return _compare(case, [finding.rule_id for finding in report.findings], {})
 
     def close(self) -> None:
         for advisor in self._advisors.values():
             advisor.close()
         self._advisors = {}
+
+
+def _compare(case: Case, fired: list[str], conclusions: dict[str, list[str]]) -> CaseResult:
+    result = CaseResult(case, fired=fired)
+    result.missed = [rule_id for rule_id in case.spec.fires if rule_id not in fired]
+    result.unexpected = [rule_id for rule_id in case.spec.not_fires if rule_id in fired]
+    for name, expected in case.spec.concludes.items():
+        actual = conclusions.get(name, [])
+        if expected is None and actual:
+            result.wrong_conclusions.append(
+                f"{name}: expected no conclusion, got {', '.join(actual)}"
+            )
+        elif expected is not None and expected not in actual:
+            shown = ", ".join(actual) or "nothing"
+            result.wrong_conclusions.append(f"{name}: expected {expected}, got {shown}")
+    return result

@@ -148,16 +148,14 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
             skipped_accounts += 1
         else:
             accounts.append(AccountResult(source=record.source, diagnosis=outcome))
-    return _portfolio_report(
-        accounts, skipped, skipped_accounts, run.programme, rulebook, run.as_of
-    )
+    return portfolio_report(accounts, skipped, skipped_accounts, run.programme, rulebook, run.as_of)
 
 
 def _message(problem: Problem) -> str:
     return f"{problem.path}: {problem.message}" if problem.path else problem.message
 
 
-def _portfolio_report(
+def portfolio_report(
     accounts: list[AccountResult],
     skipped: list[SkippedRecord],
     skipped_accounts: int,
