@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -117,10 +117,11 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
     "-f",
     "--format",
     "memo_format",
-    type=click.Choice(["md"]),
+    type=click.Choice(["md", "html", "json"]),
     default="md",
     show_default=True,
-    help="Memo format.",
+    help="Memo format: Markdown, self-contained printable HTML, or JSON "
+    "(see `kamadvisor schema diagnosis`).",
 )
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
@@ -136,14 +137,28 @@ def memo(
     """Write the advice memo for one account questionnaire."""
     from kamadvisor.api import diagnose_file, open_advisor
     from kamadvisor.output import write_output
-    from kamadvisor.render import render_memo
+    from kamadvisor.render import MemoFormat, render_memo
 
+    selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
     with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
-        text = render_memo(diagnosis, advisor.rulebook, "md")
+        text = render_memo(diagnosis, advisor.rulebook, selected)
     write_output(text, output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def schema() -> None:
+    """JSON Schemas of kamadvisor's outputs."""
+
+
+@schema.command("diagnosis")
+def schema_diagnosis() -> None:
+    """Print the versioned JSON Schema of `memo -f json` output."""
+    from kamadvisor.render import render_diagnosis_schema
+
+    click.echo(render_diagnosis_schema(), nl=False)
 
 
 @cli.command()
@@ -226,6 +241,110 @@ def rules_list(house_packs: tuple[Path, ...]) -> None:
         )
     for rule_id, origin in sorted(rulebook.disabled.items()):
         click.echo(f"{rule_id:40s} disabled by {origin.pack}  {origin}")
+
+
+@questionnaire.command("template")
+@click.option("-o", "--output", required=True, help="The workbook to write (.xlsx).")
+def questionnaire_template(output: str) -> None:
+    """Write a blank workbook: one row an account, dropdowns, a contacts sheet and a help sheet."""
+    from kamadvisor.workbook import write_template
+
+    write_template(output)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("source", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--contacts",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Contacts CSV for a CSV input (default: INPUT-contacts.csv beside it).",
+)
+@click.option("--programme", "programme_file", help="The programme file (YAML or JSON).")
+@click.option(
+    "-f",
+    "--format",
+    "report_format",
+    type=click.Choice(["md", "html", "json"]),
+    default="md",
+    show_default=True,
+    help="Report format.",
+)
+@click.option("-o", "--output", help="Write the report to this file (default: standard output).")
+@click.option(
+    "--memos",
+    "memos_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write one memo an account into this directory (same format).",
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), help="Processes to diagnose with (default: cores)."
+)
+@click.option("--date", "as_of", type=DATE, help="Assessment date where the answers give none.")
+@_RULES_OPTION
+def portfolio(
+    source: Path,
+    contacts: Path | None,
+    programme_file: str | None,
+    report_format: str,
+    output: str | None,
+    memos_dir: Path | None,
+    jobs: int | None,
+    as_of: Any,
+    house_packs: tuple[Path, ...],
+) -> None:
+    """Diagnose many accounts (a workbook, a CSV file or a folder) and report on the portfolio.
+
+    A bad row or file is reported and skipped; every good account is still diagnosed. Exit code
+    1 when anything was skipped.
+    """
+    import os
+    import sys
+
+    from kamadvisor.output import write_output
+    from kamadvisor.portfolio import PortfolioRun, default_jobs, run_portfolio
+    from kamadvisor.programme import load_programme
+    from kamadvisor.render import render_memo
+    from kamadvisor.report import memo_file_names, render_report
+    from kamadvisor.rulebook import load_rulebook
+
+    rulebook = load_rulebook(house_packs=list(house_packs))
+    programme = load_programme(programme_file) if programme_file else None
+    run = PortfolioRun(
+        path=source,
+        contacts=contacts,
+        programme=programme,
+        house_packs=house_packs,
+        jobs=jobs or default_jobs(),
+        as_of=_as_of(as_of),
+    )
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task("diagnosing", total=None)
+            run.on_progress = lambda done, total: progress.update(task, completed=done, total=total)
+            report = run_portfolio(run, rulebook)
+    else:
+        report = run_portfolio(run, rulebook)
+    links: dict[int, str] = {}
+    if memos_dir is not None:
+        memos_dir.mkdir(parents=True, exist_ok=True)
+        names = memo_file_names(report, report_format)
+        base = Path(output).parent if output and output != "-" else Path()
+        for number, account in enumerate(report.accounts, start=1):
+            memo_path = memos_dir / names[number]
+            write_output(render_memo(account.diagnosis, rulebook, report_format), str(memo_path))  # type: ignore[arg-type]
+            links[number] = Path(os.path.relpath(memo_path, base)).as_posix()
+    write_output(render_report(report, rulebook, report_format, links), output)  # type: ignore[arg-type]
+    summary = f"{len(report.accounts)} account(s) diagnosed"
+    if report.skipped:
+        summary += f", {len(report.skipped)} problem(s) in skipped records:"
+    click.echo(summary, err=True)
+    for skipped in report.skipped:
+        click.echo(f"skipped: {skipped.place}: {skipped.message}", err=True)
+    if report.skipped:
+        raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
 
 
 def main() -> None:

@@ -27,6 +27,11 @@ def _number(value: Any, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def _fact(facts: Any, name: str) -> Any:
+    """A fact by its dotted name from a flat mapping of facts; None when unanswered."""
+    return facts.get(name) if isinstance(facts, Mapping) else None
+
+
 def _label(value: Any) -> str:
     """An enum value as words: 'dedicated_co_located' -> 'dedicated co located'."""
     if isinstance(value, list):
@@ -73,6 +78,7 @@ def sandboxed_environment(
         keep_trailing_newline=True,
     )
     environment.filters["number"] = _number
+    environment.filters["fact"] = _fact
     environment.filters["words"] = _label
     return environment
 

@@ -1,0 +1,157 @@
+"""Render a portfolio report (md, html, json) and lay out its matrix so no two labels collide."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from kamadvisor.conditions import ParamRef
+from kamadvisor.errors import InputError, Problem
+from kamadvisor.portfolio import PortfolioReport
+from kamadvisor.render import template_dirs
+from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, parameter_value
+from kamadvisor.sandbox import TemplateError, sandboxed_environment
+
+ReportFormat = Literal["md", "html", "json"]
+TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
+
+# Matrix geometry, in SVG user units.
+PLOT = {"left": 170, "top": 30, "size": 400, "label_gap": 13}
+
+
+@dataclass(frozen=True)
+class MatrixPoint:
+    number: int
+    name: str
+    x: float
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str
+    category: str | None
+
+
+def matrix_layout(report: PortfolioReport) -> list[MatrixPoint]:
+    """Each scored account as a dot; its label goes to a column beside the plot (left half to the
+    left, right half to the right), stacked in the order of the dots' heights with a fixed gap,
+    so labels never overlap however many accounts share a corner."""
+    left, top, size, gap = PLOT["left"], PLOT["top"], PLOT["size"], PLOT["label_gap"]
+    placed: list[tuple[int, str, float, float, str | None]] = []
+    for number, account in enumerate(report.accounts, start=1):
+        facts = account.diagnosis.facts
+        attractiveness = facts.get("scores.attractiveness")
+        strength = facts.get("scores.business_strength")
+        if not isinstance(attractiveness, int | float) or not isinstance(strength, int | float):
+            continue
+        # Cranfield's matrix: business strength on the horizontal axis, high on the left.
+        x = left + (10 - float(strength)) / 9 * size
+        y = top + (10 - float(attractiveness)) / 9 * size
+        placement = account.diagnosis.placements.get("category")
+        placed.append(
+            (number, account.diagnosis.account.name, x, y, placement.value if placement else None)
+        )
+    points: list[MatrixPoint] = []
+    for side in ("left", "right"):
+        group = sorted(
+            (p for p in placed if (p[2] < left + size / 2) == (side == "left")),
+            key=lambda p: (p[3], p[0]),
+        )
+        label_y: float = top - gap
+        for number, name, x, y, category in group:
+            label_y = max(y, label_y + gap)
+            label_x = left - 12 if side == "left" else left + size + 12
+            points.append(
+                MatrixPoint(
+                    number,
+                    name,
+                    round(x, 1),
+                    round(y, 1),
+                    label_x,
+                    round(label_y, 1),
+                    "end" if side == "left" else "start",
+                    category,
+                )
+            )
+    return sorted(points, key=lambda p: p.number)
+
+
+def report_context(
+    report: PortfolioReport, rulebook: Rulebook, memo_links: dict[int, str]
+) -> dict[str, Any]:
+    themes = sorted(rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0]))
+    points = matrix_layout(report)
+    height = max([PLOT["top"] * 2 + PLOT["size"]] + [p.label_y + 20 for p in points])
+
+    def cutoff(name: str) -> float:
+        return (
+            float(parameter_value(rulebook, ParamRef(name)))
+            if name in rulebook.parameter_values
+            else 5.5
+        )
+
+    return {
+        "report": report.model_dump(mode="json"),
+        "themes": [{"id": name, "title": theme.title} for name, theme in themes],
+        "severities": list(SEVERITY_ORDER),
+        "matrix": {
+            "points": [asdict(p) for p in points],
+            "plot": PLOT,
+            "height": round(height),
+            "cut_x": round(
+                PLOT["left"] + (10 - cutoff("category_cutoff_strength")) / 9 * PLOT["size"], 1
+            ),
+            "cut_y": round(
+                PLOT["top"] + (10 - cutoff("category_cutoff_attractiveness")) / 9 * PLOT["size"], 1
+            ),
+        },
+        "memo_links": {str(k): v for k, v in memo_links.items()},
+    }
+
+
+def render_report(
+    report: PortfolioReport,
+    rulebook: Rulebook,
+    report_format: ReportFormat,
+    memo_links: dict[int, str] | None = None,
+) -> str:
+    if report_format == "json":
+        return (
+            json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n"
+        )
+    name = TEMPLATES[report_format]
+    environment = sandboxed_environment(template_dirs(rulebook), autoescape=report_format == "html")
+    try:
+        return environment.get_template(name).render(
+            **report_context(report, rulebook, memo_links or {})
+        )
+    except TemplateError as error:
+        where = getattr(error, "filename", None) or name
+        raise InputError(
+            [
+                Problem(
+                    str(where), getattr(error, "lineno", None), None, "", f"template error: {error}"
+                )
+            ]
+        ) from None
+
+
+def memo_file_names(report: PortfolioReport, suffix: str) -> dict[int, str]:
+    """A unique, safe file name for each account's memo, from its id or name."""
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for number, account in enumerate(report.accounts, start=1):
+        base = account.diagnosis.account.id or account.diagnosis.account.name
+        slug = (
+            re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.").lower()[:60] or f"account-{number}"
+        )
+        candidate = slug
+        counter = 2
+        while candidate in used:
+            candidate = f"{slug}-{counter}"
+            counter += 1
+        used.add(candidate)
+        names[number] = f"{candidate}.{suffix}"
+    return names
