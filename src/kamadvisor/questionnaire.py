@@ -306,6 +306,11 @@ class Team(Section):
     senior_management_involvement: Involvement | None = Field(
         None, description="How our senior managers take part in the account."
     )
+    head_of_kam_board_access: bool | None = Field(
+        None,
+        description="Does our head of key accounts sit at senior executive level, or at least have "
+        "a voice (direct contact) at board level?",
+    )
 
 
 class Planning(Section):
