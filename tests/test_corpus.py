@@ -3,6 +3,7 @@ the file and the place, no traceback, and no output file left behind."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +50,27 @@ def test_bad_input_fails_cleanly(case: dict[str, Any], tmp_path: Path) -> None:
     target = str(CORPUS / case["file"])
     if case["command"] == "rules check":
         code, output = run("rules", "check", target)
-        memo_args = ["memo", NORTHWIND, "--rules", target]
+        write_args = ["memo", NORTHWIND, "--rules", target]
+    elif case["command"] == "portfolio":
+        code, output = run("portfolio", target, "--jobs", "1")
+        write_args = ["portfolio", target, "--jobs", "1", "-f", "json"]
     else:
         code, output = run(case["command"], target)
-        memo_args = ["memo", target]
+        write_args = ["memo", target]
     assert code == case["exit"], output
     assert "Traceback" not in output
     for fragment in case["expect"]:
         assert fragment in output, f"{fragment!r} not in:\n{output}"
-    memo = tmp_path / "memo.md"
-    memo_code, memo_output = run(*memo_args, "-o", str(memo))
-    assert memo_code == 2, memo_output
-    assert "Traceback" not in memo_output
-    assert list(tmp_path.iterdir()) == [], "no output file may be left behind"
+    written = tmp_path / "out"
+    write_code, write_output = run(*write_args, "-o", str(written))
+    assert "Traceback" not in write_output
+    if case["command"] == "portfolio" and case["exit"] == 1:
+        # Skipped rows: the report of every good account is still written, whole.
+        assert write_code == 1
+        assert json.loads(written.read_text(encoding="utf-8"))["skipped"]
+    else:
+        assert write_code == 2, write_output
+        assert list(tmp_path.iterdir()) == [], "no output file may be left behind"
 
 
 def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path: Path) -> None:

@@ -663,6 +663,164 @@ def packs(corpus: Corpus) -> None:
         corpus.add_pack(name, files, expect)
 
 
+def tables(corpus: Corpus) -> None:
+    """Spreadsheets and CSV files for `portfolio`: header problems stop the batch (exit 2), bad
+    rows are skipped and reported (exit 1)."""
+    import openpyxl
+
+    def csv_case(name: str, text: str, expect: list[str], exit_code: int) -> None:
+        corpus.add(
+            "tables", name, text, expect, command="portfolio", exit_code=exit_code, suffix=".csv"
+        )
+
+    csv_case(
+        "missing-name-column",
+        "account.id,account.industry\nA1,Food\n",
+        ["missing-name-column.csv:1", "missing column 'account.name'"],
+        2,
+    )
+    csv_case(
+        "unknown-column",
+        "account.name,relationship.team_modle\nA,individual\n",
+        ["unknown-column.csv:1:2", "did you mean 'relationship.team_model'"],
+        2,
+    )
+    csv_case(
+        "repeated-column",
+        "account.name,account.name\nA,B\n",
+        ["repeated-column.csv:1:2", "repeats column 1"],
+        2,
+    )
+    csv_case("empty-csv", "", ["empty-csv.csv:1", "empty file"], 2)
+    csv_case(
+        "bad-enum-row",
+        "account.name,relationship.team_model\nGood,individual\nBad,solo\n",
+        ["bad-enum-row.csv:3:2", "'solo' is not allowed", "1 account(s) diagnosed"],
+        1,
+    )
+    csv_case(
+        "bad-number-row",
+        "account.name,economics.gross_margin_pct\nGood,20\nBad,lots\n",
+        ["bad-number-row.csv:3:2", "'lots' is not a number"],
+        1,
+    )
+    csv_case(
+        "missing-name-row",
+        "account.name,account.industry\nGood,Food\n,Retail\n",
+        ["missing-name-row.csv:3", "account.name: is required"],
+        1,
+    )
+    csv_case(
+        "ambiguous-date-row",
+        "account.name,account.assessment_date\nGood,2026-01-01\nBad,01/02/2026\n",
+        ["ambiguous-date-row.csv:3:2", "is not a date; expected YYYY-MM-DD"],
+        1,
+    )
+    csv_case(
+        "duplicate-id-row",
+        "account.id,account.name\nA1,First\nA1,Second\n",
+        ["duplicate-id-row.csv:3", "account id 'A1' repeats"],
+        1,
+    )
+    csv_case(
+        "semicolon-bad-row",
+        "account.name;economics.annual_revenue\nGood;1000\nBad;-5\n",
+        ["semicolon-bad-row.csv:3:2", "expected a number at least 0"],
+        1,
+    )
+
+    def workbook_case(name: str, build: Any, expect: list[str], exit_code: int) -> None:
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "accounts"
+        build(workbook, sheet)
+        target = HERE / "tables" / f"{name}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(target)
+        corpus.cases.append(
+            {
+                "file": f"tables/{name}.xlsx",
+                "command": "portfolio",
+                "exit": exit_code,
+                "expect": expect,
+            }
+        )
+
+    def merged(workbook: Any, sheet: Any) -> None:
+        sheet.append(["account.name", "account.industry"])
+        sheet.append(["A", "Food"])
+        sheet.append(["B", None])
+        sheet.merge_cells("B2:B3")
+
+    def formula(workbook: Any, sheet: Any) -> None:
+        sheet.append(["account.name", "economics.annual_revenue"])
+        sheet.append(["A", "=SUM(1,2)"])
+
+    def no_header(workbook: Any, sheet: Any) -> None:
+        sheet.append(["Northwind", "Food"])
+
+    def bad_contact(workbook: Any, sheet: Any) -> None:
+        sheet.append(["account.id", "account.name"])
+        sheet.append(["A1", "First"])
+        contacts = workbook.create_sheet("contacts")
+        contacts.append(["account.id", "level"])
+        contacts.append(["A1", "vice_president"])
+
+    def orphan_contact(workbook: Any, sheet: Any) -> None:
+        sheet.append(["account.id", "account.name"])
+        sheet.append(["A1", "First"])
+        contacts = workbook.create_sheet("contacts")
+        contacts.append(["account.id", "level"])
+        contacts.append(["Z9", "board"])
+
+    def empty_rows(workbook: Any, sheet: Any) -> None:
+        sheet.append(["account.name", "kam.title"])
+        sheet.append([None, None])
+        sheet.append(["A", "boss"])
+
+    workbook_case(
+        "merged-cells", merged, ["merged-cells.xlsx[accounts]:2", "cells B2:B3 are merged"], 2
+    )
+    workbook_case(
+        "unsaved-formula",
+        formula,
+        ["unsaved-formula.xlsx[accounts]:2:2", "formula =SUM(1,2) has no saved value"],
+        2,
+    )
+    workbook_case(
+        "no-header-row",
+        no_header,
+        ["no-header-row.xlsx[accounts]:1", "unknown column 'Northwind'"],
+        2,
+    )
+    workbook_case(
+        "bad-contact-level",
+        bad_contact,
+        ["bad-contact-level.xlsx[contacts]:2:2", "contacts[0].level", "'vice_president'"],
+        1,
+    )
+    workbook_case(
+        "orphan-contact",
+        orphan_contact,
+        ["orphan-contact.xlsx[contacts]:2", "no account with id 'Z9'"],
+        1,
+    )
+    workbook_case(
+        "empty-rows-then-bad",
+        empty_rows,
+        ["empty-rows-then-bad.xlsx[accounts]:3:2", "kam.title", "'boss'"],
+        1,
+    )
+    corpus.add(
+        "tables",
+        "not-a-workbook",
+        b"PK\x03\x04 definitely not a workbook",
+        ["not-a-workbook.xlsx", "not a readable .xlsx workbook"],
+        command="portfolio",
+        suffix=".xlsx",
+    )
+
+
 def main() -> None:
     for child in HERE.iterdir():
         if child.is_dir():
@@ -674,6 +832,7 @@ def main() -> None:
     encodings(corpus)
     per_field(corpus)
     packs(corpus)
+    tables(corpus)
     header = "# Written by make_corpus.py: each bad input, the command, its exit code and message fragments.\n"
     (HERE / "cases.yaml").write_text(header + dump({"cases": corpus.cases}), encoding="utf-8")
     print(f"{len(corpus.cases)} cases")
