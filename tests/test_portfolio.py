@@ -24,9 +24,16 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 
 def report_json(*args: str, tmp_path: Path) -> tuple[int, dict, str]:
+    """The JSON report, each account carrying its full diagnosis (from its JSON memo)."""
     target = tmp_path / "report.json"
-    code, _, err = invoke("portfolio", *args, "-f", "json", "-o", str(target), "--jobs", "1")
-    return code, json.loads(target.read_text(encoding="utf-8")), err
+    memos = tmp_path / "memos"
+    code, _, err = invoke(
+        "portfolio", *args, "-f", "json", "-o", str(target), "--jobs", "1", "--memos", str(memos)
+    )
+    report = json.loads(target.read_text(encoding="utf-8"))
+    for account in report["accounts"]:
+        account["diagnosis"] = json.loads((memos / account["memo"]).read_text(encoding="utf-8"))
+    return code, report, err
 
 
 @pytest.mark.parametrize("source", ["accounts.xlsx", "accounts.csv"])

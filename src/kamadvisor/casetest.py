@@ -165,7 +165,7 @@ class CaseRunner:
         from kamadvisor.programme import Programme
 
         accounts = [
-            AccountResult(source=f"account {n}", diagnosis=self._diagnose(case, answers, n))
+            AccountResult.of(f"account {n}", self._diagnose(case, answers, n))
             for n, answers in enumerate(portfolio.accounts, start=1)
         ]
         try:

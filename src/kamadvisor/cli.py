@@ -304,8 +304,7 @@ def portfolio(
     from kamadvisor.output import write_output
     from kamadvisor.portfolio import PortfolioRun, default_jobs, run_portfolio
     from kamadvisor.programme import load_programme
-    from kamadvisor.render import render_memo
-    from kamadvisor.report import memo_file_names, render_report
+    from kamadvisor.report import render_report
     from kamadvisor.rulebook import load_rulebook
 
     rulebook = load_rulebook(house_packs=list(house_packs))
@@ -317,6 +316,7 @@ def portfolio(
         house_packs=house_packs,
         jobs=jobs or default_jobs(),
         as_of=_as_of(as_of),
+        memos=(memos_dir, report_format) if memos_dir is not None else None,
     )
     if sys.stderr.isatty():
         from rich.progress import Progress
@@ -329,13 +329,10 @@ def portfolio(
         report = run_portfolio(run, rulebook)
     links: dict[int, str] = {}
     if memos_dir is not None:
-        memos_dir.mkdir(parents=True, exist_ok=True)
-        names = memo_file_names(report, report_format)
         base = Path(output).parent if output and output != "-" else Path()
         for number, account in enumerate(report.accounts, start=1):
-            memo_path = memos_dir / names[number]
-            write_output(render_memo(account.diagnosis, rulebook, report_format), str(memo_path))  # type: ignore[arg-type]
-            links[number] = Path(os.path.relpath(memo_path, base)).as_posix()
+            if account.memo is not None:
+                links[number] = Path(os.path.relpath(memos_dir / account.memo, base)).as_posix()
     write_output(render_report(report, rulebook, report_format, links), output)  # type: ignore[arg-type]
     summary = f"{len(report.accounts)} account(s) diagnosed"
     if report.skipped:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,11 +32,68 @@ from kamadvisor.tabular import AccountRecord, Batch, read_batch
 CHUNK = 64
 
 
+# Facts an account summary keeps: what the report's table, matrix and portfolio facts read.
+SUMMARY_FACTS = (
+    "account.nominated_key_account",
+    "economics.annual_revenue",
+    "economics.account_profit",
+    "scores.attractiveness",
+    "scores.business_strength",
+    "service.resources_invested",
+)
+
+
+class PlacementSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: str | None
+    label: str | None
+
+
+class FindingSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    title: str
+    theme: str
+    severity: str
+
+
 class AccountResult(BaseModel):
+    """One account in the portfolio: its placements, findings and key figures. The full
+    diagnosis goes to the account's memo (`--memos`), not into the portfolio report."""
+
     model_config = ConfigDict(frozen=True)
 
     source: str
-    diagnosis: Diagnosis
+    name: str
+    id: str | None
+    assessed_on: date | None
+    placements: dict[str, PlacementSummary]
+    findings: list[FindingSummary]
+    facts: dict[str, Any]
+    memo: str | None = None
+
+    @classmethod
+    def of(cls, source: str, diagnosis: Diagnosis, memo: str | None = None) -> AccountResult:
+        return cls(
+            source=source,
+            name=diagnosis.account.name,
+            id=diagnosis.account.id,
+            assessed_on=diagnosis.assessed_on,
+            placements={
+                name: PlacementSummary(value=p.value, label=p.label)
+                for name, p in diagnosis.placements.items()
+            },
+            findings=[
+                FindingSummary(rule_id=f.rule_id, title=f.title, theme=f.theme, severity=f.severity)
+                for f in diagnosis.findings
+            ],
+            facts={
+                name: diagnosis.facts[name] for name in SUMMARY_FACTS if name in diagnosis.facts
+            },
+            memo=memo,
+        )
 
 
 class SkippedRecord(BaseModel):
@@ -62,36 +120,54 @@ class PortfolioReport(BaseModel):
 
 
 @dataclass
+class MemoPlan:
+    """Where each account's memo goes (decided before the work is shared out) and its format."""
+
+    directory: Path
+    memo_format: str
+    names: dict[int, str]
+
+
+@dataclass
 class _WorkerState:
     advisor: Advisor | None = None
     as_of: date | None = None
+    memos: MemoPlan | None = None
 
 
 _STATE = _WorkerState()
 
 
-def _start_worker(house_packs: Sequence[Path], as_of: date | None) -> None:
+def _start_worker(house_packs: Sequence[Path], as_of: date | None, memos: MemoPlan | None) -> None:
     _STATE.advisor = open_advisor(tuple(house_packs))
     _STATE.as_of = as_of
+    _STATE.memos = memos
 
 
 def _diagnose_chunk(
     chunk: list[tuple[int, AccountRecord]],
-) -> list[tuple[int, Diagnosis | list[Problem]]]:
-    assert _STATE.advisor is not None
-    return [
-        (index, _diagnose_record(_STATE.advisor, record, _STATE.as_of)) for index, record in chunk
-    ]
+) -> list[tuple[int, AccountResult | list[Problem]]]:
+    return [(index, _diagnose_record(index, record)) for index, record in chunk]
 
 
-def _diagnose_record(
-    advisor: Advisor, record: AccountRecord, as_of: date | None
-) -> Diagnosis | list[Problem]:
+def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[Problem]:
+    advisor = _STATE.advisor
+    assert advisor is not None
     try:
         questionnaire = validate_questionnaire(record.document)
     except InputError as error:
         return [record.relocate(problem) for problem in error.problems]
-    return advisor.diagnose(questionnaire, as_of)
+    diagnosis = advisor.diagnose(questionnaire, _STATE.as_of)
+    memo = None
+    plan = _STATE.memos
+    if plan is not None:
+        from kamadvisor.output import write_output
+        from kamadvisor.render import render_memo
+
+        memo = plan.names[index]
+        text = render_memo(diagnosis, advisor.rulebook, plan.memo_format)  # type: ignore[arg-type]
+        write_output(text, str(plan.directory / memo))
+    return AccountResult.of(record.source, diagnosis, memo)
 
 
 @dataclass
@@ -102,19 +178,25 @@ class PortfolioRun:
     house_packs: Sequence[Path] = ()
     jobs: int = 1
     as_of: date | None = None
+    memos: tuple[Path, str] | None = None
     on_progress: Callable[[int, int], None] | None = None
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     batch: Batch = read_batch(run.path, run.contacts)
     records = list(enumerate(batch.records))
-    results: dict[int, Diagnosis | list[Problem]] = {}
+    memos = None
+    if run.memos is not None:
+        directory, memo_format = run.memos
+        directory.mkdir(parents=True, exist_ok=True)
+        memos = MemoPlan(directory, memo_format, memo_file_names(batch.records, memo_format))
+    results: dict[int, AccountResult | list[Problem]] = {}
     total = len(records)
     chunks = [records[start : start + CHUNK] for start in range(0, total, CHUNK)]
     jobs = max(1, min(run.jobs, len(chunks) or 1))
     done = 0
     if jobs == 1:
-        _start_worker(run.house_packs, run.as_of)
+        _start_worker(run.house_packs, run.as_of, memos)
         try:
             for chunk in chunks:
                 for index, outcome in _diagnose_chunk(chunk):
@@ -130,7 +212,7 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
         # Processes, never threads: the engine is not thread-safe and holds the GIL.
         context = multiprocessing.get_context("spawn")
         with context.Pool(
-            jobs, initializer=_start_worker, initargs=(list(run.house_packs), run.as_of)
+            jobs, initializer=_start_worker, initargs=(list(run.house_packs), run.as_of, memos)
         ) as pool:
             for finished in pool.imap_unordered(_diagnose_chunk, chunks):
                 for index, result in finished:
@@ -141,13 +223,13 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     accounts: list[AccountResult] = []
     skipped = [SkippedRecord(place=p.place(), message=_message(p)) for p in batch.skipped]
     skipped_accounts = len({(p.file, p.line) for p in batch.skipped})
-    for index, record in records:
+    for index, _record in records:
         outcome = results[index]
         if isinstance(outcome, list):
             skipped.extend(SkippedRecord(place=p.place(), message=_message(p)) for p in outcome)
             skipped_accounts += 1
         else:
-            accounts.append(AccountResult(source=record.source, diagnosis=outcome))
+            accounts.append(outcome)
     return portfolio_report(accounts, skipped, skipped_accounts, run.programme, rulebook, run.as_of)
 
 
@@ -163,10 +245,9 @@ def portfolio_report(
     rulebook: Rulebook,
     as_of: date | None,
 ) -> PortfolioReport:
-    diagnoses = [account.diagnosis for account in accounts]
-    facts = derive_portfolio_facts(diagnoses, skipped_accounts, programme, rulebook.portfolio_facts)
-    findings = _portfolio_findings(facts, diagnoses, rulebook)
-    dates = sorted(d.assessed_on for d in diagnoses if d.assessed_on is not None)
+    facts = derive_portfolio_facts(accounts, skipped_accounts, programme, rulebook.portfolio_facts)
+    findings = _portfolio_findings(facts, accounts, rulebook)
+    dates = sorted(a.assessed_on for a in accounts if a.assessed_on is not None)
     assessed_on = (
         (programme.assessment_date if programme else None)
         or as_of
@@ -185,7 +266,7 @@ def portfolio_report(
 
 
 def _portfolio_findings(
-    facts: dict[str, Any], diagnoses: list[Diagnosis], rulebook: Rulebook
+    facts: dict[str, Any], accounts: list[AccountResult], rulebook: Rulebook
 ) -> list[Finding]:
     rules = rulebook.scoped("portfolio")
     if not rules:
@@ -196,7 +277,7 @@ def _portfolio_findings(
     context = {
         "facts": nested(facts),
         "params": dict(rulebook.parameter_values),
-        "accounts": [_account_summary(d) for d in diagnoses],
+        "accounts": [_advice_view(account) for account in accounts],
     }
     by_id = {rule.id: rule for rule in rules}
     overruled = {item.rule_id for item in result.overruled}
@@ -240,14 +321,37 @@ def _portfolio_findings(
     return findings
 
 
-def _account_summary(diagnosis: Diagnosis) -> dict[str, Any]:
+def _advice_view(account: AccountResult) -> dict[str, Any]:
     return {
-        "name": diagnosis.account.name,
-        "id": diagnosis.account.id,
-        "placements": {name: p.value for name, p in diagnosis.placements.items()},
-        "fired": list(diagnosis.fired_rules),
-        "facts": nested(diagnosis.facts),
+        "name": account.name,
+        "id": account.id,
+        "placements": {name: p.value for name, p in account.placements.items()},
+        "fired": [finding.rule_id for finding in account.findings],
+        "facts": nested(account.facts),
     }
+
+
+def memo_file_names(records: Sequence[AccountRecord], suffix: str) -> dict[int, str]:
+    """A unique, safe file name for each account's memo, from its id or name as given."""
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for index, record in enumerate(records):
+        account = (
+            record.document.data.get("account") if isinstance(record.document.data, dict) else None
+        )
+        account = account if isinstance(account, dict) else {}
+        base = str(account.get("id") or account.get("name") or "")
+        slug = (
+            re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.").lower()[:60]
+            or f"account-{index + 1}"
+        )
+        candidate, counter = slug, 2
+        while candidate in used:
+            candidate = f"{slug}-{counter}"
+            counter += 1
+        used.add(candidate)
+        names[index] = f"{candidate}.{suffix}"
+    return names
 
 
 def default_jobs() -> int:

@@ -14,7 +14,7 @@ from kamadvisor.facts import FactSpec, FactValue, fact_type
 from kamadvisor.programme import Programme
 
 if TYPE_CHECKING:
-    from kamadvisor.diagnosis import Diagnosis
+    from kamadvisor.portfolio import AccountResult
 
 PORTFOLIO_PREFIX = "portfolio."
 PROGRAMME_PREFIX = "programme."
@@ -83,7 +83,7 @@ def portfolio_catalogue(
 
 
 def derive_portfolio_facts(
-    diagnoses: Sequence[Diagnosis],
+    diagnoses: Sequence[AccountResult],
     skipped: int,
     programme: Programme | None,
     catalogue: Mapping[str, FactSpec],
@@ -101,8 +101,8 @@ def derive_portfolio_facts(
         1 for d in diagnoses if d.facts.get("account.nominated_key_account") is True
     )
     for diagnosis in diagnoses:
-        for placement in diagnosis.placements.values():
-            key = f"portfolio.{placement.name}.{placement.value or 'undetermined'}"
+        for name, placement in diagnosis.placements.items():
+            key = f"portfolio.{name}.{placement.value or 'undetermined'}"
             if key in counts:
                 counts[key] += 1
         for finding in diagnosis.findings:
@@ -116,7 +116,7 @@ def derive_portfolio_facts(
     return dict(sorted(values.items()))
 
 
-def _revenue(diagnoses: Sequence[Diagnosis]) -> dict[str, FactValue]:
+def _revenue(diagnoses: Sequence[AccountResult]) -> dict[str, FactValue]:
     revenues = sorted(
         (
             float(r)

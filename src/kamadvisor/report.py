@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -40,7 +39,7 @@ def matrix_layout(report: PortfolioReport) -> list[MatrixPoint]:
     left, top, size, gap = PLOT["left"], PLOT["top"], PLOT["size"], PLOT["label_gap"]
     placed: list[tuple[int, str, float, float, str | None]] = []
     for number, account in enumerate(report.accounts, start=1):
-        facts = account.diagnosis.facts
+        facts = account.facts
         attractiveness = facts.get("scores.attractiveness")
         strength = facts.get("scores.business_strength")
         if not isinstance(attractiveness, int | float) or not isinstance(strength, int | float):
@@ -48,10 +47,8 @@ def matrix_layout(report: PortfolioReport) -> list[MatrixPoint]:
         # Cranfield's matrix: business strength on the horizontal axis, high on the left.
         x = left + (10 - float(strength)) / 9 * size
         y = top + (10 - float(attractiveness)) / 9 * size
-        placement = account.diagnosis.placements.get("category")
-        placed.append(
-            (number, account.diagnosis.account.name, x, y, placement.value if placement else None)
-        )
+        placement = account.placements.get("category")
+        placed.append((number, account.name, x, y, placement.value if placement else None))
     points: list[MatrixPoint] = []
     for side in ("left", "right"):
         group = sorted(
@@ -136,22 +133,3 @@ def render_report(
                 )
             ]
         ) from None
-
-
-def memo_file_names(report: PortfolioReport, suffix: str) -> dict[int, str]:
-    """A unique, safe file name for each account's memo, from its id or name."""
-    names: dict[int, str] = {}
-    used: set[str] = set()
-    for number, account in enumerate(report.accounts, start=1):
-        base = account.diagnosis.account.id or account.diagnosis.account.name
-        slug = (
-            re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.").lower()[:60] or f"account-{number}"
-        )
-        candidate = slug
-        counter = 2
-        while candidate in used:
-            candidate = f"{slug}-{counter}"
-            counter += 1
-        used.add(candidate)
-        names[number] = f"{candidate}.{suffix}"
-    return names
