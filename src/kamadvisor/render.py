@@ -1,17 +1,27 @@
-"""Render a diagnosis through the pack's Jinja templates (sandboxed, strict about undefined names)."""
+"""Render a diagnosis: Markdown and HTML through the pack's Jinja templates, JSON from the model.
+
+Templates are sandboxed and strict about undefined names; `.html` memos are autoescaped. Every
+template receives the same documented context (`memo_context`, listed in the README), so a house
+template can rely on its names. Nothing here reads the clock: the memo's date is the diagnosis's
+assessment date, and the same diagnosis always renders to the same bytes.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from kamadvisor.diagnosis import Diagnosis
+from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, resource_dir
 from kamadvisor.sandbox import TemplateError, sandboxed_environment
 
-MemoFormat = Literal["md"]
-TEMPLATE_NAMES: dict[str, str] = {"md": "memo.md.j2"}
+MemoFormat = Literal["md", "html", "json"]
+MEMO_FORMATS: tuple[str, ...] = get_args(MemoFormat)
+# JSON is the model dump (see `render_json`); the other formats render from these templates.
+TEMPLATE_NAMES: dict[str, str] = {"md": "memo.md.j2", "html": "memo.html.j2"}
+DIAGNOSIS_SCHEMA_ID = f"urn:kamadvisor:schema:diagnosis:{DIAGNOSIS_SCHEMA_VERSION}"
 
 
 def template_dirs(rulebook: Rulebook) -> list[Path]:
@@ -19,25 +29,182 @@ def template_dirs(rulebook: Rulebook) -> list[Path]:
     return [*rulebook.template_dirs, resource_dir("templates")]
 
 
-def memo_context(diagnosis: Diagnosis, rulebook: Rulebook) -> dict[str, Any]:
-    """The documented context every memo template receives."""
-    themes = sorted(rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0]))
+def memo_context(
+    diagnosis: Diagnosis, rulebook: Rulebook, memo_format: str = "md"
+) -> dict[str, Any]:
+    """The documented context every memo template receives (see README, "Template context").
+
+    Everything is plain JSON-safe data (dicts, lists, strings, numbers), derived only from the
+    diagnosis and the pack, and ordered deterministically.
+    """
+    data = diagnosis.model_dump(mode="json")
+    findings: list[dict[str, Any]] = data["findings"]
+    theme_order = sorted(
+        rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0])
+    )
+    themes = [{"id": name, "title": theme.title} for name, theme in theme_order]
+    findings_by_id = {finding["rule_id"]: finding for finding in findings}
+    placement_rules_in_order = [
+        placement["rule_id"] for placement in data["placements"].values() if placement["rule_id"]
+    ]
+    placement_rules = set(placement_rules_in_order)
+    actions = [
+        {**action, "finding": findings_by_id.get(action["rule_id"])} for action in data["actions"]
+    ]
+    acted_on = {action["rule_id"] for action in data["actions"]}
+    recommendations = _recommendations(findings)
+    # Sources are numbered in reading order: placements, then recommendations, then the rest.
+    reading_order = [
+        *(
+            findings_by_id[rule_id]
+            for rule_id in placement_rules_in_order
+            if rule_id in findings_by_id
+        ),
+        *(finding for group in recommendations for finding in group["findings"]),
+        *findings,
+    ]
+    sources, source_numbers = _sources(reading_order)
     return {
-        "diagnosis": diagnosis.model_dump(mode="json"),
-        "themes": [{"id": name, "title": theme.title} for name, theme in themes],
+        "diagnosis": data,
+        "account": data["account"],
+        "memo_date": data["assessed_on"],
+        "format": memo_format,
+        "params": dict(sorted(rulebook.parameter_values.items())),
+        "scales": {
+            name: [{"value": value, "label": label} for value, label in spec.values.items()]
+            for name, spec in rulebook.manifest.conclusions.items()
+            if spec.single
+        },
+        "themes": themes,
         "severities": list(SEVERITY_ORDER),
+        "findings_by_id": findings_by_id,
+        "recommendations": recommendations,
+        "observations": [
+            finding
+            for finding in findings
+            if finding["severity"] == "info" and finding["rule_id"] not in placement_rules
+        ],
+        "actions": actions,
+        "unplanned": [
+            finding
+            for group in recommendations
+            for finding in group["findings"]
+            if finding["rule_id"] not in acted_on
+        ],
+        "unanswered": [
+            {
+                **question,
+                "informs": [
+                    name
+                    for name, placement in data["placements"].items()
+                    if question["path"] in placement["missing_answers"]
+                ],
+            }
+            for question in data["unanswered"]
+        ],
+        "sources": sources,
+        "source_numbers": source_numbers,
     }
 
 
+def _recommendations(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings that advise (severity above info), grouped by theme. Findings arrive ranked by
+    severity; a theme's group comes in the rank of its most severe finding, then theme order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        if finding["severity"] == "info":
+            continue
+        group = groups.setdefault(
+            finding["theme"],
+            {
+                "theme": finding["theme"],
+                "title": finding["theme_title"],
+                "severity": finding["severity"],
+                "findings": [],
+            },
+        )
+        group["findings"].append(finding)
+    return list(groups.values())
+
+
+def _sources(
+    findings: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Each distinct cited passage once, numbered in the order `findings` (which may repeat a
+    finding) first cite it."""
+    sources: list[dict[str, Any]] = []
+    numbers: dict[str, int] = {}
+    by_passage: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for finding in findings:
+        source = finding["source"]
+        if source is None or finding["rule_id"] in numbers:
+            continue
+        key = (source["paper"], source["quote"], source["note"])
+        entry = by_passage.get(key)
+        if entry is None:
+            entry = by_passage[key] = {"number": len(sources) + 1, **source, "rule_ids": []}
+            sources.append(entry)
+        entry["rule_ids"].append(finding["rule_id"])
+        numbers[finding["rule_id"]] = entry["number"]
+    return sources, numbers
+
+
 def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoFormat = "md") -> str:
+    """The memo in `memo_format`; the same diagnosis and pack always give the same text."""
+    if memo_format == "json":
+        return render_json(diagnosis)
     name = TEMPLATE_NAMES[memo_format]
-    environment = sandboxed_environment(template_dirs(rulebook), autoescape=False)
+    environment = sandboxed_environment(template_dirs(rulebook), autoescape=memo_format == "html")
     try:
         template = environment.get_template(name)
-        return template.render(**memo_context(diagnosis, rulebook))
+        return template.render(**memo_context(diagnosis, rulebook, memo_format))
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
         line = getattr(error, "lineno", None)
         raise InputError(
             [Problem(str(where), line, None, "", f"template error: {error}")]
         ) from None
+
+
+def _dump(data: Any) -> str:
+    """Deterministic JSON: sorted keys, two-space indent, UTF-8 text, a trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_json(diagnosis: Diagnosis) -> str:
+    """The full diagnosis as JSON, valid against `diagnosis_schema()`."""
+    return _dump(diagnosis.model_dump(mode="json"))
+
+
+def diagnosis_schema() -> dict[str, Any]:
+    """The JSON Schema of the JSON memo, generated from the Diagnosis model and versioned.
+
+    Every object lists all its properties as required and allows no others, so the schema is a
+    contract: a change to the model's shape needs a new DIAGNOSIS_SCHEMA_VERSION.
+    """
+    schema = Diagnosis.model_json_schema(mode="serialization")
+    for definition in [schema, *schema.get("$defs", {}).values()]:
+        if "properties" in definition:
+            definition["required"] = list(definition["properties"])
+            definition.setdefault("additionalProperties", False)
+    schema["properties"]["schema_version"] = {
+        "const": DIAGNOSIS_SCHEMA_VERSION,
+        "title": "Schema Version",
+        "type": "string",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": DIAGNOSIS_SCHEMA_ID,
+        "version": DIAGNOSIS_SCHEMA_VERSION,
+        **{key: value for key, value in schema.items() if key != "title"},
+        "title": "kamadvisor diagnosis",
+        "description": (
+            "The diagnosis of one account, as `kamadvisor memo -f json` writes it: "
+            "placements with their evidence, ranked findings with sources, "
+            "the 90-day actions, the derived facts and the questions left unanswered."
+        ),
+    }
+
+
+def render_diagnosis_schema() -> str:
+    return _dump(diagnosis_schema())
