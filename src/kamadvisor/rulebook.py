@@ -8,6 +8,7 @@ templates by file name. Every problem of every pack is collected and located, no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -268,9 +269,28 @@ def base_pack_dir() -> Path:
 
 
 def pack_directories(house_packs: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
-    """The base pack followed by the house packs; the base given again is not layered twice."""
+    """The base pack followed by the house packs. A directory holding the base pack itself (the
+    installed copy, or `rules/` of a checkout, known by its manifest's name) takes the base's
+    place instead of being layered over it."""
     base = base_pack_dir().resolve()
-    return [base, *(p for p in house_packs if p.resolve() != base)]
+    base_name = _manifest_name(base)
+    layered: list[Path] = []
+    for pack in house_packs:
+        if pack.resolve() == base or (base_name is not None and _manifest_name(pack) == base_name):
+            base = pack
+        else:
+            layered.append(pack)
+    return [base, *layered]
+
+
+def _manifest_name(directory: Path) -> str | None:
+    """The `name:` line of a pack's manifest, read without parsing the whole file."""
+    try:
+        text = (directory / "pack.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r"^name:\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*$", text, re.MULTILINE)
+    return found.group(1) if found else None
 
 
 def load_rulebook(pack_dir: Path | None = None, house_packs: list[Path] | None = None) -> Rulebook:
