@@ -15,7 +15,7 @@ from kamadvisor.sandbox import sandboxed_environment
 
 def check_pack(pack_dir: Path) -> list[Problem]:
     """Problems of `pack_dir` layered over the base pack (the base alone when it is the base)."""
-    rulebook, problems = build_rulebook(pack_directories([pack_dir]))
+    rulebook, problems = build_rulebook(pack_directories([pack_dir]), check_snippets=True)
     if rulebook is not None and not any(p.severity == "error" for p in problems):
         try:
             compile_rulebook(rulebook)

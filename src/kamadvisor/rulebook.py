@@ -303,16 +303,22 @@ def load_rulebook(pack_dir: Path | None = None, house_packs: list[Path] | None =
     return rulebook
 
 
-def build_rulebook(directories: list[Path]) -> tuple[Rulebook | None, list[Problem]]:
-    """Layer the packs in order; returns the rulebook (None when it cannot be built) and problems."""
-    builder = _Builder()
+def build_rulebook(
+    directories: list[Path], check_snippets: bool = False
+) -> tuple[Rulebook | None, list[Problem]]:
+    """Layer the packs in order; returns the rulebook (None when it cannot be built) and problems.
+
+    House packs' advice and action texts are always parsed and checked; `check_snippets` checks
+    the base pack's too (what `rules check` does)."""
+    builder = _Builder(check_snippets)
     for index, directory in enumerate(directories):
         builder.add_pack(read_pack(directory), is_base=index == 0)
     return builder.finish()
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, check_snippets: bool = False) -> None:
+        self.check_snippets = check_snippets
         self.problems: list[Problem] = []
         self.manifest: PackManifest | None = None
         self.packs: list[PackInfo] = []
@@ -497,11 +503,13 @@ class _Builder:
         manifest = self.manifest
         portfolio_facts = portfolio_catalogue(
             {name: list(spec.values) for name, spec in manifest.conclusions.items() if spec.single},
+            # Disabled rules keep their count (always 0), so portfolio rules that read it still load.
             [
                 spec.id
                 for spec, *_ in self.entries.values()
                 if spec.scope == "account" and spec.advice is not None
-            ],
+            ]
+            + sorted(self.disabled),
         )
         contexts = {
             scope: ConditionContext(
@@ -601,7 +609,9 @@ class _Builder:
         for key, text in [("advice", spec.advice)] + [
             (f"actions[{i}].what", action.what) for i, action in enumerate(spec.actions)
         ]:
-            if text is not None:
+            # House packs' texts are third-party input: always checked. The bundled base pack's
+            # are checked by `rules check` (and its test), not on every start-up.
+            if text is not None and (self.check_snippets or not is_base):
                 problems.extend(
                     _check_snippet(
                         text, document, (*base, key.split("[")[0]), context.facts, spec.scope
@@ -653,11 +663,10 @@ def _check_snippet(
     """An advice or action snippet must parse and name only what advice can see."""
     from jinja2 import TemplateSyntaxError, meta, nodes
 
-    from kamadvisor.sandbox import sandboxed_environment
+    from kamadvisor.sandbox import ADVICE_ENVIRONMENT
 
-    environment = sandboxed_environment()
     try:
-        tree = environment.parse(text)
+        tree = ADVICE_ENVIRONMENT.parse(text)
     except TemplateSyntaxError as error:
         return [
             located(document, path, f"does not parse as Jinja: {error.message}", "advice-syntax")

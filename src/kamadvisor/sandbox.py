@@ -83,7 +83,7 @@ def sandboxed_environment(
     return environment
 
 
-_ADVICE_ENVIRONMENT = sandboxed_environment()
+ADVICE_ENVIRONMENT = sandboxed_environment()
 _COMPILED: dict[str, Template] = {}
 
 
@@ -91,7 +91,7 @@ def render_snippet(text: str, context: Mapping[str, Any]) -> str:
     """Render an advice snippet; raises jinja2.TemplateError for the caller to locate."""
     template = _COMPILED.get(text)
     if template is None:
-        template = _COMPILED[text] = _ADVICE_ENVIRONMENT.from_string(text)
+        template = _COMPILED[text] = ADVICE_ENVIRONMENT.from_string(text)
     return " ".join(template.render(**context).split())
 
 
