@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, open_advisor
 from kamadvisor.compiler import compile_rulebook
-from kamadvisor.diagnosis import Diagnosis, Finding, PackInfo, SourceRef, nested
+from kamadvisor.diagnosis import Action, Diagnosis, Finding, PackInfo, SourceRef, nested
 from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio_facts import derive_portfolio_facts
@@ -288,6 +288,15 @@ def _portfolio_findings(
             continue
         try:
             advice = render_snippet(rule.spec.advice, context)
+            actions = [
+                Action(
+                    what=render_snippet(action.what, context),
+                    owner=action.owner,
+                    due_day=action.due_day,
+                    rule_id=rule_id,
+                )
+                for action in rule.spec.actions
+            ]
         except TemplateError as error:
             raise InputError(
                 [
@@ -311,7 +320,7 @@ def _portfolio_findings(
                 advice=advice,
                 evidence=[],
                 concluded={},
-                actions=[],
+                actions=actions,
                 source=SourceRef(**rule.spec.source.model_dump()) if rule.spec.source else None,
             )
         )
