@@ -422,3 +422,19 @@ def test_explain_says_unanswered(tmp_path: Path) -> None:
     code, _, err = invoke("explain", str(path), "PHASE-T-ONE-TO-NONE")
     assert code == 2
     assert "did you mean 'PHASE-T-ONE-TO-ONE'" in err
+
+
+def test_a_templates_directory_linking_outside_the_pack_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("SECRET CONTENT\n", encoding="utf-8")
+    (outside / "memo.md.j2").write_text('{% include "secret.txt" %}\n', encoding="utf-8")
+    pack = make_pack(tmp_path, "evil", {})
+    (pack / "templates").symlink_to(outside, target_is_directory=True)
+    code, out, err = invoke("memo", NORTHWIND, "--rules", str(pack))
+    assert code == 2
+    assert "SECRET CONTENT" not in out + err
+    assert "outside the rule pack" in err
+    code, out, _ = invoke("rules", "check", str(pack))
+    assert code == 1
+    assert "outside the rule pack" in out

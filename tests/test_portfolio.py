@@ -246,3 +246,69 @@ def test_template_workbook_round_trips(tmp_path: Path) -> None:
     code, report, _ = report_json(str(template), tmp_path=tmp_path)
     assert code == 0
     assert report["accounts"][0]["diagnosis"]["facts"]["relationship.team_model"] == "individual"
+
+
+def test_a_user_error_in_a_worker_process_is_reported_cleanly(tmp_path: Path) -> None:
+    # A memo template that fails to render, in a batch big enough for several processes.
+    pack = tmp_path / "pack"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: bad-template\nversion: 0.1.0\n", encoding="utf-8")
+    (pack / "templates" / "memo.md.j2").write_text("{{ diagnosis.nosuch.x }}\n", encoding="utf-8")
+    source = tmp_path / "big.csv"
+    write_csv(source, [["account.name"]] + [[f"Account {n}"] for n in range(150)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "portfolio",
+            str(source),
+            "--rules",
+            str(pack),
+            "--memos",
+            str(tmp_path / "m"),
+            "--jobs",
+            "2",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "memo.md.j2" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_row_with_more_values_than_columns_is_skipped(tmp_path: Path) -> None:
+    source = tmp_path / "shift.csv"
+    source.write_text(
+        "account.name,kam.targets\nGood,monthly_volume\nShifted,monthly_volume,revenue\n",
+        encoding="utf-8",
+    )
+    code, report, _ = report_json(str(source), tmp_path=tmp_path)
+    assert code == 1
+    assert [a["name"] for a in report["accounts"]] == ["Good"]
+    assert "3 values for 2 columns" in report["skipped"][0]["message"]
+
+
+def test_a_missing_contacts_file_is_an_error(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        "portfolio", str(PORTFOLIO / "accounts.csv"), "--contacts", str(tmp_path / "nope.csv")
+    )
+    assert code == 2
+    assert "contacts file not found" in err
+    code, _, err = invoke(
+        "portfolio",
+        str(PORTFOLIO / "accounts.xlsx"),
+        "--contacts",
+        str(PORTFOLIO / "accounts-contacts.csv"),
+    )
+    assert code == 2
+    assert "goes with a CSV input" in err
+
+
+def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        target = tmp_path / "report.md"
+        invoke("portfolio", str(PORTFOLIO / "accounts.csv"), "-o", str(target), "--jobs", "1")
+        assert target.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(previous)

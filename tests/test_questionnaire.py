@@ -182,3 +182,10 @@ def test_a_revenue_of_next_to_nothing_gives_no_percentages(tmp_path: Path) -> No
     assert facts["economics.account_profit"] == -1000
     assert "economics.account_profit_pct" not in facts
     assert "economics.cost_to_serve_pct" not in facts
+
+
+def test_a_pathologically_deep_file_is_refused_not_crashed(tmp_path: Path) -> None:
+    # libyaml's composer recurses without a limit: 100,000 brackets used to crash the process.
+    path = write(tmp_path, "[" * 100_000 + "]" * 100_000)
+    problems = problems_of(path)
+    assert "nesting deeper than 32 levels" in problems[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 from kamadvisor.compiler import CompiledRulebook, compile_rulebook
 from kamadvisor.diagnosis import Diagnosis, build_diagnosis
 from kamadvisor.engine import RuleEngine
+from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import derive_facts
 from kamadvisor.questionnaire import Questionnaire, load_questionnaire
 from kamadvisor.rulebook import Rulebook, load_rulebook
@@ -29,6 +30,7 @@ class Advisor:
         return self._engine
 
     def diagnose(self, questionnaire: Questionnaire, as_of: date | None = None) -> Diagnosis:
+        check_effective_date(questionnaire, as_of)
         facts = derive_facts(questionnaire, self.rulebook.score_weights(), as_of)
         result = self.engine.run(dict(facts.values))
         return build_diagnosis(questionnaire, facts, result, self.rulebook, as_of)
@@ -43,6 +45,21 @@ class Advisor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_effective_date(questionnaire: Questionnaire, as_of: date | None) -> None:
+    """`--date` stands in for a missing assessment date: it must not precede the plan's review."""
+    reviewed = questionnaire.planning.last_reviewed
+    if questionnaire.account.assessment_date is None and as_of and reviewed and reviewed > as_of:
+        raise InputError(
+            [
+                Problem(
+                    "--date",
+                    path="planning.last_reviewed",
+                    message=f"{reviewed} is after the assessment date {as_of} given with --date",
+                )
+            ]
+        )
 
 
 def open_advisor(

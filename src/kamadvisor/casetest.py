@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError
 from kamadvisor.api import Advisor, open_advisor
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.errors import InputError, Problem
+from kamadvisor.packs import inside
 from kamadvisor.questionnaire import validate_questionnaire
 from kamadvisor.rulebook import Rulebook, Strict, with_parameters
 from kamadvisor.sourcefile import SourceDocument, load_document, render_path
@@ -82,7 +83,12 @@ def load_cases(pack_dir: Path, rulebook: Rulebook) -> list[Case]:
     cases: list[Case] = []
     known = {rule.id for rule in rulebook.rules}
     seen: set[str] = set()
-    for path in sorted((pack_dir / "tests").glob("*.yaml")):
+    tests_dir = pack_dir / "tests"
+    if tests_dir.is_dir() and not inside(pack_dir, tests_dir):
+        raise InputError(
+            [Problem(str(tests_dir), message="resolves outside the rule pack; refused")]
+        )
+    for path in sorted(tests_dir.glob("*.yaml")):
         try:
             document = load_document(str(path))
         except InputError as error:

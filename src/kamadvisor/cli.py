@@ -164,8 +164,13 @@ def schema_diagnosis() -> None:
 @cli.command()
 @click.argument("questionnaire_file", metavar="FILE")
 @click.argument("rule_id", metavar="RULE_ID")
+@click.option(
+    "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
+)
 @_RULES_OPTION
-def explain(questionnaire_file: str, rule_id: str, house_packs: tuple[Path, ...]) -> None:
+def explain(
+    questionnaire_file: str, rule_id: str, as_of: Any, house_packs: tuple[Path, ...]
+) -> None:
     """Why a rule fired for this questionnaire, or why it did not."""
     from kamadvisor.api import open_advisor
     from kamadvisor.explain import explain_rule
@@ -173,7 +178,7 @@ def explain(questionnaire_file: str, rule_id: str, house_packs: tuple[Path, ...]
 
     questionnaire = load_questionnaire(questionnaire_file)
     with open_advisor(house_packs) as advisor:
-        lines = explain_rule(advisor, questionnaire, rule_id.upper())
+        lines = explain_rule(advisor, questionnaire, rule_id.upper(), _as_of(as_of))
     click.echo("\n".join(lines))
 
 

@@ -58,6 +58,11 @@ class InputError(KamAdvisorError):
         self.problems = sorted(problems, key=_problem_order)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        # Rebuilt from its problems when it crosses from a worker process (the default rebuilds
+        # exceptions from their message).
+        return (InputError, (self.problems,))
+
 
 class UsageError(KamAdvisorError):
     """A command was asked for something it cannot do (a missing file, a bad option value)."""

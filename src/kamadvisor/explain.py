@@ -7,9 +7,10 @@ the answers behind every concluded fact.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from kamadvisor.api import Advisor
+from kamadvisor.api import Advisor, check_effective_date
 from kamadvisor.conditions import (
     ConcludedTest,
     Condition,
@@ -30,14 +31,17 @@ MAX_DEPTH = 4
 HELD, FAILED = "yes", "no "
 
 
-def explain_rule(advisor: Advisor, questionnaire: Questionnaire, rule_id: str) -> list[str]:
+def explain_rule(
+    advisor: Advisor, questionnaire: Questionnaire, rule_id: str, as_of: date | None = None
+) -> list[str]:
     rulebook = advisor.rulebook
     known = [rule.id for rule in rulebook.rules]
     if rule_id not in known:
         if rule_id in rulebook.disabled:
             raise UsageError(f"rule '{rule_id}' is disabled by {rulebook.disabled[rule_id]}")
         raise UsageError(f"unknown rule '{rule_id}'{did_you_mean(rule_id, known)}")
-    facts = derive_facts(questionnaire, rulebook.score_weights()).values
+    check_effective_date(questionnaire, as_of)
+    facts = derive_facts(questionnaire, rulebook.score_weights(), as_of).values
     result = advisor.engine.run(dict(facts))
     explainer = _Explainer(rulebook, facts, result)
     return explainer.rule(rulebook.rule(rule_id), depth=0, seen=set())

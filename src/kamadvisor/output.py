@@ -23,6 +23,7 @@ def write_output(text: str, destination: str | None) -> None:
     if not directory.is_dir():
         raise UsageError(f"{destination}: directory {directory} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    Path(temporary).chmod(file_mode(target))
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -30,3 +31,13 @@ def write_output(text: str, destination: str | None) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def file_mode(target: Path) -> int:
+    """The mode a plain `open()` would give (or the replaced file's): mkstemp's 0600 would hide
+    memos and reports from colleagues and web servers."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -29,6 +29,14 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
     directory = pack_dir / "templates"
     if not directory.is_dir():
         return []
+    if not inside(pack_dir, directory):
+        return [
+            Problem(
+                str(directory),
+                message="resolves outside the rule pack; refused",
+                code="outside-pack",
+            )
+        ]
     problems: list[Problem] = []
     environment = sandboxed_environment([directory, resource_dir("templates")])
     for template in sorted(directory.rglob("*")):

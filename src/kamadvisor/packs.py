@@ -38,10 +38,7 @@ class PackSource:
     rules: list[RawRule] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def template_dir(self) -> Path | None:
-        candidate = self.directory / "templates"
-        return candidate if candidate.is_dir() else None
+    template_dir: Path | None = None
 
 
 def located(
@@ -83,6 +80,18 @@ def read_pack(directory: Path) -> PackSource:
             ],
         )
     source = PackSource(directory, None)
+    templates = directory / "templates"
+    if templates.is_dir():
+        if inside(directory, templates):
+            source.template_dir = templates
+        else:
+            source.problems.append(
+                Problem(
+                    str(templates),
+                    message="resolves outside the rule pack; refused",
+                    code="outside-pack",
+                )
+            )
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file():
         source.problems.append(

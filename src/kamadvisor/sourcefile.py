@@ -155,7 +155,34 @@ class _DuplicateJsonKey(Exception):
         self.key = key
 
 
+def _check_event_depth(name: str, text: str) -> None:
+    """Refuse deep nesting from the event stream, before a node is built: libyaml's composer
+    recurses without a limit, and a file of 100,000 brackets would crash the process."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_StrictLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    mark = event.start_mark
+                    raise InputError(
+                        [
+                            Problem(
+                                name,
+                                mark.line + 1 if mark else None,
+                                mark.column + 1 if mark else None,
+                                message=f"nesting deeper than {MAX_NESTING} levels",
+                            )
+                        ]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # reported, with its place, by the real parse
+
+
 def parse_yaml(name: str, text: str) -> SourceDocument:
+    _check_event_depth(name, text)
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()

@@ -82,6 +82,15 @@ def _path_parts(path: str) -> Iterator[str | int]:
 
 def read_batch(path: Path, contacts: Path | None = None) -> Batch:
     """All accounts of a workbook, a CSV file (with optional contacts CSV) or a folder."""
+    if contacts is not None and (path.is_dir() or path.suffix.lower() not in (".csv", ".txt")):
+        raise InputError(
+            [
+                Problem(
+                    str(contacts),
+                    message="--contacts goes with a CSV input; a workbook has a contacts sheet",
+                )
+            ]
+        )
     if path.is_dir():
         return _read_folder(path)
     if not path.exists():
@@ -93,6 +102,8 @@ def read_batch(path: Path, contacts: Path | None = None) -> Batch:
         tables = _read_workbook(path)
     elif suffix in (".csv", ".txt"):
         tables = {ACCOUNT_SHEET: _read_csv(path)}
+        if contacts is not None and not contacts.is_file():
+            raise InputError([Problem(str(contacts), message="contacts file not found")])
         for name in CHILD_TABLES:
             sibling = contacts if (name == "contacts" and contacts) else _sibling(path, name)
             if sibling is not None and sibling.exists():
@@ -376,6 +387,10 @@ def _records_from_tables(tables: dict[str, Table]) -> Batch:
     for number, row in accounts.rows:
         if all(_convert(cell, "scalar") is None for cell in row):
             continue  # an empty row between accounts
+        overflow = _overflow(accounts, number, row)
+        if overflow is not None:
+            batch.skipped.append(overflow)
+            continue
         data: dict[str, Any] = {}
         record = AccountRecord(
             source=f"{_label(accounts)} row {number}", document=SourceDocument("", data)
@@ -415,6 +430,21 @@ def _records_from_tables(tables: dict[str, Table]) -> Batch:
     return batch
 
 
+def _overflow(table: Table, number: int, row: list[Cell]) -> Problem | None:
+    """A row with values beyond the last column: an unquoted comma has shifted its cells."""
+    extra = [cell for cell in row[len(table.header) :] if _convert(cell, "scalar") is not None]
+    if not extra:
+        return None
+    return Problem(
+        _label(table),
+        number,
+        len(table.header) + 1,
+        "",
+        f"row has {len(table.header) + len(extra)} values for {len(table.header)} columns; "
+        'a list in one cell must be quoted ("monthly_volume, revenue"); skipped',
+    )
+
+
 def _attach_children(
     table: Table,
     target: tuple[str, ...],
@@ -426,6 +456,10 @@ def _attach_children(
     for number, row in table.rows:
         cells = dict(zip(table.header, row, strict=False))
         if all(_convert(cell, "scalar") is None for cell in row):
+            continue
+        overflow = _overflow(table, number, row)
+        if overflow is not None:
+            batch.skipped.append(overflow)
             continue
         key = _convert(cells.get(KEY_COLUMN), "scalar")
         record = by_id.get(str(key)) if key is not None else None

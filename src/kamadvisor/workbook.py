@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from kamadvisor.blank import _allowed, _is_list
 from kamadvisor.errors import UsageError
+from kamadvisor.output import file_mode
 from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
 from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN
 
@@ -105,6 +106,7 @@ def write_template(destination: str) -> None:
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
     os.close(handle)
+    Path(temporary).chmod(file_mode(target))
     try:
         workbook.save(temporary)
         Path(temporary).replace(target)
