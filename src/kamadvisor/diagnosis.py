@@ -237,13 +237,8 @@ def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list
     return sorted(missing)
 
 
-def _finding(
-    rule: Rule,
-    facts: AccountFacts,
-    result: EngineResult,
-    rulebook: Rulebook,
-    context: dict[str, Any],
-) -> Finding:
+def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action]]:
+    """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`."""
     assert rule.spec.advice is not None
     try:
         advice = render_snippet(rule.spec.advice, context)
@@ -268,6 +263,17 @@ def _finding(
                 )
             ]
         ) from None
+    return advice, actions
+
+
+def _finding(
+    rule: Rule,
+    facts: AccountFacts,
+    result: EngineResult,
+    rulebook: Rulebook,
+    context: dict[str, Any],
+) -> Finding:
+    advice, actions = render_advice(rule, context)
     concluded_names = {
         test_name
         for test_name in _concluded_inputs(rule)

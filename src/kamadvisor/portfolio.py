@@ -19,14 +19,20 @@ from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, open_advisor
 from kamadvisor.compiler import compile_rulebook
-from kamadvisor.diagnosis import Action, Diagnosis, Finding, PackInfo, SourceRef, nested
+from kamadvisor.diagnosis import (
+    Diagnosis,
+    Finding,
+    PackInfo,
+    SourceRef,
+    nested,
+    render_advice,
+)
 from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import validate_questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
-from kamadvisor.sandbox import TemplateError, render_snippet
 from kamadvisor.tabular import AccountRecord, Batch, read_batch
 
 CHUNK = 64
@@ -286,29 +292,7 @@ def _portfolio_findings(
         rule = by_id[rule_id]
         if rule.spec.advice is None or rule_id in overruled:
             continue
-        try:
-            advice = render_snippet(rule.spec.advice, context)
-            actions = [
-                Action(
-                    what=render_snippet(action.what, context),
-                    owner=action.owner,
-                    due_day=action.due_day,
-                    rule_id=rule_id,
-                )
-                for action in rule.spec.actions
-            ]
-        except TemplateError as error:
-            raise InputError(
-                [
-                    Problem(
-                        rule.origin.file,
-                        rule.origin.line,
-                        None,
-                        f"{rule_id}.advice",
-                        f"advice does not render: {error}",
-                    )
-                ]
-            ) from None
+        advice, actions = render_advice(rule, context)
         theme = rulebook.manifest.themes[rule.spec.theme]
         findings.append(
             Finding(
