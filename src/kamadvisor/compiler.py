@@ -241,7 +241,7 @@ def _fact_expression(condition: Condition, rulebook: Rulebook) -> dict[str, Any]
         operator = "$and" if condition.mode == "all" else "$or"
         return {operator: [_fact_expression(item, rulebook) for item in condition.items]}
     if isinstance(condition, ConcludedTest):
-        # conditions.check_shapes keeps concluded tests out of `any`; this guards the invariant.
+        # conditions.shape_issues keeps concluded tests out of `any`; this guards the invariant.
         raise ValueError(f"concluded test inside 'any' at {condition.path}")
     return _fact_test(condition, rulebook)
 

@@ -85,7 +85,6 @@ class RuleEngine:
     def __init__(self, compiled: CompiledRulebook) -> None:
         self._compiled = compiled
         self._firings: list[str] = []
-        self._action_errors: list[str] = []
         self._host = _QuietHost(self._record)
         self._names: list[list[str]] = []
         self._sessions = itertools.count(1)
@@ -101,10 +100,8 @@ class RuleEngine:
             self._names.append(names)
 
     def _record(self, rule_id: str, closure: Any) -> None:
-        try:
-            self._firings.append(rule_id)
-        except Exception as error:  # pragma: no cover - defensive: the engine would swallow it
-            self._action_errors.append(f"{rule_id}: {error}")
+        # An exception here would be swallowed into the session state; `_assert` checks for it.
+        self._firings.append(rule_id)
 
     def run(self, facts: dict[str, Any]) -> EngineResult:
         result = EngineResult()
@@ -146,7 +143,6 @@ class RuleEngine:
     ) -> list[str]:
         sid = f"s{next(self._sessions)}"
         self._firings = []
-        self._action_errors = []
         context = [
             {"kind": "conclusion", "name": item.name, "value": item.value, "rule": item.rule_id}
             for item in conclusions
@@ -164,8 +160,6 @@ class RuleEngine:
                 self._assert(name, {**fact, "sid": sid})
         finally:
             self._host.delete_state(name, sid)
-        if self._action_errors:
-            raise EngineError("; ".join(self._action_errors))
         fired: list[str] = []
         for rule_id in self._firings:
             # `$or` branches and repeated counts fire a rule more than once: keep the first.
