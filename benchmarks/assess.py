@@ -45,7 +45,7 @@ def main() -> int:
         [
             sys.executable,
             "-c",
-            "import kamadvisor.cli, kamadvisor.api, kamadvisor.render, durable.engine",
+            "import kamadvisor.cli, kamadvisor.api, kamadvisor.render, kamadvisor.engine",
         ],
         options.runs,
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from kamadvisor.cli import cli
 from kamadvisor.errors import InputError
 from kamadvisor.facts import ScoreWeights, derive_facts
 from kamadvisor.questionnaire import load_questionnaire
+from kamadvisor.sourcefile import MAX_NESTING
 
 
 def write(tmp_path: Path, text: str, name: str = "q.yaml") -> str:
@@ -184,8 +187,34 @@ def test_a_revenue_of_next_to_nothing_gives_no_percentages(tmp_path: Path) -> No
     assert "economics.cost_to_serve_pct" not in facts
 
 
-def test_a_pathologically_deep_file_is_refused_not_crashed(tmp_path: Path) -> None:
-    # libyaml's composer recurses without a limit: 100,000 brackets used to crash the process.
-    path = write(tmp_path, "[" * 100_000 + "]" * 100_000)
-    problems = problems_of(path)
-    assert "nesting deeper than 32 levels" in problems[0]
+DEEP_DOCUMENTS = {
+    # libyaml's composer recurses without a limit (100,000 brackets used to crash the process),
+    # and its scanner has its own depth limit and wording: the product's limit must hold whatever
+    # the library does, in flow and block style alike.
+    "100,000 brackets": ("q.yaml", "[" * 100_000 + "]" * 100_000),
+    "40 brackets": ("q.yaml", "[" * 40 + "]" * 40),
+    "40 flow mappings": ("q.yaml", "{a: " * 40 + "1" + "}" * 40),
+    "brackets after a quoted bracket": (
+        "q.yaml",
+        'account: {name: "[[[", x: ' + "[" * 2000 + "]" * 2000 + "}",
+    ),
+    "40 block levels": (
+        "q.yaml",
+        "".join("  " * level + f"k{level}:\n" for level in range(40)) + "  " * 40 + "v",
+    ),
+    "JSON, 40 arrays": ("q.json", "[" * 40 + "]" * 40),
+    "JSON, 100,000 arrays": ("q.json", "[" * 100_000 + "]" * 100_000),
+}
+
+
+@pytest.mark.parametrize(("name", "text"), DEEP_DOCUMENTS.values(), ids=DEEP_DOCUMENTS.keys())
+def test_a_pathologically_deep_file_is_refused_not_crashed(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    path = write(tmp_path, text, name)
+    result = CliRunner().invoke(cli, ["assess", path])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert path in result.stderr
+    assert "nesting" in result.stderr
+    assert str(MAX_NESTING) in result.stderr

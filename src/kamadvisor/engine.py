@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import durable_rules_engine
-from durable import engine as durable_engine
-
+from kamadvisor._durable import durable_rules_engine
+from kamadvisor._durable import engine as durable_engine
 from kamadvisor.compiler import ACCOUNT_KIND, CompiledRulebook, CompiledRuleset, engine_fact
 from kamadvisor.rulebook import Rule
 

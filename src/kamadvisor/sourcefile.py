@@ -159,26 +159,54 @@ def _check_event_depth(name: str, text: str) -> None:
     """Refuse deep nesting from the event stream, before a node is built: libyaml's composer
     recurses without a limit, and a file of 100,000 brackets would crash the process."""
     depth = 0
+    parsed_up_to = 0
     try:
         for event in yaml.parse(text, Loader=_StrictLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_NESTING:
-                    mark = event.start_mark
-                    raise InputError(
-                        [
-                            Problem(
-                                name,
-                                mark.line + 1 if mark else None,
-                                mark.column + 1 if mark else None,
-                                message=f"nesting deeper than {MAX_NESTING} levels",
-                            )
-                        ]
-                    )
+                    raise _nesting_error(name, text, _index_of(event.start_mark, 0))
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+            parsed_up_to = _index_of(event.end_mark, parsed_up_to)
+    except yaml.MarkedYAMLError as error:
+        # libyaml scans flow collections ahead of the events, and may refuse deep nesting itself
+        # (with its own limit and wording) before the events reach ours: count the brackets it
+        # scanned, so the product's limit holds whatever the library does.
+        failed_at = _index_of(error.problem_mark, len(text))
+        _check_flow_depth(name, text, parsed_up_to, failed_at, depth)
     except yaml.YAMLError:
         return  # reported, with its place, by the real parse
+
+
+def _index_of(mark: Any, default: int) -> int:
+    return int(mark.index) if mark is not None else default
+
+
+def _check_flow_depth(name: str, text: str, start: int, end: int, depth: int) -> None:
+    """Raise when the flow brackets opened in text[start:end] (outside quotes) nest deeper than
+    the limit; otherwise the real parse reports the error."""
+    quote = ""
+    for index in range(start, min(end + 1, len(text))):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise _nesting_error(name, text, index)
+        elif char in "]}":
+            depth -= 1
+
+
+def _nesting_error(name: str, text: str, index: int) -> InputError:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return InputError(
+        [Problem(name, line, column, message=f"nesting deeper than {MAX_NESTING} levels")]
+    )
 
 
 def parse_yaml(name: str, text: str) -> SourceDocument:

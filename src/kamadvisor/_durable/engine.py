@@ -1,6 +1,6 @@
 import json
 import copy
-import durable_rules_engine
+from . import durable_rules_engine
 import threading
 import inspect
 import random
@@ -14,7 +14,7 @@ from . import logger
 
 def _unix_now():
     dt = datetime.datetime.now()
-    epoch = datetime.datetime.utcfromtimestamp(0)
+    epoch = datetime.datetime(1970, 1, 1)
     delta = dt - epoch
     return delta.total_seconds()
 
