@@ -124,9 +124,21 @@ def _inputs(rule: Rule) -> set[str]:
 
 
 def _outputs(rule: Rule) -> set[str]:
-    return {f"conclusion:{name}" for name in rule.spec.conclude or {}} | {
-        f"signal:{name}" for name in rule.spec.signal or {}
-    }
+    return (
+        {f"conclusion:{name}" for name in rule.spec.conclude or {}}
+        | {f"signal:{name}" for name in rule.spec.signal or {}}
+        | {f"gate:{name}" for name in rule.spec.rules_out or {}}
+    )
+
+
+def _producers_of(name: str, producers: dict[str, list[Rule]]) -> list[Rule]:
+    """A placement is settled once every rule signalling or ruling out one of its values ran."""
+    kind, _, conclusion = name.partition(":")
+    if kind == "placement":
+        return producers.get(f"signal:{conclusion}", []) + producers.get(
+            f"gate:{conclusion}", []
+        )
+    return producers.get(name, [])
 
 
 def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
@@ -160,7 +172,7 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
         visiting.append(rule.id)
         level = 0
         for name in _inputs(rule):
-            for producer in producers.get(name, []):
+            for producer in _producers_of(name, producers):
                 level = max(level, level_of(producer) + 1)
         visiting.pop()
         levels[rule.id] = level
@@ -181,7 +193,11 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
                     changed = True
         for rule in rules:
             needed = max(
-                (levels[p.id] + 1 for name in _inputs(rule) for p in producers.get(name, [])),
+                (
+                    levels[p.id] + 1
+                    for name in _inputs(rule)
+                    for p in _producers_of(name, producers)
+                ),
                 default=0,
             )
             if levels[rule.id] < needed:

@@ -2,8 +2,9 @@
 
 A condition is a tree of `all` / `any` over tests. A test reads one fact of the account
 (`{fact: relationship.team_model, eq: individual}`), one concluded fact
-(`{concluded: phase, in: [transactional_selling]}`), or counts signals
-(`{signals: phase, eq: preferred_supplier, at_least: 2}`). Values may name a pack parameter
+(`{concluded: phase, in: [transactional_selling]}`), counts signals
+(`{signals: phase, eq: preferred_supplier, at_least: 2}`), or reads where the weight of evidence
+placed a conclusion (`{placed: phase, eq: partnership}`). Values may name a pack parameter
 (`{param: review_cadence_days}`) or another fact (`{fact: economics.gross_profit}`).
 """
 
@@ -49,9 +50,10 @@ class FactTest:
 
 @dataclass(frozen=True)
 class ConcludedTest:
-    """A test on a concluded fact (`kind` conclusion) or on signals (`kind` signal)."""
+    """A test on a concluded fact (`kind` conclusion), on signals (`kind` signal), or on the value
+    the weight of evidence placed (`kind` placement)."""
 
-    kind: Literal["conclusion", "signal"]
+    kind: Literal["conclusion", "signal", "placement"]
     name: str
     op: str
     value: Operand
@@ -92,6 +94,7 @@ class ConditionContext:
     facts: Mapping[str, FactSpec]
     conclusions: Mapping[str, tuple[str, ...]]
     parameters: Mapping[str, str]
+    placed: frozenset[str] = frozenset()
     issues: list[ConditionIssue] = field(default_factory=list)
 
     def problem(self, path: Path, message: str, code: str) -> None:
@@ -116,11 +119,12 @@ def parse_condition(raw: Any, path: Path, context: ConditionContext) -> Conditio
         return Not(inner, path) if inner is not None else None
     if "all" in raw or "any" in raw:
         return _parse_group(raw, path, context)
-    subject_keys = [key for key in ("fact", "concluded", "signals") if key in raw]
+    subject_keys = [key for key in ("fact", "concluded", "signals", "placed") if key in raw]
     if len(subject_keys) != 1:
         context.problem(
             path,
-            "a test names exactly one of 'fact', 'concluded' or 'signals'; a group uses 'all' or 'any'",
+            "a test names exactly one of 'fact', 'concluded', 'signals' or 'placed'; "
+            "a group uses 'all' or 'any'",
             "when-shape",
         )
         return None
@@ -338,7 +342,20 @@ def _parse_concluded_test(
             "unknown-conclusion",
         )
         return None
-    kind: Literal["conclusion", "signal"] = "signal" if subject == "signals" else "conclusion"
+    kinds: dict[str, Literal["conclusion", "signal", "placement"]] = {
+        "signals": "signal",
+        "placed": "placement",
+        "concluded": "conclusion",
+    }
+    kind = kinds[subject]
+    if kind == "placement" and name not in context.placed:
+        context.problem(
+            (*path, subject),
+            f"'{name}' is not placed by the weight of evidence; give it 'evidence' under "
+            "'conclusions' in the pack, or test it with 'concluded'",
+            "unknown-conclusion",
+        )
+        return None
     op = _operator_of(raw, subject, CONCLUDED_OPERATORS, path, context, extra=("at_least",))
     if op is None:
         return None

@@ -18,6 +18,7 @@ from typing import Any
 from kamadvisor._durable import durable_rules_engine
 from kamadvisor._durable import engine as durable_engine
 from kamadvisor.compiler import ACCOUNT_KIND, CompiledRulebook, CompiledRuleset, engine_fact
+from kamadvisor.placement import Tally, tally
 from kamadvisor.rulebook import Rule
 
 _ruleset_names = itertools.count(1)
@@ -51,6 +52,8 @@ class EngineResult:
     conclusions: list[Produced] = field(default_factory=list)
     overruled: list[Produced] = field(default_factory=list)
     signals: list[Produced] = field(default_factory=list)
+    gates: list[Produced] = field(default_factory=list)
+    tallies: dict[str, Tally] = field(default_factory=dict)
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
@@ -87,6 +90,11 @@ class RuleEngine:
         self._host = _QuietHost(self._record)
         self._names: list[list[str]] = []
         self._sessions = itertools.count(1)
+        self._placed = sorted(
+            name
+            for name, spec in compiled.rulebook.manifest.conclusions.items()
+            if spec.single and spec.evidence is not None
+        )
         for stratum in compiled.strata:
             names = []
             for ruleset in stratum:
@@ -115,8 +123,9 @@ class RuleEngine:
         for stratum, names in zip(self._compiled.strata, self._names, strict=True):
             fired_here: list[str] = []
             for ruleset, name in zip(stratum, names, strict=True):
+                self._place(ruleset, result, rules)
                 fired_here.extend(
-                    self._run_ruleset(name, ruleset, account, settled, result.signals)
+                    self._run_ruleset(name, ruleset, account, settled, result, singles)
                 )
             produced_conclusions: list[Produced] = []
             for rule_id in fired_here:
@@ -124,13 +133,37 @@ class RuleEngine:
                 result.fired.append(rule_id)
                 for concluded, value in (rule.spec.conclude or {}).items():
                     produced_conclusions.append(Produced(concluded, value, rule_id))
-                for signalled, value in (rule.spec.signal or {}).items():
-                    result.signals.append(Produced(signalled, value, rule_id))
+                for signalled in rule.spec.signal or {}:
+                    for value in rule.signal_values(signalled):
+                        result.signals.append(Produced(signalled, value, rule_id))
+                for gated in rule.spec.rules_out or {}:
+                    for value in rule.ruled_out(gated):
+                        result.gates.append(Produced(gated, value, rule_id))
             kept, overruled = _settle(produced_conclusions, singles, rules, settled)
             settled.extend(kept)
             result.overruled.extend(overruled)
         result.conclusions = settled
+        for placed in self._placed:
+            if placed not in result.tallies:
+                result.tallies[placed] = self._tally(placed, result, rules)
         return result
+
+    def _place(self, ruleset: CompiledRuleset, result: EngineResult, rules: dict[str, Rule]) -> None:
+        """Add up the evidence of each placement this ruleset reads (its producers have run)."""
+        for name in ruleset.concluded_inputs:
+            kind, _, placed = name.partition(":")
+            if kind == "placement" and placed not in result.tallies:
+                result.tallies[placed] = self._tally(placed, result, rules)
+
+    def _tally(self, name: str, result: EngineResult, rules: dict[str, Rule]) -> Tally:
+        signalled = dict.fromkeys(item.rule_id for item in result.signals if item.name == name)
+        gated = dict.fromkeys(item.rule_id for item in result.gates if item.name == name)
+        return tally(
+            name,
+            [rules[rule_id] for rule_id in signalled],
+            [rules[rule_id] for rule_id in gated],
+            self._compiled.rulebook,
+        )
 
     def _run_ruleset(
         self,
@@ -138,18 +171,34 @@ class RuleEngine:
         ruleset: CompiledRuleset,
         account: dict[str, Any],
         conclusions: list[Produced],
-        signals: list[Produced],
+        result: EngineResult,
+        singles: set[str],
     ) -> list[str]:
         sid = f"s{next(self._sessions)}"
         self._firings = []
+        reads = ruleset.concluded_inputs
         context = [
             {"kind": "conclusion", "name": item.name, "value": item.value, "rule": item.rule_id}
             for item in conclusions
-            if f"conclusion:{item.name}" in ruleset.concluded_inputs
-        ] + [
+            if f"conclusion:{item.name}" in reads
+        ]
+        # A single-valued conclusion nothing concluded is asserted as undecided (""), so that
+        # "not concluded streamline" holds for it as `not` holds for an unanswered question.
+        decided = {item.name for item in conclusions}
+        context += [
+            {"kind": "conclusion", "name": name, "value": "", "rule": ""}
+            for name in sorted(singles - decided)
+            if f"conclusion:{name}" in reads
+        ]
+        context += [
             {"kind": "signal", "name": item.name, "value": item.value, "rule": item.rule_id}
-            for item in signals
-            if f"signal:{item.name}" in ruleset.concluded_inputs
+            for item in result.signals
+            if f"signal:{item.name}" in reads
+        ]
+        context += [
+            {"kind": "placement", "name": name, "value": placed.placed, "rule": ""}
+            for name, placed in sorted(result.tallies.items())
+            if f"placement:{name}" in reads and placed.placed is not None
         ]
         wanted = ruleset.account_properties
         account = {key: value for key, value in account.items() if key in wanted or key == "kind"}

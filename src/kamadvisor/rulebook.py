@@ -93,12 +93,39 @@ class Parameter(Strict):
         return self
 
 
+class ParamName(Strict):
+    """A reference to a number parameter of the pack: `{param: NAME}`."""
+
+    param: str = Field(min_length=1)
+
+
+class EvidenceSpec(Strict):
+    """How a single-valued conclusion is placed by the weight of its signals (see placement.py)."""
+
+    min_support: ParamName = Field(
+        description="Least weight of evidence for a value before the account is placed at all."
+    )
+    straddle_margin: ParamName = Field(
+        description="Two adjacent values whose net evidence is at most this far apart: the "
+        "relationship straddles them."
+    )
+    clear_margin: ParamName = Field(
+        description="Lead over the next value at and above which the placement is held with "
+        "high confidence."
+    )
+
+
 class ConclusionSpec(Strict):
     """A fact the rules may conclude. `single`: one value per account, the most salient rule wins."""
 
     description: str = Field(min_length=1)
     single: bool = False
     values: dict[str, str] = Field(min_length=1)
+    evidence: EvidenceSpec | None = Field(
+        None,
+        description="Placed by the weight of evidence of its signals, less the values rules rule "
+        "out; rules read the result with `{placed: NAME, eq: VALUE}`.",
+    )
 
 
 class PackManifest(Strict):
@@ -152,11 +179,37 @@ class RuleSpec(Strict):
     )
     when: Any
     conclude: dict[str, str] | None = None
-    signal: dict[str, str] | None = None
+    signal: dict[str, str | list[str]] | None = Field(
+        None,
+        description="Evidence for a value of a placement; a list of adjacent values is evidence "
+        "for each of them (the customer sees us as one of many in both early phases).",
+    )
+    weight: float | ParamName | None = Field(
+        None,
+        description="How decisive the signal is: a number or {param: NAME}; 1 when not given.",
+    )
     limiting: bool = Field(
         False,
         description="The signal marks a limitation of its value (e.g. working alone): seen under a "
         "higher placement it contradicts it, where a capability of a lower value would not.",
+    )
+    given: bool = Field(
+        False,
+        description="The signal restates a value the assessor gave (a judgement, not evidence): it "
+        "places only when no other signal of the placement is seen.",
+    )
+    rules_out: dict[str, str | list[str]] | None = Field(
+        None,
+        description="Values of a placement this rule excludes (the papers' \"always\" conditions).",
+    )
+    casts_doubt_on: list[str] = Field(
+        default_factory=list,
+        description="Placements this rule's finding makes less certain (a borderline score).",
+    )
+    subsumes: list[str] = Field(
+        default_factory=list,
+        description="Rule ids whose findings state the same root cause as this one: when both "
+        "fire, theirs become this finding's evidence.",
     )
     advice: str | None = None
     actions: list[ActionSpec] = Field(default_factory=list)
@@ -193,6 +246,12 @@ class Rule(BaseModel):
     def reports(self) -> bool:
         """Rules with advice are findings; rules without only conclude or signal."""
         return self.spec.advice is not None
+
+    def signal_values(self, name: str) -> tuple[str, ...]:
+        return _values(self.spec.signal, name)
+
+    def ruled_out(self, name: str) -> tuple[str, ...]:
+        return _values(self.spec.rules_out, name)
 
     def referenced_facts(self) -> list[str]:
         names: list[str] = []
@@ -243,6 +302,23 @@ class Rulebook(BaseModel):
             business_strength=_weights(values.get("business_strength_weights")),
             min_coverage_pct=float(_number(values.get("score_min_coverage_pct", 50.0))),
         )
+
+
+def _values(produced: dict[str, str | list[str]] | None, name: str) -> tuple[str, ...]:
+    value = (produced or {}).get(name)
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def signal_weight(rulebook: Rulebook, rule: Rule) -> float:
+    """A signal's weight: its number, or the value of the parameter it names (1 when not given)."""
+    weight = rule.spec.weight
+    if weight is None:
+        return 1.0
+    if isinstance(weight, ParamName):
+        return float(parameter_value(rulebook, ParamRef(weight.param)))
+    return float(weight)
 
 
 def _weights(value: Any) -> dict[str, float]:
@@ -518,9 +594,15 @@ class _Builder:
                     name: tuple(spec.values) for name, spec in manifest.conclusions.items()
                 },
                 parameters={name: spec.type for name, spec in manifest.parameters.items()},
+                placed=frozenset(
+                    name
+                    for name, spec in manifest.conclusions.items()
+                    if spec.single and spec.evidence is not None
+                ),
             )
             for scope, facts in (("account", fact_catalogue()), ("portfolio", portfolio_facts))
         }
+        self._check_evidence_specs(manifest)
         rules: list[Rule] = []
         for spec, raw, origin, replaced, is_base in self.entries.values():
             context = contexts[spec.scope]
@@ -564,9 +646,9 @@ class _Builder:
                     "unknown-theme",
                 )
             )
-        for key in ("conclude", "signal"):
-            produced: dict[str, str] | None = getattr(spec, key)
-            for name, value in (produced or {}).items():
+        for key in ("conclude", "signal", "rules_out"):
+            produced: dict[str, str | list[str]] | None = getattr(spec, key)
+            for name, value in _pairs(produced):
                 declared = manifest.conclusions.get(name)
                 if declared is None:
                     problems.append(
@@ -590,7 +672,13 @@ class _Builder:
                             "value",
                         )
                     )
-        if spec.conclude is None and spec.signal is None and spec.advice is None:
+        problems.extend(self._effect_problems(spec, document, base, manifest))
+        if (
+            spec.conclude is None
+            and spec.signal is None
+            and spec.rules_out is None
+            and spec.advice is None
+        ):
             problems.append(
                 located(
                     document, base, "a rule must conclude, signal or advise something", "no-effect"
@@ -630,9 +718,103 @@ class _Builder:
             return None
         return Rule(spec=spec, condition=condition, origin=origin, order=0, replaced=replaced)
 
+    def _check_evidence_specs(self, manifest: PackManifest) -> None:
+        for name, spec in manifest.conclusions.items():
+            if spec.evidence is None:
+                continue
+            for key in ("min_support", "straddle_margin", "clear_margin"):
+                ref: ParamName = getattr(spec.evidence, key)
+                declared = manifest.parameters.get(ref.param)
+                if declared is None or declared.type == "weights":
+                    self.problems.append(
+                        Problem(
+                            self.packs[0].directory + "/pack.yaml" if self.packs else "pack.yaml",
+                            None,
+                            None,
+                            f"conclusions.{name}.evidence.{key}",
+                            f"unknown number parameter '{ref.param}'"
+                            f"{did_you_mean(ref.param, list(manifest.parameters))}",
+                            code="unknown-param",
+                        )
+                    )
+
+    def _effect_problems(
+        self,
+        spec: RuleSpec,
+        document: SourceDocument,
+        base: tuple[str | int, ...],
+        manifest: PackManifest,
+    ) -> list[Problem]:
+        """Weights name number parameters; signal lists are adjacent values; named placements
+        and rules exist."""
+        problems: list[Problem] = []
+        if isinstance(spec.weight, ParamName):
+            declared = manifest.parameters.get(spec.weight.param)
+            if declared is None or declared.type == "weights":
+                problems.append(
+                    located(
+                        document,
+                        (*base, "weight"),
+                        f"unknown number parameter '{spec.weight.param}'"
+                        f"{did_you_mean(spec.weight.param, list(manifest.parameters))}",
+                        "unknown-param",
+                    )
+                )
+        if spec.weight is not None and spec.signal is None:
+            problems.append(
+                located(document, (*base, "weight"), "'weight' weighs a signal", "no-effect")
+            )
+        for name, values in (spec.signal or {}).items():
+            declared_values = list(manifest.conclusions[name].values) if name in manifest.conclusions else []
+            if isinstance(values, list) and all(v in declared_values for v in values):
+                positions = sorted(declared_values.index(v) for v in values)
+                if not values or positions != list(range(positions[0], positions[0] + len(values))):
+                    problems.append(
+                        located(
+                            document,
+                            (*base, "signal", name),
+                            "a signal's values must be adjacent values of the placement",
+                            "value",
+                        )
+                    )
+        for index, name in enumerate(spec.casts_doubt_on):
+            if name not in manifest.conclusions:
+                problems.append(
+                    located(
+                        document,
+                        (*base, "casts_doubt_on", index),
+                        f"unknown concluded fact '{name}'"
+                        f"{did_you_mean(name, list(manifest.conclusions))}",
+                        "unknown-conclusion",
+                    )
+                )
+        for index, rule_id in enumerate(spec.subsumes):
+            if rule_id not in self.entries and rule_id not in self.disabled:
+                problems.append(
+                    located(
+                        document,
+                        (*base, "subsumes", index),
+                        f"subsumes unknown rule '{rule_id}'{did_you_mean(rule_id, list(self.entries))}",
+                        "unknown-rule",
+                    )
+                )
+        return problems
+
     def _check_parameter_use(self, rules: list[Rule], manifest: PackManifest) -> None:
         used: set[str] = set(FACT_PARAMETERS)
+        for spec in manifest.conclusions.values():
+            if spec.evidence is not None:
+                used.update(
+                    ref.param
+                    for ref in (
+                        spec.evidence.min_support,
+                        spec.evidence.straddle_margin,
+                        spec.evidence.clear_margin,
+                    )
+                )
         for rule in rules:
+            if isinstance(rule.spec.weight, ParamName):
+                used.add(rule.spec.weight.param)
             for test in iter_tests(rule.condition):
                 for operand in (getattr(test, "value", None), getattr(test, "at_least", None)):
                     if isinstance(operand, ParamRef):
@@ -651,6 +833,14 @@ class _Builder:
                         "warning",
                     )
                 )
+
+
+def _pairs(produced: dict[str, str | list[str]] | None) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, values in (produced or {}).items()
+        for value in ([values] if isinstance(values, str) else values)
+    ]
 
 
 def _check_snippet(
