@@ -17,10 +17,10 @@ from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion, fact_catalogue
 from kamadvisor.questionnaire import Questionnaire
-from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity
+from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
 from kamadvisor.sandbox import TemplateError, render_snippet
 
-DIAGNOSIS_SCHEMA_VERSION = "1.0"
+DIAGNOSIS_SCHEMA_VERSION = "2.0"
 
 
 class Frozen(BaseModel):
@@ -50,11 +50,23 @@ class Evidence(Frozen):
 class Signal(Frozen):
     rule_id: str
     title: str
-    value: str
+    values: list[str]
     label: str
     direction: Literal["same", "higher", "lower"]
     limiting: bool
+    weight: float
     evidence: list[Evidence]
+
+
+class TallyRow(Frozen):
+    """The weight of evidence for one value of a placement."""
+
+    value: str
+    label: str
+    support: float
+    against: float
+    net: float
+    ruled_out_by: list[str]
 
 
 class Placement(Frozen):
@@ -71,6 +83,17 @@ class Placement(Frozen):
     consistent: list[Signal]
     overruled: list[str]
     missing_answers: list[str]
+    straddles: list[str]
+    confidence: Confidence | None
+    margin: float | None
+    runner_up: str | None
+    doubted_by: list[str]
+    tally: list[TallyRow]
+    given: bool
+    given_facts: list[str]
+
+
+Confidence = Literal["high", "medium", "low"]
 
 
 class Action(Frozen):
@@ -78,6 +101,15 @@ class Action(Frozen):
     owner: str
     due_day: int
     rule_id: str
+
+
+class SubsumedFinding(Frozen):
+    """A finding stating the same root cause as the one that carries it."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    evidence: list[Evidence]
 
 
 class Finding(Frozen):
@@ -91,6 +123,7 @@ class Finding(Frozen):
     concluded: dict[str, str]
     actions: list[Action]
     source: SourceRef | None
+    subsumes: list[SubsumedFinding] = []
 
 
 class PackInfo(Frozen):
@@ -126,10 +159,23 @@ def build_diagnosis(
     context = _advice_context(questionnaire, facts, result, rulebook)
     # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
     overruled = {item.rule_id for item in result.overruled}
-    findings = [
-        _finding(rules[rule_id], facts, result, rulebook, context)
+    reporting = [
+        rule_id
         for rule_id in result.fired
         if rules[rule_id].reports and rule_id not in overruled
+    ]
+    carriers = _carriers(reporting, rules)
+    findings = [
+        _finding(
+            rules[rule_id],
+            facts,
+            result,
+            rulebook,
+            context,
+            [rules[other] for other in reporting if carriers[other] == rule_id and other != rule_id],
+        )
+        for rule_id in reporting
+        if carriers[rule_id] == rule_id
     ]
     severity_rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
     theme_rank = {name: (theme.order, name) for name, theme in rulebook.manifest.themes.items()}
@@ -164,6 +210,23 @@ def build_diagnosis(
     )
 
 
+def _carriers(reporting: list[str], rules: dict[str, Rule]) -> dict[str, str]:
+    """The finding each fired rule is reported under: itself, or the rule that subsumes it (up
+    the chain; a cycle of `subsumes` keeps each rule its own finding)."""
+    parent: dict[str, str] = {}
+    for rule_id in reporting:
+        for subsumed in rules[rule_id].spec.subsumes:
+            if subsumed in reporting and subsumed != rule_id:
+                parent.setdefault(subsumed, rule_id)
+    carriers: dict[str, str] = {}
+    for rule_id in reporting:
+        seen = [rule_id]
+        while seen[-1] in parent and parent[seen[-1]] not in seen:
+            seen.append(parent[seen[-1]])
+        carriers[rule_id] = rule_id if seen[-1] in parent else seen[-1]
+    return carriers
+
+
 def _evidence(rule: Rule, facts: AccountFacts) -> list[Evidence]:
     catalogue = fact_catalogue()
     return [
@@ -180,30 +243,57 @@ def _placement(
     order = list(spec.values)
     winner: Produced | None = next((c for c in result.conclusions if c.name == name), None)
     rules = {rule.id: rule for rule in rulebook.rules}
+    tally = result.tallies.get(name)
 
-    def signal(item: Produced) -> Signal:
+    def signal(rule: Rule) -> Signal:
+        values = list(rule.signal_values(name))
+        positions = [order.index(value) for value in values]
         direction: Literal["same", "higher", "lower"] = "same"
-        if winner is not None and item.value != winner.value:
-            direction = "higher" if order.index(item.value) > order.index(winner.value) else "lower"
-        rule = rules[item.rule_id]
+        if winner is not None and winner.value not in values:
+            direction = "higher" if min(positions) > order.index(winner.value) else "lower"
         return Signal(
-            rule_id=item.rule_id,
+            rule_id=rule.id,
             title=rule.spec.title,
-            value=item.value,
-            label=spec.values[item.value],
+            values=values,
+            label=" / ".join(spec.values[value] for value in values),
             direction=direction,
             limiting=rule.spec.limiting,
+            weight=signal_weight(rulebook, rule),
             evidence=_evidence(rule, facts),
         )
 
-    signals = [signal(item) for item in result.signals if item.name == name]
+    counted = set(tally.counted) if tally is not None else None
+    signal_rules = dict.fromkeys(item.rule_id for item in result.signals if item.name == name)
+    signals = [
+        signal(rules[rule_id])
+        for rule_id in signal_rules
+        if counted is None or rule_id in counted
+    ]
+    basis = _evidence(rules[winner.rule_id], facts) if winner else []
+    doubted_by = [
+        rule_id for rule_id in result.fired if name in rules[rule_id].spec.casts_doubt_on
+    ]
+    given_facts = sorted(
+        {item.fact for item in basis if item.fact in facts.given}
+        | (
+            {fact for rule_id in tally.counted for fact in rules[rule_id].referenced_facts()}
+            if tally is not None and tally.given
+            else set()
+        )
+    )
+    confidence: Confidence | None = None
+    if winner is not None:
+        confidence = tally.confidence if tally is not None and tally.confidence else "high"
+        if doubted_by or given_facts:
+            confidence = "low" if doubted_by else min(confidence, "medium", key=_CONFIDENCE.index)
+    straddles = list(tally.straddles) if tally is not None and winner is not None else []
     return Placement(
         name=name,
         description=spec.description,
         value=winner.value if winner else None,
         label=spec.values[winner.value] if winner else None,
         rule_id=winner.rule_id if winner else None,
-        basis=_evidence(rules[winner.rule_id], facts) if winner else [],
+        basis=basis,
         evidence=[s for s in signals if s.direction == "same"] if winner else [],
         # Signals of a higher value contradict a placement, and so do limitations of a lower one;
         # a capability of a lower value (joint projects under a partnership) is consistent with it.
@@ -217,7 +307,29 @@ def _placement(
         else [],
         overruled=[item.rule_id for item in result.overruled if item.name == name],
         missing_answers=_missing_answers(name, facts, rulebook),
+        straddles=straddles,
+        confidence=confidence,
+        margin=tally.margin if tally is not None and winner is not None else None,
+        runner_up=tally.runner_up if tally is not None and winner is not None else None,
+        doubted_by=doubted_by,
+        tally=[
+            TallyRow(
+                value=row.value,
+                label=spec.values[row.value],
+                support=row.support,
+                against=row.against,
+                net=row.net,
+                ruled_out_by=list(row.ruled_out_by),
+            )
+            for row in (tally.rows if tally is not None else ())
+        ],
+        given=bool(given_facts),
+        given_facts=given_facts,
     )
+
+
+# Most certain first.
+_CONFIDENCE: tuple[Confidence, ...] = ("high", "medium", "low")
 
 
 def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list[str]:
@@ -226,7 +338,11 @@ def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list
     unanswered = {question.path for question in facts.unanswered}
     missing: set[str] = set()
     for rule in rulebook.scoped("account"):
-        produced = set(rule.spec.conclude or {}) | set(rule.spec.signal or {})
+        produced = (
+            set(rule.spec.conclude or {})
+            | set(rule.spec.signal or {})
+            | set(rule.spec.rules_out or {})
+        )
         if name not in produced:
             continue
         for fact in rule.referenced_facts():
@@ -272,8 +388,15 @@ def _finding(
     result: EngineResult,
     rulebook: Rulebook,
     context: dict[str, Any],
+    subsumed: list[Rule],
 ) -> Finding:
     advice, actions = render_advice(rule, context)
+    severity_rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
+    # One root cause, one finding, as severe as the most severe statement of it.
+    severity = min(
+        [rule.spec.severity, *(other.spec.severity for other in subsumed)],
+        key=severity_rank.__getitem__,
+    )
     concluded_names = {
         test_name
         for test_name in _concluded_inputs(rule)
@@ -285,7 +408,7 @@ def _finding(
         title=rule.spec.title,
         theme=rule.spec.theme,
         theme_title=theme.title,
-        severity=rule.spec.severity,
+        severity=severity,
         advice=advice,
         evidence=_evidence(rule, facts),
         concluded={
@@ -298,6 +421,15 @@ def _finding(
         },
         actions=actions,
         source=SourceRef(**rule.spec.source.model_dump()) if rule.spec.source else None,
+        subsumes=[
+            SubsumedFinding(
+                rule_id=other.id,
+                title=other.spec.title,
+                severity=other.spec.severity,
+                evidence=_evidence(other, facts),
+            )
+            for other in subsumed
+        ],
     )
 
 

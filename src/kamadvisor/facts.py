@@ -31,6 +31,8 @@ FactValue = str | int | float | bool | list[str]
 TEXT_FIELDS = frozenset(
     {"account.name", "account.id", "account.industry", "account.assessor", "economics.currency"}
 )
+# Scores a summary sheet gives stand in for the derived scores of the same name.
+GIVEN_SECTION = "scores"
 
 
 class FactSpec(BaseModel):
@@ -59,6 +61,7 @@ class AccountFacts(BaseModel):
 
     values: dict[str, FactValue]
     unanswered: list[UnansweredQuestion]
+    given: list[str] = []
 
 
 class ScoreWeights(BaseModel):
@@ -69,6 +72,8 @@ class ScoreWeights(BaseModel):
     attractiveness: dict[str, float]
     business_strength: dict[str, float]
     min_coverage_pct: float = 50.0
+    cutoff_attractiveness: float = 5.5
+    cutoff_strength: float = 5.5
 
 
 def _literal_values(annotation: Any) -> tuple[str, ...]:
@@ -110,6 +115,8 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
 def _answer_specs() -> list[FactSpec]:
     specs: list[FactSpec] = []
     for section, model in SECTION_MODELS.items():
+        if section == GIVEN_SECTION:
+            continue
         for field_name, field in model.model_fields.items():
             path = f"{section}.{field_name}"
             if path in TEXT_FIELDS:
@@ -139,6 +146,8 @@ def _count(name: str, description: str, *sources: str) -> FactSpec:
 
 
 CONTACT_LEVELS: tuple[str, ...] = typing.get_args(ContactLevel)
+ATTRACTIVENESS_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["attractiveness"].model_fields)
+STRENGTH_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["business_strength"].model_fields)
 
 DERIVED_SPECS: list[FactSpec] = [
     _number(
@@ -150,6 +159,48 @@ DERIVED_SPECS: list[FactSpec] = [
         "scores.business_strength",
         "Weighted business strength as the customer rates us, 1-10 (weights are pack parameters).",
         "business_strength",
+    ),
+    _number(
+        "scores.attractiveness_to_cutoff",
+        "Distance of the attractiveness score from its cut-off (a pack parameter), in points.",
+        "attractiveness",
+        "scores.attractiveness",
+    ),
+    _number(
+        "scores.business_strength_to_cutoff",
+        "Distance of the business-strength score from its cut-off (a pack parameter), in points.",
+        "business_strength",
+        "scores.business_strength",
+    ),
+    FactSpec(
+        name="scores.attractiveness_pivot",
+        type="enum",
+        values=tuple(ATTRACTIVENESS_FACTORS),
+        description="The attractiveness factor whose smallest change would move the score "
+        "across its cut-off.",
+        derived_from=("attractiveness",),
+    ),
+    FactSpec(
+        name="scores.business_strength_pivot",
+        type="enum",
+        values=tuple(STRENGTH_FACTORS),
+        description="The business-strength factor whose smallest change would move the score "
+        "across its cut-off.",
+        derived_from=("business_strength",),
+    ),
+    FactSpec(
+        name="scores.weakest_strength_factors",
+        type="set",
+        values=tuple(STRENGTH_FACTORS),
+        description="Where the customer rates us lowest against competitors: the "
+        "business-strength factors at the lowest score, when it is below the cut-off.",
+        derived_from=("business_strength",),
+    ),
+    _number(
+        "economics.revenue_to_potential_pct",
+        "Our revenue with the account as a percentage of the revenue we could earn with it.",
+        "economics.annual_revenue",
+        "economics.potential_revenue",
     ),
     _number(
         "economics.gross_profit",
@@ -197,6 +248,17 @@ DERIVED_SPECS: list[FactSpec] = [
         "contacts",
     ),
     _count("contacts.strong", "Contacts with whom our relationship is strong.", "contacts"),
+    _count("contacts.critics", "Contacts who are critics of us.", "contacts"),
+    _count(
+        "contacts.senior_critics",
+        "Contacts at senior management or board level, or decision makers, who are critics of us.",
+        "contacts",
+    ),
+    _count(
+        "contacts.weak_decision_makers",
+        "Decision makers with whom our relationship is weak.",
+        "contacts",
+    ),
     _count(
         "contacts.counterparts",
         "Distinct people on our side holding the contacts (where given).",
@@ -226,6 +288,13 @@ DERIVED_SPECS: list[FactSpec] = [
         "planning.last_reviewed",
         "account.assessment_date",
     ),
+    _count(
+        "planning.reviews_missed",
+        "Reviews missed: whole review cycles (the plan's own cadence) since its last review.",
+        "planning.last_reviewed",
+        "account.assessment_date",
+        "planning.review_cadence_days",
+    ),
 ]
 
 
@@ -244,20 +313,22 @@ def derive_facts(
     values: dict[str, FactValue] = {}
     unanswered: list[UnansweredQuestion] = []
     answer_facts = {spec.name for spec in ANSWER_SPECS}
+    scores, given = _scores(questionnaire, weights)
     for section, model in SECTION_MODELS.items():
         answers: BaseModel = getattr(questionnaire, section)
         for field_name, field in model.model_fields.items():
             path = f"{section}.{field_name}"
             value = getattr(answers, field_name)
             if value is None:
-                if path != "account.name":
+                # A score the factors already give is no open question.
+                if path != "account.name" and path not in scores:
                     unanswered.append(
                         UnansweredQuestion(path=path, question=field.description or "")
                     )
             elif path in answer_facts:
                 values[path] = sorted(value) if isinstance(value, list) else value
 
-    values.update(_scores(questionnaire, weights))
+    values.update(scores)
     values.update(_economics(questionnaire))
     if questionnaire.contacts is None:
         unanswered.append(
@@ -279,10 +350,21 @@ def derive_facts(
     reviewed = questionnaire.planning.last_reviewed
     as_of = questionnaire.account.assessment_date or assessment_date
     if reviewed is not None and as_of is not None:
-        values["planning.days_since_review"] = (as_of - reviewed).days
+        days = (as_of - reviewed).days
+        values["planning.days_since_review"] = days
+        cadence = questionnaire.planning.review_cadence_days
+        if cadence is not None:
+            values["planning.reviews_missed"] = days // cadence
+    potential = questionnaire.economics.potential_revenue
+    revenue = questionnaire.economics.annual_revenue
+    if potential is not None and revenue is not None and potential >= 1:
+        share = _percent_of(revenue, potential)
+        if share is not None:
+            values["economics.revenue_to_potential_pct"] = share
     return AccountFacts(
         values=dict(sorted(values.items())),
         unanswered=unanswered,
+        given=given,
     )
 
 
@@ -303,19 +385,74 @@ def _weighted(
     return round(total / answered_weight, 2)
 
 
-def _scores(questionnaire: Questionnaire, weights: ScoreWeights) -> dict[str, FactValue]:
+def _scores(
+    questionnaire: Questionnaire, weights: ScoreWeights
+) -> tuple[dict[str, FactValue], list[str]]:
+    """The two matrix scores from their factors or, failing that, as given; and which were given."""
     values: dict[str, FactValue] = {}
-    attractiveness = _weighted(
-        questionnaire.attractiveness, weights.attractiveness, weights.min_coverage_pct
-    )
-    if attractiveness is not None:
-        values["scores.attractiveness"] = attractiveness
-    strength = _weighted(
-        questionnaire.business_strength, weights.business_strength, weights.min_coverage_pct
-    )
-    if strength is not None:
-        values["scores.business_strength"] = strength
-    return values
+    given: list[str] = []
+    for axis, answers, axis_weights, cutoff in (
+        (
+            "attractiveness",
+            questionnaire.attractiveness,
+            weights.attractiveness,
+            weights.cutoff_attractiveness,
+        ),
+        (
+            "business_strength",
+            questionnaire.business_strength,
+            weights.business_strength,
+            weights.cutoff_strength,
+        ),
+    ):
+        score = _weighted(answers, axis_weights, weights.min_coverage_pct)
+        if score is not None:
+            pivot = _pivot(answers, axis_weights, score, cutoff)
+            if pivot is not None:
+                values[f"scores.{axis}_pivot"] = pivot
+        else:
+            score = getattr(questionnaire.scores, axis)
+            if score is None:
+                continue
+            given.append(f"scores.{axis}")
+        values[f"scores.{axis}"] = score
+        values[f"scores.{axis}_to_cutoff"] = round(abs(score - cutoff), 2)
+    weakest = _weakest(questionnaire.business_strength, weights.cutoff_strength)
+    if weakest:
+        values["scores.weakest_strength_factors"] = weakest
+    return values, given
+
+
+def _pivot(
+    answers: BaseModel, weights: Mapping[str, float], score: float, cutoff: float
+) -> str | None:
+    """The answered factor needing the smallest change of its own score to cross the cut-off."""
+    answered = {f: getattr(answers, f) for f, w in weights.items() if w > 0}
+    answered = {f: v for f, v in answered.items() if v is not None}
+    total_weight = sum(weights[f] for f in answered)
+    if not answered or total_weight == 0:
+        return None
+    # Crossing downwards means falling below the cut-off; upwards, reaching it.
+    needed = (cutoff - score) if score < cutoff else (cutoff - score - 0.01)
+    best: tuple[float, int, str] | None = None
+    for index, (factor, value) in enumerate(answered.items()):
+        change = needed * total_weight / weights[factor]
+        if 1 <= value + change <= 10:
+            candidate = (abs(change), index, factor)
+            best = candidate if best is None or candidate < best else best
+    return best[2] if best else None
+
+
+def _weakest(answers: BaseModel, cutoff: float) -> list[str]:
+    scored = {
+        name: getattr(answers, name)
+        for name in STRENGTH_FACTORS
+        if getattr(answers, name) is not None
+    }
+    if not scored or min(scored.values()) >= cutoff:
+        return []
+    lowest = min(scored.values())
+    return sorted(name for name, value in scored.items() if value == lowest)
 
 
 def _economics(questionnaire: Questionnaire) -> dict[str, FactValue]:
@@ -371,6 +508,19 @@ def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:
         1 for contact in contacts if contact.role_to_us == "executive_sponsor"
     )
     values["contacts.strong"] = sum(1 for contact in contacts if contact.strength == "strong")
+    critics = [contact for contact in contacts if contact.role_to_us == "critic"]
+    values["contacts.critics"] = len(critics)
+    values["contacts.senior_critics"] = sum(
+        1
+        for contact in critics
+        if contact.level in ("senior_management", "board")
+        or contact.decision_role == "decision_maker"
+    )
+    values["contacts.weak_decision_makers"] = sum(
+        1
+        for contact in contacts
+        if contact.decision_role == "decision_maker" and contact.strength == "weak"
+    )
     counterparts = {c.our_counterpart.strip().lower() for c in contacts if c.our_counterpart}
     if counterparts:
         values["contacts.counterparts"] = len(counterparts)

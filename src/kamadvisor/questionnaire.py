@@ -23,8 +23,25 @@ CustomerView = Literal["one_of_many", "preferred", "key", "partner"]
 Initiator = Literal["nobody", "customer", "us", "both"]
 OfferTailoring = Literal["standard", "tailored", "bespoke"]
 IntegratedProcess = Literal[
-    "logistics", "stock_management", "ordering", "product_development", "planning", "it_systems"
+    "logistics",
+    "stock_management",
+    "ordering",
+    "product_development",
+    "planning",
+    "it_systems",
+    "supply_chain",
+    "edi_link",
 ]
+InformationExchange = Literal["none", "operational", "customer_shares", "two_way"]
+Stage = Literal["basic", "cooperative", "interdependent", "integrated"]
+OurView = Literal["supplier", "important_customer", "key_account", "partner"]
+AssessorRole = Literal[
+    "account_manager", "account_team", "line_manager", "programme_lead", "independent"
+]
+ReportsTo = Literal[
+    "sales_manager", "sales_director", "commercial_director", "general_manager", "chief_executive"
+]
+CompetitivePosition = Literal["weaker", "level", "stronger"]
 TeamModel = Literal[
     "individual",
     "ad_hoc_support",
@@ -105,6 +122,11 @@ class Account(Section):
     nominated_key_account: bool | None = Field(
         None, description="Is this customer formally nominated as a key account in our programme?"
     )
+    assessor_role: AssessorRole | None = Field(
+        None,
+        description="Who answered, in relation to the account: its own manager (account_manager), "
+        "its team, the manager's line manager, the programme lead, or someone independent.",
+    )
 
 
 class Economics(Section):
@@ -141,6 +163,13 @@ class Economics(Section):
     )
     share_of_wallet_pct: Percent | None = Field(
         None, description="Our share of the customer's spend in our categories, in percent (0-100)."
+    )
+    potential_revenue: float | None = Field(
+        None,
+        ge=0,
+        le=1e14,
+        description="Annual revenue we could earn with this customer in our categories, products "
+        "and services we could add included (amount, >= 0).",
     )
 
 
@@ -205,8 +234,18 @@ class Relationship(Section):
     sensitive_data_shared: bool | None = Field(
         None, description="Do both sides share sensitive data (forecasts, costs, strategy)?"
     )
+    information_exchange: InformationExchange | None = Field(
+        None,
+        description="How much information flows: none; operational (orders, deliveries); "
+        "customer_shares (the customer shares confidential information such as forecasts with "
+        "us, one way); two_way (both sides share sensitive data).",
+    )
     integrated_processes: list[IntegratedProcess] | None = Field(
-        None, description="Processes integrated between us and the customer (empty list: none)."
+        None,
+        description="Processes run jointly or by us for the customer (empty list: none): "
+        "logistics, supply_chain, planning (joint activity); stock_management (we hold and manage "
+        "the customer's stock), ordering (we place the customer's orders); product_development; "
+        "it_systems (linked systems), edi_link (orders arrive through an electronic link).",
     )
     team_model: TeamModel | None = Field(
         None,
@@ -225,6 +264,29 @@ class Relationship(Section):
     )
     uses_e_auctions: bool | None = Field(
         None, description="Does the customer buy our category by e-auction?"
+    )
+    our_view: OurView | None = Field(
+        None,
+        description="How we see the customer ourselves: a supplier relationship, an important "
+        "customer, a key account, or a partner.",
+    )
+    judged_stage: Stage | None = Field(
+        None,
+        description="The relational stage (basic, cooperative, interdependent, integrated) as the "
+        "assessor or the team judged it; used only when no answer above decides the stage.",
+    )
+    competitive_position: CompetitivePosition | None = Field(
+        None,
+        description="Our position at this customer against our strongest competitor: weaker, "
+        "level or stronger.",
+    )
+    competitive_position_defined: bool | None = Field(
+        None,
+        description="Have we defined, in writing, our competitive position at this customer and "
+        "how we want it to perceive us?",
+    )
+    competitor_activity_tracked: bool | None = Field(
+        None, description="Do we track what our competitors are doing at this customer?"
     )
 
     @field_validator("integrated_processes")
@@ -281,6 +343,11 @@ class KamRole(Section):
     accounts_managed: int | None = Field(
         None, ge=0, le=10000, description="How many accounts this person manages in all."
     )
+    reports_to: ReportsTo | None = Field(
+        None,
+        description="Whom the account manager reports to: a sales manager, the sales director, "
+        "the commercial director, a general manager, or the chief executive.",
+    )
 
     @field_validator("targets", "skills")
     @classmethod
@@ -321,6 +388,18 @@ class Planning(Section):
     horizon_months: int | None = Field(
         None, ge=1, le=120, description="How far ahead the plan looks, in months (1-120)."
     )
+    review_cadence_days: int | None = Field(
+        None,
+        ge=1,
+        le=365,
+        description="How often the plan is meant to be reviewed, in days (1-365; 30 for a "
+        "monthly review).",
+    )
+    customer_aims_in_plan: bool | None = Field(
+        None,
+        description="Does the plan set out the customer's own aims and culture (how it decides, "
+        "what it values)?",
+    )
     ninety_day_actions: int | None = Field(
         None, ge=0, le=1000, description="Actions planned for the next 90 days (count)."
     )
@@ -349,6 +428,30 @@ class ServiceInvestment(Section):
         None,
         description="Is the benefit of developing this relationship further defined and quantified?",
     )
+    current_benefit_defined: bool | None = Field(
+        None,
+        description="Is the benefit we get from what we already invest in this account defined "
+        "and measured?",
+    )
+
+
+class Scores(Section):
+    """Matrix scores as a summary sheet gives them, used only when the factors above are not."""
+
+    attractiveness: float | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description="Account attractiveness as already weighted (1-10), when the factors are not "
+        "given.",
+    )
+    business_strength: float | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description="Our business strength as already weighted (1-10), when the factors are not "
+        "given.",
+    )
 
 
 class Questionnaire(BaseModel):
@@ -368,6 +471,7 @@ class Questionnaire(BaseModel):
     team: Team = Team()
     planning: Planning = Planning()
     service: ServiceInvestment = ServiceInvestment()
+    scores: Scores = Scores()
 
     @model_validator(mode="before")
     @classmethod
@@ -400,6 +504,7 @@ SECTION_MODELS: dict[str, type[Section]] = {
     "team": Team,
     "planning": Planning,
     "service": ServiceInvestment,
+    "scores": Scores,
 }
 
 

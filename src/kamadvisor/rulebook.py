@@ -37,7 +37,13 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 # Parameters the fact derivation reads (score weights); every other parameter is read by rules.
 FACT_PARAMETERS = frozenset(
-    {"attractiveness_weights", "business_strength_weights", "score_min_coverage_pct"}
+    {
+        "attractiveness_weights",
+        "business_strength_weights",
+        "score_min_coverage_pct",
+        "category_cutoff_attractiveness",
+        "category_cutoff_strength",
+    }
 )
 ADVICE_NAMES = {
     "account": frozenset({"account", "facts", "params", "concluded"}),
@@ -301,6 +307,10 @@ class Rulebook(BaseModel):
             attractiveness=_weights(values.get("attractiveness_weights")),
             business_strength=_weights(values.get("business_strength_weights")),
             min_coverage_pct=float(_number(values.get("score_min_coverage_pct", 50.0))),
+            cutoff_attractiveness=float(
+                _number(values.get("category_cutoff_attractiveness", 5.5), 5.5)
+            ),
+            cutoff_strength=float(_number(values.get("category_cutoff_strength", 5.5), 5.5)),
         )
 
 
@@ -325,8 +335,8 @@ def _weights(value: Any) -> dict[str, float]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) else 50.0
+def _number(value: Any, default: float = 50.0) -> float:
+    return float(value) if isinstance(value, int | float) else default
 
 
 def resource_dir(name: str) -> Path:
