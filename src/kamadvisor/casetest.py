@@ -41,6 +41,16 @@ class CaseSpec(Strict):
     fires: list[str] = Field(default_factory=list)
     not_fires: list[str] = Field(default_factory=list)
     concludes: dict[str, str | None] = Field(default_factory=dict)
+    straddles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Placements expected to straddle two values (placed first); [] for none.",
+    )
+    confidence: dict[str, str] = Field(
+        default_factory=dict, description="Expected confidence of placements: high, medium, low."
+    )
+    rules_out: dict[str, list[str]] = Field(
+        default_factory=dict, description="Values of placements expected to be ruled out."
+    )
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,9 @@ class CaseRunner:
         if case.spec.portfolio is not None:
             return self._run_portfolio(case, case.spec.portfolio)
         diagnosis = self._diagnose(case, case.spec.questionnaire)
-        return _compare(case, diagnosis.fired_rules, diagnosis.conclusions)
+        result = _compare(case, diagnosis.fired_rules, diagnosis.conclusions)
+        result.wrong_conclusions.extend(_placement_mismatches(case.spec, diagnosis))
+        return result
 
     def _run_portfolio(self, case: Case, portfolio: PortfolioCase) -> CaseResult:
         from kamadvisor.portfolio import AccountResult, portfolio_report
@@ -214,3 +226,24 @@ def _compare(case: Case, fired: list[str], conclusions: dict[str, list[str]]) ->
             shown = ", ".join(actual) or "nothing"
             result.wrong_conclusions.append(f"{name}: expected {expected}, got {shown}")
     return result
+
+
+def _placement_mismatches(spec: CaseSpec, diagnosis: Diagnosis) -> list[str]:
+    """Straddles, confidence and ruled-out values the case expects, against the diagnosis."""
+    wrong: list[str] = []
+    for name, expected in spec.straddles.items():
+        placement = diagnosis.placements.get(name)
+        actual = placement.straddles if placement else []
+        if actual != expected:
+            wrong.append(f"{name}: expected to straddle {expected or 'nothing'}, got {actual or 'nothing'}")
+    for name, level in spec.confidence.items():
+        placement = diagnosis.placements.get(name)
+        actual_level = placement.confidence if placement else None
+        if actual_level != level:
+            wrong.append(f"{name}: expected confidence {level}, got {actual_level}")
+    for name, values in spec.rules_out.items():
+        placement = diagnosis.placements.get(name)
+        ruled_out = {row.value for row in placement.tally if row.ruled_out_by} if placement else set()
+        if set(values) != ruled_out:
+            wrong.append(f"{name}: expected {sorted(values)} ruled out, got {sorted(ruled_out)}")
+    return wrong

@@ -142,6 +142,7 @@ class Diagnosis(Frozen):
     actions: list[Action]
     fired_rules: list[str]
     facts: dict[str, FactValue]
+    given_facts: list[str] = []
     unanswered: list[UnansweredQuestion]
 
 
@@ -206,6 +207,7 @@ def build_diagnosis(
         ),
         fired_rules=sorted(result.fired, key=lambda rule_id: rules[rule_id].order),
         facts=facts.values,
+        given_facts=sorted(facts.given),
         unanswered=facts.unanswered,
     )
 

@@ -33,14 +33,23 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
     placements = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     placements.add_column("Diagnosis")
     placements.add_column("Result")
+    placements.add_column("Confidence")
     placements.add_column("Evidence", justify="right")
     placements.add_column("Contradicting", justify="right")
     placements.add_column("Consistent", justify="right")
     for placement in diagnosis.placements.values():
-        result = placement.label or Text("not determined", style="dim")
+        result: str | Text = placement.label or Text("not determined", style="dim")
+        if placement.straddles:
+            labels = {row.value: row.label for row in placement.tally}
+            first, second = placement.straddles
+            result = f"{labels[first]}, between {labels[first]} and {labels[second].lower()}"
+        confidence = placement.confidence or ""
+        if placement.given:
+            confidence += " (given values)"
         placements.add_row(
             placement.name,
             result,
+            confidence,
             str(len(placement.evidence)),
             str(len(placement.contradicting)),
             str(len(placement.consistent)),
@@ -51,7 +60,10 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
     ):
         value = diagnosis.facts.get(name)
         placements.add_row(
-            label, f"{value}/10" if value is not None else Text("not scored", style="dim"), "", ""
+            label,
+            f"{value}/10" if value is not None else Text("not scored", style="dim"),
+            "given" if name in diagnosis.given_facts else "",
+            "",
         )
     console.print(placements)
     console.print()
