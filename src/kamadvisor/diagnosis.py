@@ -287,7 +287,7 @@ def _placement(
     if winner is not None:
         confidence = tally.confidence if tally is not None and tally.confidence else "high"
         if doubted_by or given_facts:
-            confidence = "low" if doubted_by else min(confidence, "medium", key=_CONFIDENCE.index)
+            confidence = "low" if doubted_by else max(confidence, "medium", key=_CONFIDENCE.index)
     straddles = list(tally.straddles) if tally is not None and winner is not None else []
     return Placement(
         name=name,
