@@ -119,7 +119,7 @@ def test_settings_and_disabled_rules_change_the_diagnosis(tmp_path: Path) -> Non
         "strict",
         {
             "pack.yaml": MANIFEST.format(name="strict")
-            + "settings: {phase_min_signals: 5}\ndisabled: [INVEST-UNDER-STRATEGIC-RESOURCES]\n"
+            + "settings: {phase_min_support: 30}\ndisabled: [INVEST-UNDER-STRATEGIC-RESOURCES]\n"
         },
     )
     _, base_memo, _ = invoke("memo", NORTHWIND)
@@ -222,7 +222,7 @@ BROKEN_MANIFEST = (
 parameters:
   unused_limit: {type: integer, default: 3, description: Nobody reads this.}
 settings:
-  phase_min_signals: many
+  review_cadence_days: many
 disabled: [NO-SUCH-RULE]
 """
 )
@@ -254,7 +254,7 @@ def test_rules_check_reports_every_problem_with_its_line(tmp_path: Path) -> None
         (rules_file, 72, "error", "unknown parameter 'max_acounts'"),
         (rules_file, 79, "error", "reads private attribute '__class__'"),
         (manifest, 7, "warning", "parameter 'unused_limit' is declared but no rule uses it"),
-        (manifest, 9, "error", "phase_min_signals: 'many' is not an integer"),
+        (manifest, 9, "error", "review_cadence_days: 'many' is not an integer"),
         (manifest, 10, "error", "cannot disable 'NO-SUCH-RULE'"),
     ]
     lines = out.splitlines()

@@ -1,7 +1,10 @@
 """An unanswered question never fires a rule: no rule may read "not answered" as "no".
 
-For every rule that fires on a real questionnaire (the examples and the pack's own cases) and
-reads only the account's facts, remove the answers its facts are derived from: it must go quiet.
+For every rule that fires on a real questionnaire (the examples and the pack's own cases), remove
+the answers its positive tests read (those outside a `not`): it must go quiet. An exception
+(`not`) or a concluded fact cannot make a rule fire on answers that are not there; a rule whose
+condition would still hold with every positive test false is reported, because it would read
+unanswered questions as an answer.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import yaml
 
 from kamadvisor.api import Advisor
 from kamadvisor.casetest import DEFAULT_ACCOUNT_NAME, load_cases
-from kamadvisor.conditions import ConcludedTest, has_negation, iter_tests
+from kamadvisor.conditions import ConcludedTest, Condition, FactTest, Group, Not
 from kamadvisor.facts import fact_catalogue
 from kamadvisor.questionnaire import validate_questionnaire
-from kamadvisor.rulebook import Rule, base_pack_dir, load_rulebook
+from kamadvisor.rulebook import Rulebook, base_pack_dir, load_rulebook
 from kamadvisor.sourcefile import SourceDocument
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
@@ -34,10 +37,41 @@ def _questionnaires() -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def _reads_only_answers(rule: Rule) -> bool:
-    """Rules on answers alone; a `not` deliberately holds on unanswered questions (an exception)."""
-    tests = iter_tests(rule.condition)
-    return not has_negation(rule.condition) and not any(isinstance(t, ConcludedTest) for t in tests)
+def _positive_facts(condition: Condition) -> list[str]:
+    """Facts read by tests outside any `not`: the answers a rule needs to be given."""
+    if isinstance(condition, Group):
+        return [name for item in condition.items for name in _positive_facts(item)]
+    if isinstance(condition, FactTest):
+        return [condition.fact]
+    return []
+
+
+def _holds_without_answers(condition: Condition) -> bool:
+    """Could the condition hold with every positive fact test false? Concluded tests are taken as
+    true (the most a placement can give), exceptions as holding (their answers are missing)."""
+    if isinstance(condition, Group):
+        results = [_holds_without_answers(item) for item in condition.items]
+        return all(results) if condition.mode == "all" else any(results)
+    if isinstance(condition, Not):
+        return True
+    return isinstance(condition, ConcludedTest)
+
+
+def test_no_rule_holds_on_missing_answers_alone(base_rulebook: Rulebook) -> None:
+    assert [
+        rule.id
+        for rule in base_rulebook.scoped("account")
+        if _holds_without_answers(rule.condition)
+        and any(isinstance(t, FactTest) for t in _tests(rule.condition))
+    ] == []
+
+
+def _tests(condition: Condition) -> list[Any]:
+    if isinstance(condition, Group):
+        return [t for item in condition.items for t in _tests(item)]
+    if isinstance(condition, Not):
+        return _tests(condition.item)
+    return [condition]
 
 
 def _strip(answers: dict[str, Any], path: str) -> None:
@@ -71,10 +105,10 @@ def test_removing_a_rules_answers_silences_it(
     checked = 0
     for rule_id in fired:
         rule = advisor.rulebook.rule(rule_id)
-        if not _reads_only_answers(rule):
+        if not _positive_facts(rule.condition):
             continue
         stripped = copy.deepcopy(answers)
-        for fact in rule.referenced_facts():
+        for fact in dict.fromkeys(_positive_facts(rule.condition)):
             for source in catalogue[fact].derived_from:
                 _strip(stripped, source)
         assert rule_id not in _diagnose(advisor, stripped), (

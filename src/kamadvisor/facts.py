@@ -152,13 +152,17 @@ STRENGTH_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["business_strength"].mo
 DERIVED_SPECS: list[FactSpec] = [
     _number(
         "scores.attractiveness",
-        "Weighted account attractiveness, 1-10 (factor weights are pack parameters).",
+        "Weighted account attractiveness, 1-10 (factor weights are pack parameters), or the score "
+        "given when the factors are not.",
         "attractiveness",
+        "scores.attractiveness",
     ),
     _number(
         "scores.business_strength",
-        "Weighted business strength as the customer rates us, 1-10 (weights are pack parameters).",
+        "Weighted business strength as the customer rates us, 1-10 (weights are pack parameters), "
+        "or the score given when the factors are not.",
         "business_strength",
+        "scores.business_strength",
     ),
     _number(
         "scores.attractiveness_to_cutoff",

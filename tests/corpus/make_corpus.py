@@ -634,11 +634,11 @@ def packs(corpus: Corpus) -> None:
             ["pack.yaml:6:", "cannot disable 'PHASE-NOPE'"],
         ),
         "setting-unknown": (
-            {"pack.yaml": MANIFEST + "settings: {phase_min_signal: 3}\n"},
-            ["pack.yaml:6:", "did you mean 'phase_min_signals'"],
+            {"pack.yaml": MANIFEST + "settings: {review_cadence_day: 3}\n"},
+            ["pack.yaml:6:", "did you mean 'review_cadence_days'"],
         ),
         "setting-wrong-type": (
-            {"pack.yaml": MANIFEST + "settings: {phase_min_signals: lots}\n"},
+            {"pack.yaml": MANIFEST + "settings: {review_cadence_days: lots}\n"},
             ["pack.yaml:6:", "'lots' is not an integer"],
         ),
         "manifest-missing": (
