@@ -36,7 +36,7 @@ def test_conclusions_chain_into_later_strata(base_rulebook: Rulebook) -> None:
     )
 
 
-def test_most_salient_placement_wins_and_the_other_is_overruled(base_rulebook: Rulebook) -> None:
+def test_a_gate_rules_a_phase_out_whatever_its_evidence(base_rulebook: Rulebook) -> None:
     facts = {
         **TRANSACTIONAL_STRATEGIC,
         "relationship.offer_tailoring": "bespoke",
@@ -46,8 +46,25 @@ def test_most_salient_placement_wins_and_the_other_is_overruled(base_rulebook: R
         result = engine.run(facts)
     phases = [item for item in result.conclusions if item.name == "phase"]
     assert [(p.value, p.rule_id) for p in phases] == [("bespoke_solution", "PHASE-BESPOKE")]
-    assert [p.rule_id for p in result.overruled] == ["PHASE-TRANSACTIONAL"]
+    rows = {row.value: row for row in result.tallies["phase"].rows}
+    # The transactional evidence weighs more, but a permanent team is never transactional selling.
+    assert rows["transactional_selling"].support > rows["bespoke_solution"].support
+    assert rows["transactional_selling"].ruled_out_by == ("PHASE-GATE-T-TEAM",)
+    assert result.overruled == []
     assert "PHASE-KAM-TITLE-TRANSACTIONAL" not in result.fired
+
+
+def test_a_placement_is_added_up_once_its_signals_are_in(base_rulebook: Rulebook) -> None:
+    with RuleEngine(compile_rulebook(base_rulebook)) as engine:
+        result = engine.run(TRANSACTIONAL_STRATEGIC)
+    tally = result.tallies["phase"]
+    assert tally.placed == "transactional_selling"
+    assert set(tally.counted) == {
+        "PHASE-T-MONTHLY-VOLUME",
+        "PHASE-T-NO-PRICE-AUTHORITY",
+        "PHASE-T-PRODUCT-FOCUS",
+    }
+    assert result.fired.index("PHASE-T-PRODUCT-FOCUS") < result.fired.index("PHASE-TRANSACTIONAL")
 
 
 def test_sessions_are_released_after_each_account(base_rulebook: Rulebook) -> None:

@@ -102,7 +102,7 @@ def test_chained_conclusions_never_loop(graph: tuple[int, list[tuple[int, int]]]
     rules = "rules:\n"
     for i in range(count):
         tests = [f"{{concluded: c{j}, eq: done}}" for j in sorted(reads[i])] or [
-            "{fact: relationship.uses_tenders, eq: true}"
+            "{fact: relationship.uses_e_auctions, eq: true}"
         ]
         rules += (
             f"  - {{id: HOUSE-R{i}, title: rule {i}, theme: house, when: {{all: [{', '.join(tests)}]}}, "
@@ -125,6 +125,6 @@ def test_chained_conclusions_never_loop(graph: tuple[int, list[tuple[int, int]]]
             assert all(name.startswith("HOUSE-R") for name in named)
             return
         with RuleEngine(compiled) as engine:
-            result = engine.run({"relationship.uses_tenders": True})
+            result = engine.run({"relationship.uses_e_auctions": True})
         assert len(result.fired) == len(set(result.fired))
         assert all(rule_id.startswith("HOUSE-R") for rule_id in result.fired)

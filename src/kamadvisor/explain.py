@@ -127,6 +127,11 @@ class _Explainer:
         )
 
     def produced(self, test: ConcludedTest) -> list[Produced]:
+        if test.kind == "placement":
+            tally = self.result.tallies.get(test.name)
+            if tally is None or tally.placed is None:
+                return []
+            return [Produced(test.name, tally.placed, "")]
         pool = self.result.signals if test.kind == "signal" else self.result.conclusions
         return [item for item in pool if item.name == test.name]
 
@@ -139,19 +144,38 @@ class _Explainer:
                 else test.at_least
             )
             return sum(1 for v in values if _compare(v, test.op, test.value)) >= needed
+        if not values and test.kind == "conclusion" and test.op in ("ne", "not_in"):
+            return True  # nothing concluded: "not X" holds, as for an unanswered question
         return any(_compare(value, test.op, test.value) for value in values)
 
     def concluded_lines(self, test: ConcludedTest, depth: int, seen: set[str]) -> list[str]:
         indent = "    " * depth + "  "
         produced = self.produced(test)
         mark = HELD if self.concluded_holds(test) else FAILED
-        subject = "signals" if test.kind == "signal" else "concluded"
+        subject = {"signal": "signals", "placement": "placed", "conclusion": "concluded"}[test.kind]
         counted = ""
         if test.at_least is not None:
             counted = f", at least {self.expected(test.at_least)}"
         matching = [item for item in produced if _compare(item.value, test.op, test.value)]
         if not produced:
-            found = "nothing was concluded" if test.kind == "conclusion" else "no signal was raised"
+            found = {
+                "conclusion": "nothing was concluded",
+                "signal": "no signal was raised",
+                "placement": "the evidence places nothing",
+            }[test.kind]
+        elif test.kind == "placement":
+            tally = self.result.tallies[test.name]
+            found = (
+                f"{tally.placed} by the weight of evidence"
+                f" ({tally.confidence} confidence, {tally.margin} ahead of the next)"
+            )
+            supporting = [
+                rule_id
+                for rule_id in tally.counted
+                if tally.placed in self.rulebook.rule(rule_id).signal_values(test.name)
+            ]
+            matching = [Produced(test.name, str(tally.placed), r) for r in supporting]
+            produced = matching
         elif test.kind == "signal":
             found = f"{len(matching)} matching signal(s)"
             if matching:
