@@ -45,7 +45,9 @@ SIGNAL_ANSWERS: dict[str, dict[str, Any]] = {
     "PHASE-B-SENIOR-SUPPORT": {"team": {"senior_management_involvement": "regular"}},
     "PHASE-B-KEY-SUPPLIER": {"relationship": {"customer_view": "key"}},
     "PHASE-B-JOINT-OPERATIONS": {"relationship": {"integrated_processes": ["logistics"]}},
-    "PHASE-X-INTEGRATED-PROCESSES": {"relationship": {"integrated_processes": ["stock_management"]}},
+    "PHASE-X-INTEGRATED-PROCESSES": {
+        "relationship": {"integrated_processes": ["stock_management"]}
+    },
     "PHASE-X-SENSITIVE-DATA": {"relationship": {"sensitive_data_shared": True}},
     "PHASE-X-DEDICATED-TEAM": {"relationship": {"team_model": "dedicated_co_located"}},
     "PHASE-X-CUSTOMERS-CUSTOMER": {"relationship": {"focus": "customers_customer"}},
@@ -63,7 +65,9 @@ SIGNAL_ANSWERS: dict[str, dict[str, Any]] = {
     "STAGE-I-PERMANENT-TEAM": {"relationship": {"team_model": "permanent_multidisciplinary"}},
     "STAGE-I-JOINT-FUNDING": {"relationship": {"jointly_funded_initiatives": 1}},
     "STAGE-I-JOINT-OPERATIONS": {"relationship": {"integrated_processes": ["logistics"]}},
-    "STAGE-G-INTEGRATED-PROCESSES": {"relationship": {"integrated_processes": ["stock_management"]}},
+    "STAGE-G-INTEGRATED-PROCESSES": {
+        "relationship": {"integrated_processes": ["stock_management"]}
+    },
     "STAGE-G-DEDICATED-TEAM": {"relationship": {"team_model": "dedicated_co_located"}},
 }
 

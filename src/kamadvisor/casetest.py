@@ -235,7 +235,9 @@ def _placement_mismatches(spec: CaseSpec, diagnosis: Diagnosis) -> list[str]:
         placement = diagnosis.placements.get(name)
         actual = placement.straddles if placement else []
         if actual != expected:
-            wrong.append(f"{name}: expected to straddle {expected or 'nothing'}, got {actual or 'nothing'}")
+            wrong.append(
+                f"{name}: expected to straddle {expected or 'nothing'}, got {actual or 'nothing'}"
+            )
     for name, level in spec.confidence.items():
         placement = diagnosis.placements.get(name)
         actual_level = placement.confidence if placement else None
@@ -243,7 +245,9 @@ def _placement_mismatches(spec: CaseSpec, diagnosis: Diagnosis) -> list[str]:
             wrong.append(f"{name}: expected confidence {level}, got {actual_level}")
     for name, values in spec.rules_out.items():
         placement = diagnosis.placements.get(name)
-        ruled_out = {row.value for row in placement.tally if row.ruled_out_by} if placement else set()
+        ruled_out = (
+            {row.value for row in placement.tally if row.ruled_out_by} if placement else set()
+        )
         if set(values) != ruled_out:
             wrong.append(f"{name}: expected {sorted(values)} ruled out, got {sorted(ruled_out)}")
     return wrong

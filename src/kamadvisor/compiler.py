@@ -135,9 +135,7 @@ def _producers_of(name: str, producers: dict[str, list[Rule]]) -> list[Rule]:
     """A placement is settled once every rule signalling or ruling out one of its values ran."""
     kind, _, conclusion = name.partition(":")
     if kind == "placement":
-        return producers.get(f"signal:{conclusion}", []) + producers.get(
-            f"gate:{conclusion}", []
-        )
+        return producers.get(f"signal:{conclusion}", []) + producers.get(f"gate:{conclusion}", [])
     return producers.get(name, [])
 
 

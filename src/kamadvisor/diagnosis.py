@@ -161,9 +161,7 @@ def build_diagnosis(
     # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
     overruled = {item.rule_id for item in result.overruled}
     reporting = [
-        rule_id
-        for rule_id in result.fired
-        if rules[rule_id].reports and rule_id not in overruled
+        rule_id for rule_id in result.fired if rules[rule_id].reports and rule_id not in overruled
     ]
     carriers = _carriers(reporting, rules)
     findings = [
@@ -173,7 +171,11 @@ def build_diagnosis(
             result,
             rulebook,
             context,
-            [rules[other] for other in reporting if carriers[other] == rule_id and other != rule_id],
+            [
+                rules[other]
+                for other in reporting
+                if carriers[other] == rule_id and other != rule_id
+            ],
         )
         for rule_id in reporting
         if carriers[rule_id] == rule_id
@@ -267,14 +269,10 @@ def _placement(
     counted = set(tally.counted) if tally is not None else None
     signal_rules = dict.fromkeys(item.rule_id for item in result.signals if item.name == name)
     signals = [
-        signal(rules[rule_id])
-        for rule_id in signal_rules
-        if counted is None or rule_id in counted
+        signal(rules[rule_id]) for rule_id in signal_rules if counted is None or rule_id in counted
     ]
     basis = _evidence(rules[winner.rule_id], facts) if winner else []
-    doubted_by = [
-        rule_id for rule_id in result.fired if name in rules[rule_id].spec.casts_doubt_on
-    ]
+    doubted_by = [rule_id for rule_id in result.fired if name in rules[rule_id].spec.casts_doubt_on]
     given_facts = sorted(
         {item.fact for item in basis if item.fact in facts.given}
         | (

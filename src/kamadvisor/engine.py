@@ -148,7 +148,9 @@ class RuleEngine:
                 result.tallies[placed] = self._tally(placed, result, rules)
         return result
 
-    def _place(self, ruleset: CompiledRuleset, result: EngineResult, rules: dict[str, Rule]) -> None:
+    def _place(
+        self, ruleset: CompiledRuleset, result: EngineResult, rules: dict[str, Rule]
+    ) -> None:
         """Add up the evidence of each placement this ruleset reads (its producers have run)."""
         for name in ruleset.concluded_inputs:
             kind, _, placed = name.partition(":")

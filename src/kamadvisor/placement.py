@@ -59,9 +59,7 @@ def tally(
     for rule in gate_rules:
         for value in rule.ruled_out(name):
             ruled_out[value].append(rule.id)
-    rows = tuple(
-        _row(value, order, counted, ruled_out[value], rulebook, name) for value in order
-    )
+    rows = tuple(_row(value, order, counted, ruled_out[value], rulebook, name) for value in order)
     candidates = [row for row in rows if row.support > 0 and not row.ruled_out_by]
     # Strongest net evidence first; on a tie the lower value (claim no more than is shown).
     ranked = sorted(candidates, key=lambda row: (-row.net, order.index(row.value)))

@@ -206,7 +206,7 @@ class RuleSpec(Strict):
     )
     rules_out: dict[str, str | list[str]] | None = Field(
         None,
-        description="Values of a placement this rule excludes (the papers' \"always\" conditions).",
+        description='Values of a placement this rule excludes (the papers\' "always" conditions).',
     )
     casts_doubt_on: list[str] = Field(
         default_factory=list,
@@ -775,7 +775,9 @@ class _Builder:
                 located(document, (*base, "weight"), "'weight' weighs a signal", "no-effect")
             )
         for name, values in (spec.signal or {}).items():
-            declared_values = list(manifest.conclusions[name].values) if name in manifest.conclusions else []
+            declared_values = (
+                list(manifest.conclusions[name].values) if name in manifest.conclusions else []
+            )
             if isinstance(values, list) and all(v in declared_values for v in values):
                 positions = sorted(declared_values.index(v) for v in values)
                 if not values or positions != list(range(positions[0], positions[0] + len(values))):

@@ -43,7 +43,7 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
             labels = {row.value: row.label for row in placement.tally}
             first, second = placement.straddles
             result = f"{labels[first]}, between {labels[first]} and {labels[second].lower()}"
-        confidence = placement.confidence or ""
+        confidence: str = placement.confidence or ""
         if placement.given:
             confidence += " (given values)"
         placements.add_row(
