@@ -464,3 +464,86 @@ def test_printed_memo_shows_a_script_name_as_text(tmp_path: Path) -> None:
     html = memo(questionnaire(tmp_path, SCRIPT_NAME), "-f", "html")
     text, pages, _ = print_to_pdf(html, tmp_path)
     assert_printed_memo(text, pages, SCRIPT_NAME)
+
+
+# --- every placement, its confidence and its straddle, in every format ---------------------------
+
+STRADDLING = """\
+account: {name: Straddle Ltd, assessment_date: 2026-05-04}
+relationship:
+  focus: customer_needs
+  customer_view: one_of_many
+  needs_assessment: true
+  joint_projects: 2
+  joint_project_initiator: customer
+scores: {attractiveness: 7.5, business_strength: 4.0}
+"""
+LABELS = {
+    "phase": "Consultative selling",
+    "category": "Star",
+}
+
+
+def _placements_shown(path: str, tmp_path: Path) -> list[tuple[str, str, str, list[str]]]:
+    data = json.loads(memo(path, "-f", "json"))
+    return [
+        (name, p["label"], p["confidence"], p["straddles"])
+        for name, p in data["placements"].items()
+        if p["value"]
+    ]
+
+
+@pytest.mark.parametrize("memo_format", ["md", "html"])
+@pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLE_IDS)
+def test_every_memo_states_each_placement_with_its_confidence(
+    example: Path, memo_format: str, tmp_path: Path
+) -> None:
+    text = " ".join(memo(str(example), "-f", memo_format).split())
+    placements = _placements_shown(str(example), tmp_path)
+    assert {name for name, *_ in placements} == {"phase", "category", "stage"}
+    for name, label, confidence, _ in placements:
+        assert confidence in ("high", "medium", "low")
+        if memo_format == "md":
+            assert f"| {label} (confidence {confidence}" in text, (name, label)
+        else:
+            assert f"{label}</div> <div class=\"note confidence\">confidence {confidence}" in text
+        assert f"Confidence: <strong>{confidence}</strong>" in text or (
+            f"Confidence: **{confidence}**" in text
+        )
+
+
+def test_a_straddle_and_given_values_are_stated_in_every_format(tmp_path: Path) -> None:
+    path = tmp_path / "straddle.yaml"
+    path.write_text(STRADDLING, encoding="utf-8")
+    data = json.loads(memo(str(path), "-f", "json"))
+    phase, category = data["placements"]["phase"], data["placements"]["category"]
+    assert (phase["value"], phase["straddles"], phase["confidence"]) == (
+        "consultative_selling",
+        ["consultative_selling", "preferred_supplier"],
+        "low",
+    )
+    assert (category["value"], category["given"]) == ("star", True)
+    assert category["given_facts"] == ["scores.attractiveness", "scores.business_strength"]
+    for memo_format in ("md", "html"):
+        text = " ".join(memo(str(path), "-f", memo_format).split())
+        assert "Consultative selling, between Consultative selling and preferred supplier" in text
+        assert "straddles consultative selling and preferred supplier" in text
+        assert "Star (confidence medium, on given values)" in text or (
+            "Star</div> <div class=\"note confidence\">confidence medium, on given values" in text
+        )
+        assert "rests on values given directly" in text
+    _, out, _ = invoke("assess", str(path))
+    flat = " ".join(out.split())
+    assert "between Consultative selling and preferred supplier" in flat
+    assert "medium (given" in flat
+
+
+@browser_test
+def test_printed_memo_states_the_straddle_and_confidence(tmp_path: Path) -> None:
+    path = tmp_path / "straddle.yaml"
+    path.write_text(STRADDLING, encoding="utf-8")
+    text, _, _ = print_to_pdf(memo(str(path), "-f", "html"), tmp_path)
+    flat = " ".join(text.split())
+    assert "between Consultative selling and preferred supplier" in flat
+    assert "Confidence: low" in flat
+    assert "confidence medium, on given values" in flat
