@@ -506,7 +506,7 @@ def test_every_memo_states_each_placement_with_its_confidence(
         if memo_format == "md":
             assert f"| {label} (confidence {confidence}" in text, (name, label)
         else:
-            assert f"{label}</div> <div class=\"note confidence\">confidence {confidence}" in text
+            assert f'{label}</div> <div class="note confidence">confidence {confidence}' in text
         assert f"Confidence: <strong>{confidence}</strong>" in text or (
             f"Confidence: **{confidence}**" in text
         )
@@ -529,7 +529,7 @@ def test_a_straddle_and_given_values_are_stated_in_every_format(tmp_path: Path) 
         assert "Consultative selling, between Consultative selling and preferred supplier" in text
         assert "straddles consultative selling and preferred supplier" in text
         assert "Star (confidence medium, on given values)" in text or (
-            "Star</div> <div class=\"note confidence\">confidence medium, on given values" in text
+            'Star</div> <div class="note confidence">confidence medium, on given values' in text
         )
         assert "rests on values given directly" in text
     _, out, _ = invoke("assess", str(path))
