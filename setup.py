@@ -7,7 +7,10 @@ from setuptools import Extension, setup
 
 CORE = Path("src/kamadvisor/_durable/csrc")
 LIMITED_API = "0x030B0000"  # Python 3.11: one abi3 build serves 3.11 and every later Python
-unix_flags = [] if sys.platform == "win32" else ["-std=c99", "-O2"]
+# A missing include is an error in GCC 14 and clang: make it one on every compiler we build with.
+unix_flags = (
+    [] if sys.platform == "win32" else ["-std=c99", "-Werror=implicit-function-declaration"]
+)
 
 engine = Extension(
     "kamadvisor._durable.durable_rules_engine",

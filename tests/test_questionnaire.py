@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -202,6 +203,14 @@ DEEP_DOCUMENTS = {
         "q.yaml",
         "".join("  " * level + f"k{level}:\n" for level in range(40)) + "  " * 40 + "v",
     ),
+    "a quote inside a comment before the brackets": (
+        "q.yaml",
+        "x: [ # it's deep\n" + "[" * 2000 + "]" * 2000 + "]\n",
+    ),
+    "brackets after 300 KB of answers": (
+        "q.yaml",
+        "".join(f"k{i}: {'v' * 60}\n" for i in range(5000)) + "z: " + "[" * 2000 + "]" * 2000,
+    ),
     "JSON, 40 arrays": ("q.json", "[" * 40 + "]" * 40),
     "JSON, 100,000 arrays": ("q.json", "[" * 100_000 + "]" * 100_000),
 }
@@ -218,3 +227,14 @@ def test_a_pathologically_deep_file_is_refused_not_crashed(
     assert path in result.stderr
     assert "nesting" in result.stderr
     assert str(MAX_NESTING) in result.stderr
+    assert re.search(rf"{re.escape(path)}:\d+:\d+: ", result.stderr)  # at a line and column
+
+
+def test_brackets_in_a_comment_are_not_nesting(tmp_path: Path) -> None:
+    # Two levels deep, with forty brackets in a comment and a real syntax error after them: the
+    # real error is reported at its place, not a nesting limit.
+    path = write(tmp_path, "account: {\n  # " + "[" * 40 + "\n  @name: x}\n")
+    result = CliRunner().invoke(cli, ["assess", path])
+    assert result.exit_code == 2
+    assert "nesting" not in result.stderr
+    assert f"{path}:3:3:" in result.stderr

@@ -135,9 +135,7 @@ def parse_json(name: str, text: str) -> SourceDocument:
             pass
         raise InputError([Problem(name, message=f"duplicate key '{error.key}'")]) from None
     except RecursionError:
-        raise InputError(
-            [Problem(name, message=f"nesting deeper than {MAX_NESTING} levels")]
-        ) from None
+        raise _json_nesting_error(name, text) from None
     document = SourceDocument(name, data)
     # JSON is (nearly) YAML: reuse the YAML composer for positions when it can read the text.
     try:
@@ -146,7 +144,10 @@ def parse_json(name: str, text: str) -> SourceDocument:
             _collect_locations(node, (), document.locations, 0, name)
     except (yaml.YAMLError, InputError):
         pass
-    _check_depth(name, data)
+    try:
+        _check_depth(name, data)
+    except InputError:
+        raise _json_nesting_error(name, text) from None
     return document
 
 
@@ -170,35 +171,48 @@ def _check_event_depth(name: str, text: str) -> None:
                 depth -= 1
             parsed_up_to = _index_of(event.end_mark, parsed_up_to)
     except yaml.MarkedYAMLError as error:
-        # libyaml scans flow collections ahead of the events, and may refuse deep nesting itself
-        # (with its own limit and wording) before the events reach ours: count the brackets it
-        # scanned, so the product's limit holds whatever the library does.
+        # libyaml scans flow collections ahead of the events and may refuse deep nesting itself,
+        # with its own limit and wording, before the events reach ours: recount the nesting with
+        # the pure-Python scanner (aware of quotes and comments, not recursive, no limit of its
+        # own), so the product's limit holds whatever the library does.
+        # The scan runs only on a failed parse; past a quarter MiB it starts at the last event
+        # parsed, with the depth reached there, to stay within a second or so.
         failed_at = _index_of(error.problem_mark, len(text))
-        _check_flow_depth(name, text, parsed_up_to, failed_at, depth)
+        start, depth = (0, 0) if failed_at < _FULL_RESCAN_BYTES else (parsed_up_to, depth)
+        _check_token_depth(name, text, start, failed_at + 1, depth)
     except yaml.YAMLError:
         return  # reported, with its place, by the real parse
 
 
+_OPENING_TOKENS = (
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+)
+_CLOSING_TOKENS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+_FULL_RESCAN_BYTES = 256 * 1024
+
+
+def _check_token_depth(name: str, text: str, start: int, end: int, depth: int) -> None:
+    """Raise when the collections opened in text[start:end], at depth on entry, nest deeper
+    than the limit; a scanning error first is left for the real parse to report."""
+    try:
+        for token in yaml.scan(text[start:end], Loader=yaml.SafeLoader):
+            if isinstance(token, _OPENING_TOKENS):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise _nesting_error(name, text, start + _index_of(token.start_mark, 0))
+            elif isinstance(token, _CLOSING_TOKENS):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
 def _index_of(mark: Any, default: int) -> int:
     return int(mark.index) if mark is not None else default
-
-
-def _check_flow_depth(name: str, text: str, start: int, end: int, depth: int) -> None:
-    """Raise when the flow brackets opened in text[start:end] (outside quotes) nest deeper than
-    the limit; otherwise the real parse reports the error."""
-    quote = ""
-    for index in range(start, min(end + 1, len(text))):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise _nesting_error(name, text, index)
-        elif char in "]}":
-            depth -= 1
 
 
 def _nesting_error(name: str, text: str, index: int) -> InputError:
@@ -207,6 +221,29 @@ def _nesting_error(name: str, text: str, index: int) -> InputError:
     return InputError(
         [Problem(name, line, column, message=f"nesting deeper than {MAX_NESTING} levels")]
     )
+
+
+def _json_nesting_error(name: str, text: str) -> InputError:
+    """The nesting error at the first bracket past the limit (JSON strings skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return _nesting_error(name, text, index)
+        elif char in "]}":
+            depth -= 1
+    return InputError([Problem(name, message=f"nesting deeper than {MAX_NESTING} levels")])
 
 
 def parse_yaml(name: str, text: str) -> SourceDocument:

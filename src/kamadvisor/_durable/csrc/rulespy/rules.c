@@ -1,5 +1,6 @@
 #include <Python.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <rules.h>
 
 static PyObject *RulesError;
