@@ -248,7 +248,7 @@ def test_rules_check_reports_every_problem_with_its_line(tmp_path: Path) -> None
         (rules_file, 36, "error", "names unknown variable 'customer'"),
         (rules_file, 42, "error", "does not parse as Jinja"),
         (rules_file, 44, "warning", "rule 'HOUSE-EIGHT' has no source"),
-        (rules_file, 52, "error", "unknown key 'sevrity'"),
+        (rules_file, 52, "error", "unknown field 'sevrity' (did you mean 'severity'?)"),
         (rules_file, 56, "error", "rule 'PHASE-TRANSACTIONAL' is already defined"),
         (rules_file, 63, "error", "'HOUSE-ELEVEN' replaces nothing"),
         (rules_file, 72, "error", "unknown parameter 'max_acounts'"),

@@ -19,7 +19,8 @@ from kamadvisor.errors import InputError, Problem
 from kamadvisor.packs import inside
 from kamadvisor.questionnaire import validate_questionnaire
 from kamadvisor.rulebook import Rulebook, Strict, with_parameters
-from kamadvisor.sourcefile import SourceDocument, load_document, render_path
+from kamadvisor.sourcefile import PathKey, SourceDocument, load_document
+from kamadvisor.validation import problems_from
 
 DEFAULT_ACCOUNT_NAME = "Test account"
 
@@ -58,6 +59,9 @@ class Case:
     spec: CaseSpec
     file: str
     line: int
+    # The test file and the case's place in it, to locate problems in the case's own answers.
+    document: SourceDocument | None = field(default=None, repr=False, compare=False)
+    base: PathKey = ()
 
     @property
     def name(self) -> str:
@@ -137,14 +141,9 @@ def _cases_of(document: SourceDocument, problems: list[Problem]) -> list[Case]:
         try:
             spec = CaseSpec.model_validate(raw)
         except ValidationError as error:
-            for detail in error.errors(include_url=False):
-                location = (*base, *detail["loc"])
-                at = document.locate(location) or (line, None)
-                problems.append(
-                    Problem(document.name, at[0], at[1], render_path(location), str(detail["msg"]))
-                )
+            problems.extend(problems_from(error, document, CaseSpec, base))
             continue
-        cases.append(Case(spec, document.name, line))
+        cases.append(Case(spec, document.name, line, document, base))
     return cases
 
 
@@ -191,17 +190,9 @@ class CaseRunner:
                 Programme.model_validate(portfolio.programme) if portfolio.programme else None
             )
         except ValidationError as error:
-            raise InputError(
-                [
-                    Problem(
-                        case.file,
-                        case.line,
-                        None,
-                        f"{case.spec.id}.portfolio.programme",
-                        str(error),
-                    )
-                ]
-            ) from None
+            where = (*case.base, "portfolio", "programme")
+            document = case.document or SourceDocument(case.file, None, {(): (case.line, 1)})
+            raise InputError(problems_from(error, document, Programme, where)) from None
         rulebook = self._advisor(case).rulebook
         report = portfolio_report(accounts, [], 0, programme, rulebook, None)
         return _compare(case, [finding.rule_id for finding in report.findings], {})

@@ -9,12 +9,15 @@ from __future__ import annotations
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kamadvisor import __version__
 from kamadvisor.errors import ExitCode, InputError, KamAdvisorError
+
+if TYPE_CHECKING:
+    from kamadvisor.diagnosis import Diagnosis
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -107,6 +110,7 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
 
     with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
+    _warn_future_dates(questionnaire_file, diagnosis)
     print_diagnosis(diagnosis)
 
 
@@ -143,9 +147,26 @@ def memo(
     with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
         text = render_memo(diagnosis, advisor.rulebook, selected)
+    _warn_future_dates(questionnaire_file, diagnosis)
     write_output(text, output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+def _warn_future_dates(questionnaire_file: str, diagnosis: Diagnosis) -> None:
+    """A date after today is worth a look, never a refusal: the output never depends on it."""
+    today = date.today()
+    dated = (
+        ("account.assessment_date", diagnosis.account.assessment_date),
+        ("planning.last_reviewed", diagnosis.facts.get("planning.last_reviewed")),
+    )
+    for path, value in dated:
+        if value is not None and str(value) > today.isoformat():
+            click.echo(
+                f"warning: {questionnaire_file}: {path}: {value} is after today ({today}); "
+                "the diagnosis uses it as given",
+                err=True,
+            )
 
 
 @cli.group()

@@ -10,12 +10,12 @@ placed a conclusion (`{placed: phase, eq: partnership}`). Values may name a pack
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kamadvisor.facts import FactSpec
+from kamadvisor.validation import did_you_mean
 
 Path = tuple[str | int, ...]
 Scalar = str | int | float | bool
@@ -99,11 +99,6 @@ class ConditionContext:
 
     def problem(self, path: Path, message: str, code: str) -> None:
         self.issues.append(ConditionIssue(path, message, code))
-
-
-def did_you_mean(name: str, choices: list[str] | tuple[str, ...]) -> str:
-    hint = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""
 
 
 def parse_condition(raw: Any, path: Path, context: ConditionContext) -> Condition | None:

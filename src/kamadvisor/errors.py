@@ -55,7 +55,7 @@ class InputError(KamAdvisorError):
     """One or more problems in a user's file; all of them are reported at once."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=_problem_order)
+        self.problems = sorted(problems, key=problem_order)
         super().__init__("\n".join(p.format() for p in self.problems))
 
     def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
@@ -68,5 +68,5 @@ class UsageError(KamAdvisorError):
     """A command was asked for something it cannot do (a missing file, a bad option value)."""
 
 
-def _problem_order(problem: Problem) -> tuple[str, int, int, str, str]:
+def problem_order(problem: Problem) -> tuple[str, int, int, str, str]:
     return (problem.file, problem.line or 0, problem.column or 0, problem.path, problem.message)

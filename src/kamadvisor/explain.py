@@ -19,13 +19,13 @@ from kamadvisor.conditions import (
     Group,
     Not,
     ParamRef,
-    did_you_mean,
 )
 from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import UsageError
 from kamadvisor.facts import derive_facts
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import Rule, Rulebook, parameter_value
+from kamadvisor.validation import did_you_mean
 
 MAX_DEPTH = 4
 HELD, FAILED = "yes", "no "

@@ -7,7 +7,7 @@ from pathlib import Path
 from jinja2 import TemplateError, TemplateNotFound, nodes
 
 from kamadvisor.compiler import compile_rulebook
-from kamadvisor.errors import InputError, Problem
+from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.packs import inside
 from kamadvisor.rulebook import build_rulebook, pack_directories, resource_dir
 from kamadvisor.sandbox import sandboxed_environment
@@ -22,7 +22,7 @@ def check_pack(pack_dir: Path) -> list[Problem]:
         except InputError as error:
             problems.extend(error.problems)
     problems.extend(_template_problems(pack_dir))
-    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message))
+    return sorted(set(problems), key=problem_order)
 
 
 def _template_problems(pack_dir: Path) -> list[Problem]:

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.sourcefile import load_document, render_path
+from kamadvisor.sourcefile import SourceDocument, load_document
+from kamadvisor.validation import problems_from, refuse_bool_as_number
 
 NonKeyService = Literal[
     "key_account_managers", "field_sales", "inside_sales", "distributors", "online", "not_defined"
 ]
+KamSourcing = Literal["grown_internally", "mixed", "hired_in"]
 
 
 class Programme(BaseModel):
     """Every answer is optional; unanswered stays distinct from "no" here too."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="kamadvisor programme")
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, title="kamadvisor programme"
+    )
 
     name: str | None = Field(None, max_length=200, description="The programme or company name.")
     assessment_date: date | None = Field(None, description="The date these answers describe.")
@@ -43,23 +47,41 @@ class Programme(BaseModel):
     non_key_accounts_served_by: NonKeyService | None = Field(
         None, description="How customers that are not key accounts are served."
     )
+    key_account_list_last_reviewed: date | None = Field(
+        None,
+        description="When the list of key accounts was last reviewed against the selection "
+        "criteria (YYYY-MM-DD).",
+    )
+    kam_sourcing: KamSourcing | None = Field(
+        None,
+        description="Where our key account managers come from: grown from our own people, "
+        "a mix, or mostly hired in.",
+    )
+    kam_development_programme: bool | None = Field(
+        None,
+        description="Is there a development programme that grows key account managers (business "
+        "and commercial skills for sales people, relationship and leadership skills for "
+        "technical people)?",
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        return refuse_bool_as_number(value, field.annotation if field else None)
 
 
 def load_programme(path: str) -> Programme:
-    document = load_document(path)
+    return validate_programme(load_document(path))
+
+
+def validate_programme(document: SourceDocument) -> Programme:
     if not isinstance(document.data, dict):
         raise InputError(
             [Problem(document.name, 1, message="expected a mapping of programme answers")]
         )
     try:
-        return Programme.model_validate(document.data)
+        programme = Programme.model_validate(document.data)
     except ValidationError as error:
-        problems = []
-        for detail in error.errors(include_url=False):
-            location = tuple(detail["loc"])
-            line, column = document.locate(location) or (None, None)
-            message = str(detail["msg"])
-            if detail["type"] == "extra_forbidden":
-                message = f"unknown field; expected one of: {', '.join(Programme.model_fields)}"
-            problems.append(Problem(document.name, line, column, render_path(location), message))
-        raise InputError(problems) from None
+        raise InputError(problems_from(error, document, Programme)) from None
+    return programme

@@ -6,15 +6,22 @@ Unanswered is kept distinct from "no", 0 and an empty list: `None` means "not an
 
 from __future__ import annotations
 
-import difflib
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.sourcefile import SourceDocument, load_document, render_path
+from kamadvisor.validation import problems_from, refuse_bool_as_number
 
 Score = Annotated[int, Field(ge=1, le=10)]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -101,7 +108,14 @@ PlannedChange = Literal["reduce", "maintain", "increase"]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are never an answer; neither is a yes/no where a number is asked for.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        return refuse_bool_as_number(value, field.annotation if field else None)
 
 
 class Account(Section):
@@ -528,7 +542,7 @@ def validate_questionnaire(document: SourceDocument) -> Questionnaire:
     try:
         questionnaire = Questionnaire.model_validate(document.data)
     except ValidationError as error:
-        raise InputError(_problems_from(error, document)) from None
+        raise InputError(problems_from(error, document, Questionnaire)) from None
     problems = _date_problems(questionnaire, document)
     if problems:
         raise InputError(problems)
@@ -536,156 +550,16 @@ def validate_questionnaire(document: SourceDocument) -> Questionnaire:
 
 
 def _date_problems(questionnaire: Questionnaire, document: SourceDocument) -> list[Problem]:
-    """Dates must be possible: none in the future, no review after the assessment."""
-    problems: list[Problem] = []
-    today = date.today()
-
-    def problem(path: tuple[str, ...], message: str) -> None:
-        line, column = document.locate(path) or (None, None)
-        problems.append(Problem(document.name, line, column, render_path(path), message))
-
+    """Dates must agree with each other: no review after the assessment. The clock is never
+    read here: a date after today is the CLI's warning, not a validation error."""
     assessed = questionnaire.account.assessment_date
     reviewed = questionnaire.planning.last_reviewed
-    for path, value in (
-        (("account", "assessment_date"), assessed),
-        (("planning", "last_reviewed"), reviewed),
-    ):
-        if value is not None and value > today:
-            problem(path, f"{value} is in the future; expected a date on or before today ({today})")
-    if assessed is not None and reviewed is not None and reviewed > assessed:
-        problem(
-            ("planning", "last_reviewed"),
-            f"{reviewed} is after account.assessment_date ({assessed}); a plan cannot have been "
-            "reviewed after the date the answers describe",
-        )
-    return problems
-
-
-def _problems_from(error: ValidationError, document: SourceDocument) -> list[Problem]:
-    problems: list[Problem] = []
-    for detail in error.errors(include_url=False):
-        location = tuple(detail["loc"])
-        # Literal errors under a union are reported once per member; keep only the meaningful one.
-        clean = tuple(part for part in location if not _is_internal_loc(part))
-        line, column = document.locate(clean) or (None, None)
-        problems.append(
-            Problem(
-                document.name,
-                line,
-                column,
-                render_path(clean),
-                _describe(detail, clean, document),
-            )
-        )
-    return _deduplicate(problems)
-
-
-def _is_internal_loc(part: Any) -> bool:
-    return isinstance(part, str) and (part.startswith("function-") or part in ("literal", "list"))
-
-
-def _deduplicate(problems: list[Problem]) -> list[Problem]:
-    seen: dict[tuple[str, int | None, str], Problem] = {}
-    for problem in problems:
-        key = (problem.file, problem.line, problem.path)
-        if key not in seen:
-            seen[key] = problem
-    return list(seen.values())
-
-
-def _describe(detail: Any, location: tuple[Any, ...], document: SourceDocument) -> str:
-    kind = detail["type"]
-    given = detail.get("input")
-    if kind == "extra_forbidden":
-        field = str(location[-1]) if location else ""
-        allowed = _allowed_keys(location[:-1])
-        hint = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"unknown field '{field}'{suggestion}; expected one of: {', '.join(allowed)}"
-    if kind == "missing":
-        return "is required but missing"
-    if kind == "literal_error":
-        expected = detail.get("ctx", {}).get("expected", "")
-        return f"{_show(given)} is not allowed; expected one of: {_plain_choices(expected)}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        ctx = detail.get("ctx", {})
-        bound = next(iter(ctx.values()), "")
-        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
-        relation = {
-            "greater_than_equal": "at least",
-            "less_than_equal": "at most",
-            "greater_than": "more than",
-            "less_than": "less than",
-        }[kind]
-        return f"{_show(given)} is out of range; expected a number {relation} {bound}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{_show(given)} is not a whole number"
-    if kind in ("float_type", "float_parsing"):
-        return f"{_show(given)} is not a number"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"{_show(given)} is not a yes/no answer; expected true or false"
-    if kind in (
-        "date_type",
-        "date_parsing",
-        "date_from_datetime_parsing",
-        "date_from_datetime_inexact",
-    ):
-        return f"{_show(given)} is not a date; expected YYYY-MM-DD"
-    if kind in ("list_type",):
-        return f"{_show(given)} is not a list; expected a list such as [a, b] or an empty list []"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{_show(given)} is not a section; expected a mapping of fields"
-    if kind == "string_pattern_mismatch":
-        return f"{_show(given)} has the wrong form; {_pattern_hint(location)}"
-    if kind in ("string_type",):
-        return f"{_show(given)} is not text"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "string_too_long":
-        return f"is too long; at most {detail.get('ctx', {}).get('max_length')} characters"
-    message = str(detail.get("msg", "is invalid"))
-    return message.removeprefix("Value error, ")
-
-
-def _pattern_hint(location: tuple[Any, ...]) -> str:
-    if location and location[-1] == "currency":
-        return "expected a three-letter ISO 4217 code such as EUR"
-    return "expected letters, digits, '.', '_' or '-', starting with a letter or digit"
-
-
-def _plain_choices(expected: str) -> str:
-    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
-
-
-def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    if isinstance(value, dict):
-        text = "a mapping"
-    elif isinstance(value, list):
-        text = "a list"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _allowed_keys(location: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Questionnaire
-    for part in location:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return []
-        inner = _model_of(field.annotation)
-        if inner is None:
-            return []
-        model = inner
-    return list(model.model_fields)
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_of(argument)
-        if found is not None:
-            return found
-    return None
+    if assessed is None or reviewed is None or reviewed <= assessed:
+        return []
+    path = ("planning", "last_reviewed")
+    line, column = document.locate(path) or (None, None)
+    message = (
+        f"{reviewed} is after account.assessment_date ({assessed}); a plan cannot have been "
+        "reviewed after the date the answers describe"
+    )
+    return [Problem(document.name, line, column, render_path(path), message)]

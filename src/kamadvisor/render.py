@@ -168,7 +168,8 @@ def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoForma
 
 def _dump(data: Any) -> str:
     """Deterministic JSON: sorted keys, two-space indent, UTF-8 text, a trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # allow_nan=False: a NaN or infinity is a bug to stop on, never invalid JSON handed out.
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render_json(diagnosis: Diagnosis) -> str:

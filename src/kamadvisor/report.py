@@ -115,7 +115,13 @@ def render_report(
 ) -> str:
     if report_format == "json":
         return (
-            json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
+            json.dumps(
+                report.model_dump(mode="json"),
+                indent=2,
+                sort_keys=True,
+                ensure_ascii=False,
+                allow_nan=False,
+            )
             + "\n"
         )
     name = TEMPLATES[report_format]

@@ -8,30 +8,31 @@ templates by file name. Every problem of every pack is collected and located, no
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kamadvisor.conditions import (
     Condition,
     ConditionContext,
     FactTest,
     ParamRef,
-    did_you_mean,
     iter_tests,
     parse_condition,
     shape_issues,
 )
-from kamadvisor.errors import InputError, Problem
+from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
 from kamadvisor.packs import PackSource, RawRule, located, read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
 from kamadvisor.questionnaire import SECTION_MODELS
 from kamadvisor.sourcefile import SourceDocument
+from kamadvisor.validation import describe, did_you_mean, problems_from
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
@@ -63,6 +64,9 @@ class Theme(Strict):
 class Parameter(Strict):
     """A named, typed threshold of the pack. `weights` parameters weight a questionnaire section."""
 
+    # A NaN weight would make every score NaN and reach the JSON output as invalid `NaN`.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
     type: Literal["number", "integer", "weights"]
     default: float | int | dict[str, float]
     description: str = Field(min_length=1)
@@ -70,6 +74,13 @@ class Parameter(Strict):
     max: float | None = None
     weights_of: str | None = None
     source: str | None = None
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _no_yes_no_weights(cls, value: Any) -> Any:
+        if isinstance(value, dict) and any(isinstance(w, bool) for w in value.values()):
+            raise ValueError("a weight is a number, not a yes/no answer")
+        return value
 
     @model_validator(mode="after")
     def _default_fits(self) -> Parameter:
@@ -466,7 +477,7 @@ class _Builder:
         try:
             return PackManifest.model_validate(document.data)
         except ValidationError as error:
-            self.problems.extend(_validation_problems(error, document, ()))
+            self.problems.extend(problems_from(error, document, PackManifest, code="schema"))
             return None
 
     def _merge_manifest(
@@ -543,7 +554,9 @@ class _Builder:
         try:
             spec = RuleSpec.model_validate(raw.data)
         except ValidationError as error:
-            self.problems.extend(_validation_problems(error, raw.document, raw.base))
+            self.problems.extend(
+                problems_from(error, raw.document, RuleSpec, raw.base, code="schema")
+            )
             return
         origin = Origin(pack=pack, file=raw.document.name, line=raw.line)
         if spec.id in in_this_pack:
@@ -940,29 +953,8 @@ def _fact_paths(tree: Any) -> list[str]:
     return found
 
 
-def _validation_problems(
-    error: ValidationError, document: SourceDocument, base: tuple[str | int, ...]
-) -> list[Problem]:
-    problems = []
-    for detail in error.errors(include_url=False):
-        location = (
-            *base,
-            *(part for part in detail["loc"] if not str(part).startswith("function-")),
-        )
-        message = str(detail["msg"]).removeprefix("Value error, ")
-        code = "schema"
-        if detail["type"] == "extra_forbidden":
-            message = f"unknown key '{location[-1]}'"
-            code = "unknown-key"
-        elif detail["type"] == "missing":
-            message = "is required but missing"
-            code = "missing-key"
-        problems.append(located(document, location, message, code))
-    return problems
-
-
 def _sorted(problems: list[Problem]) -> list[Problem]:
-    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or 0, p.message))
+    return sorted(set(problems), key=problem_order)
 
 
 def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = "") -> Rulebook:
@@ -995,12 +987,19 @@ def setting_problem(name: str, spec: Parameter, value: Any) -> str | None:
     if spec.type == "weights":
         if not isinstance(value, dict):
             return f"parameter {name}: {value!r} is not a mapping of factor weights"
+        for factor, weight in value.items():
+            if not _is_finite_number(weight):
+                return (
+                    f"parameter {name}: the weight of {factor}, {weight!r}, is not a finite number"
+                )
     else:
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
         if spec.type == "integer" and not (is_number and float(value).is_integer()):
             return f"parameter {name}: {value!r} is not an integer"
         if spec.type == "number" and not is_number:
             return f"parameter {name}: {value!r} is not a number"
+        if not math.isfinite(value):
+            return f"parameter {name}: {value!r} is not a finite number"
         low = spec.min if spec.min is not None else float("-inf")
         high = spec.max if spec.max is not None else float("inf")
         if not low <= value <= high:
@@ -1013,9 +1012,13 @@ def setting_problem(name: str, spec: Parameter, value: Any) -> str | None:
         Parameter.model_validate({**spec.model_dump(), "default": value})
     except ValidationError as error:
         return f"parameter {name}: " + "; ".join(
-            str(detail["msg"]).removeprefix("Value error, ") for detail in error.errors()
+            dict.fromkeys(describe(detail) for detail in error.errors(include_url=False))
         )
     return None
+
+
+def _is_finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def parameter_value(rulebook: Rulebook, ref: ParamRef) -> float | int:

@@ -265,6 +265,10 @@ def parse_yaml(name: str, text: str) -> SourceDocument:
         )
         if "could not determine a constructor" in (error.problem or ""):
             message = f"YAML tag {_tag_of(error)} is not allowed: only plain data is accepted"
+        elif mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            message = (
+                "a tab character here; YAML indents with spaces only, replace tabs with spaces"
+            )
         raise InputError(
             [Problem(name, line, column, message=f"invalid YAML: {message}")]
         ) from None
@@ -273,6 +277,11 @@ def parse_yaml(name: str, text: str) -> SourceDocument:
     finally:
         loader.dispose()
     return SourceDocument(name, data, locations)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
 def _tag_of(error: yaml.MarkedYAMLError) -> str:
