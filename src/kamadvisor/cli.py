@@ -307,6 +307,20 @@ def questionnaire_template(output: str) -> None:
     "--jobs", type=click.IntRange(min=1), help="Processes to diagnose with (default: cores)."
 )
 @click.option("--date", "as_of", type=DATE, help="Assessment date where the answers give none.")
+@click.option(
+    "--delimiter",
+    type=click.Choice([",", ";", "tab", "|"]),
+    help="The CSV file's cell delimiter (default: sniffed from the file).",
+)
+@click.option(
+    "--decimal",
+    type=click.Choice([".", ","]),
+    help="How numbers typed as text write decimals (default: from the file and its locale).",
+)
+@click.option(
+    "--encoding",
+    help="The CSV file's text encoding, e.g. cp1252 (default: UTF-8, else Windows-1252).",
+)
 @_RULES_OPTION
 def portfolio(
     source: Path,
@@ -317,6 +331,9 @@ def portfolio(
     memos_dir: Path | None,
     jobs: int | None,
     as_of: Any,
+    delimiter: str | None,
+    decimal: str | None,
+    encoding: str | None,
     house_packs: tuple[Path, ...],
 ) -> None:
     """Diagnose many accounts (a workbook, a CSV file or a folder) and report on the portfolio.
@@ -327,6 +344,8 @@ def portfolio(
     import os
     import sys
 
+    from kamadvisor.cellvalues import Decimal
+    from kamadvisor.delimited import CsvDialect
     from kamadvisor.output import write_output
     from kamadvisor.portfolio import PortfolioRun, default_jobs, run_portfolio
     from kamadvisor.programme import load_programme
@@ -335,11 +354,17 @@ def portfolio(
 
     rulebook = load_rulebook(house_packs=list(house_packs))
     programme = load_programme(programme_file) if programme_file else None
+    dialect = CsvDialect(
+        delimiter="\t" if delimiter == "tab" else delimiter,
+        decimal=cast(Decimal | None, decimal),  # click.Choice allows only "." and ","
+        encoding=encoding,
+    )
     run = PortfolioRun(
         path=source,
         contacts=contacts,
         programme=programme,
         house_packs=house_packs,
+        dialect=dialect,
         jobs=jobs or default_jobs(),
         as_of=_as_of(as_of),
         memos=(memos_dir, report_format) if memos_dir is not None else None,
@@ -360,9 +385,10 @@ def portfolio(
             if account.memo is not None:
                 links[number] = Path(os.path.relpath(memos_dir / account.memo, base)).as_posix()
     write_output(render_report(report, rulebook, report_format, links), output)  # type: ignore[arg-type]
-    summary = f"{len(report.accounts)} account(s) diagnosed"
+    summary = f"{report.input_records} account(s) read: {len(report.accounts)} diagnosed"
+    summary += f", {report.skipped_accounts} skipped"
     if report.skipped:
-        summary += f", {len(report.skipped)} problem(s) in skipped records:"
+        summary += f"; {len(report.skipped)} problem(s) in skipped rows:"
     click.echo(summary, err=True)
     for skipped in report.skipped:
         click.echo(f"skipped: {skipped.place}: {skipped.message}", err=True)

@@ -25,14 +25,25 @@ class Problem:
     message: str = ""
     severity: Literal["error", "warning"] = "error"
     code: str = ""
+    # A workbook's sheet: the place then reads as a spreadsheet user names it (accounts!Z14).
+    sheet: str | None = None
 
     def place(self) -> str:
+        if self.sheet is not None:
+            return f"{self.file}: {self._cell()}"
         place = self.file
         if self.line is not None:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
         return place
+
+    def _cell(self) -> str:
+        if self.line is None:
+            return f"sheet {self.sheet}"
+        if self.column is None:
+            return f"{self.sheet} row {self.line}"
+        return f"{self.sheet}!{column_letter(self.column)}{self.line}"
 
     def format(self) -> str:
         where = f" {self.path}:" if self.path else ""
@@ -66,6 +77,15 @@ class InputError(KamAdvisorError):
 
 class UsageError(KamAdvisorError):
     """A command was asked for something it cannot do (a missing file, a bad option value)."""
+
+
+def column_letter(column: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA."""
+    letters = ""
+    while column > 0:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def problem_order(problem: Problem) -> tuple[str, int, int, str, str]:

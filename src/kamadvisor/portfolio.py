@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, open_advisor
 from kamadvisor.compiler import compile_rulebook
+from kamadvisor.delimited import CsvDialect
 from kamadvisor.diagnosis import (
     Diagnosis,
     Finding,
@@ -123,6 +124,12 @@ class PortfolioReport(BaseModel):
     facts: dict[str, Any]
     findings: list[Finding]
     programme: dict[str, Any] | None
+    skipped_accounts: int = 0
+
+    @property
+    def input_records(self) -> int:
+        """Account rows (or files) in the input: each is diagnosed or skipped."""
+        return len(self.accounts) + self.skipped_accounts
 
 
 @dataclass
@@ -157,12 +164,21 @@ def _diagnose_chunk(
 
 
 def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[Problem]:
-    advisor = _STATE.advisor
-    assert advisor is not None
+    """One account's result, or the located problems that skip it: a failure on one account
+    never stops the batch."""
     try:
-        questionnaire = validate_questionnaire(record.document)
+        return _diagnose_and_render(index, record)
     except InputError as error:
         return [record.relocate(problem) for problem in error.problems]
+    except Exception as error:  # any one account's failure is reported and skipped
+        message = f"could not be diagnosed ({type(error).__name__}: {error}); skipped"
+        return [Problem(record.source, message=message)]
+
+
+def _diagnose_and_render(index: int, record: AccountRecord) -> AccountResult:
+    advisor = _STATE.advisor
+    assert advisor is not None
+    questionnaire = validate_questionnaire(record.document)
     diagnosis = advisor.diagnose(questionnaire, _STATE.as_of)
     memo = None
     plan = _STATE.memos
@@ -182,6 +198,7 @@ class PortfolioRun:
     contacts: Path | None = None
     programme: Programme | None = None
     house_packs: Sequence[Path] = ()
+    dialect: CsvDialect | None = None
     jobs: int = 1
     as_of: date | None = None
     memos: tuple[Path, str] | None = None
@@ -189,7 +206,7 @@ class PortfolioRun:
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
-    batch: Batch = read_batch(run.path, run.contacts)
+    batch: Batch = read_batch(run.path, run.contacts, run.dialect)
     records = list(enumerate(batch.records))
     memos = None
     if run.memos is not None:
@@ -228,7 +245,7 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
                     run.on_progress(done, total)
     accounts: list[AccountResult] = []
     skipped = [SkippedRecord(place=p.place(), message=_message(p)) for p in batch.skipped]
-    skipped_accounts = len({(p.file, p.line) for p in batch.skipped})
+    skipped_accounts = batch.skipped_accounts
     for index, _record in records:
         outcome = results[index]
         if isinstance(outcome, list):
@@ -268,6 +285,7 @@ def portfolio_report(
         facts=facts,
         findings=findings,
         programme=programme.model_dump(mode="json", exclude_none=True) if programme else None,
+        skipped_accounts=skipped_accounts,
     )
 
 

@@ -1,28 +1,33 @@
-"""Many accounts from one file: a workbook (XLSX), a CSV file, or a folder of questionnaires.
+"""Many accounts from one file: a workbook (.xlsx, .xls, .ods), a CSV file, or a folder.
 
 A table has one account a row, its columns named by field path (`relationship.team_model`).
 Contacts (and team members) sit on a sheet or CSV of their own, one person a row, keyed by
-`account.id`. Every row becomes a questionnaire document whose fields are located at their
-(row, column), so validation errors name the file, sheet, row and column.
+`account.id`. Which columns exist and what each holds (a number, a percent, a date, a list ...)
+is read from the questionnaire model, so a new question is a new column without a change here.
+Every row becomes a questionnaire document whose fields are located at their (row, column), so
+validation errors name the file, sheet, row and column. Every account row ends as a record to
+diagnose or as a skipped row with its reasons: none is dropped without a word.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
+import math
 import re
 import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from kamadvisor.cellvalues import CellError, NumberLocale, parse_date, parse_number
+from kamadvisor.delimited import CsvDialect, read_csv
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
 from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, load_document
+from kamadvisor.spreadsheet import WORKBOOK_SUFFIXES, PercentCell, read_workbook
+from kamadvisor.validation import did_you_mean
 
 ACCOUNT_SHEET = "accounts"
 KEY_COLUMN = "account.id"
@@ -32,7 +37,9 @@ CHILD_TABLES: dict[str, tuple[tuple[str, ...], type[Any]]] = {
     "team": (("team", "members"), TeamMember),
 }
 MAX_ACCOUNTS = 50_000
+MAX_TABLE_BYTES = MAX_INPUT_BYTES * 10
 QUESTIONNAIRE_SUFFIXES = (".yaml", ".yml", ".json")
+CSV_SUFFIXES = (".csv", ".txt")
 
 Cell = Any
 
@@ -45,10 +52,6 @@ class Place:
     sheet: str | None
     row: int
     column: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.file}[{self.sheet}]" if self.sheet else self.file
 
 
 @dataclass
@@ -65,14 +68,32 @@ class AccountRecord:
         for end in range(len(key), 0, -1):
             place = self.places.get(key[:end])
             if place is not None:
-                return Problem(place.label, place.row, place.column, problem.path, problem.message)
+                return Problem(
+                    place.file,
+                    place.row,
+                    place.column,
+                    problem.path,
+                    problem.message,
+                    sheet=place.sheet,
+                )
         return problem
 
 
 @dataclass
 class Batch:
+    """The accounts to diagnose, and the account rows (or files) skipped with their problems."""
+
     records: list[AccountRecord] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    skipped_accounts: int = 0
+
+    @property
+    def input_records(self) -> int:
+        return len(self.records) + self.skipped_accounts
+
+    def skip(self, problems: list[Problem], is_account: bool = True) -> None:
+        self.skipped.extend(problems)
+        self.skipped_accounts += 1 if is_account else 0
 
 
 def _path_parts(path: str) -> Iterator[str | int]:
@@ -80,9 +101,13 @@ def _path_parts(path: str) -> Iterator[str | int]:
         yield part.group(1) if part.group(1) is not None else int(part.group(2))
 
 
-def read_batch(path: Path, contacts: Path | None = None) -> Batch:
+def read_batch(
+    path: Path, contacts: Path | None = None, dialect: CsvDialect | None = None
+) -> Batch:
     """All accounts of a workbook, a CSV file (with optional contacts CSV) or a folder."""
-    if contacts is not None and (path.is_dir() or path.suffix.lower() not in (".csv", ".txt")):
+    dialect = dialect or CsvDialect()
+    suffix = path.suffix.lower()
+    if contacts is not None and (path.is_dir() or suffix not in CSV_SUFFIXES):
         raise InputError(
             [
                 Problem(
@@ -93,31 +118,36 @@ def read_batch(path: Path, contacts: Path | None = None) -> Batch:
         )
     if path.is_dir():
         return _read_folder(path)
-    if not path.exists():
-        raise InputError([Problem(str(path), message="file not found")])
-    if path.stat().st_size > MAX_INPUT_BYTES * 10:
-        raise InputError([Problem(str(path), message="file is larger than the 50 MiB limit")])
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        tables = _read_workbook(path)
-    elif suffix in (".csv", ".txt"):
-        tables = {ACCOUNT_SHEET: _read_csv(path)}
+    if suffix in WORKBOOK_SUFFIXES:
+        tables = _read_workbook(path, dialect)
+    elif suffix in CSV_SUFFIXES:
+        tables = {ACCOUNT_SHEET: _read_csv(path, dialect)}
         if contacts is not None and not contacts.is_file():
             raise InputError([Problem(str(contacts), message="contacts file not found")])
         for name in CHILD_TABLES:
             sibling = contacts if (name == "contacts" and contacts) else _sibling(path, name)
             if sibling is not None and sibling.exists():
-                tables[name] = _read_csv(sibling)
+                tables[name] = _read_csv(sibling, dialect)
     else:
         raise InputError(
             [
                 Problem(
                     str(path),
-                    message="expected a .xlsx workbook, a .csv file or a folder of questionnaires",
+                    message="expected a workbook (.xlsx, .xlsm, .xls, .ods), a .csv file or a "
+                    "folder of questionnaires",
                 )
             ]
         )
     return _records_from_tables(tables)
+
+
+def read_input(path: Path) -> bytes:
+    """The one place a table file is opened and read, within the size limit."""
+    if not path.exists():
+        raise InputError([Problem(str(path), message="file not found")])
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        raise InputError([Problem(str(path), message="file is larger than the 50 MiB limit")])
+    return path.read_bytes()
 
 
 def _sibling(path: Path, name: str) -> Path | None:
@@ -140,7 +170,7 @@ def _read_folder(folder: Path) -> Batch:
         try:
             document = load_document(str(file))
         except InputError as error:
-            batch.skipped.extend(error.problems)
+            batch.skip(error.problems)
             continue
         batch.records.append(AccountRecord(source=str(file), document=document))
     return batch
@@ -152,185 +182,133 @@ class Table:
     sheet: str | None
     header: list[str]
     rows: list[tuple[int, list[Cell]]]
-    problems: list[Problem] = field(default_factory=list)
+    locale: NumberLocale = field(default_factory=NumberLocale)
+    problems: list[Problem] = field(default_factory=list)  # refuse the whole batch
+    skipped_rows: list[Problem] = field(default_factory=list)  # rows unreadable as a whole
+
+    def problem(self, line: int | None, column: int | None, path: str, message: str) -> Problem:
+        return Problem(self.file, line, column, path, message, sheet=self.sheet)
 
 
-def _read_csv(path: Path) -> Table:
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel on Windows saves CSV in the local code page; Latin-1 reads every byte.
-        text = raw.decode("cp1252", errors="replace")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = list(reader)
-    if not rows:
-        raise InputError(
-            [Problem(str(path), 1, message="empty file; expected a header row of field paths")]
-        )
-    header = [cell.strip() for cell in rows[0]]
-    body = [(index + 2, list(row)) for index, row in enumerate(rows[1:])]
-    table = Table(str(path), None, header, body)
-    if delimiter == ";":
-        # A semicolon-separated file comes from a locale that writes decimals with a comma.
-        table.rows = [(n, [_decimal_comma(cell) for cell in row]) for n, row in body]
-    return table
+def _read_csv(path: Path, dialect: CsvDialect) -> Table:
+    read = read_csv(str(path), read_input(path), dialect, _is_number_column)
+    return Table(str(path), None, read.header, list(read.rows), read.locale, [], read.problems)
 
 
-def _decimal_comma(cell: str) -> str:
-    stripped = cell.strip()
-    if re.fullmatch(r"-?\d+,\d+", stripped):
-        return stripped.replace(",", ".")
-    return cell
+def _is_number_column(name: str) -> bool:
+    return _all_kinds().get(name) in ("integer", "number", "percent")
 
 
-def _read_workbook(path: Path) -> dict[str, Table]:
-    import zipfile
-
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
-        raise InputError(
-            [Problem(str(path), message=f"not a readable .xlsx workbook ({error})")]
-        ) from None
+def _read_workbook(path: Path, dialect: CsvDialect) -> dict[str, Table]:
+    workbook = read_workbook(str(path), read_input(path), [ACCOUNT_SHEET, *CHILD_TABLES])
+    locale = NumberLocale(dialect.decimal or workbook.decimal)
     tables: dict[str, Table] = {}
-    try:
-        names = {name.strip().lower(): name for name in workbook.sheetnames}
-        account_sheet = names.get(ACCOUNT_SHEET) or workbook.sheetnames[0]
-        for wanted, actual in [(ACCOUNT_SHEET, account_sheet)] + [
-            (child, names[child]) for child in CHILD_TABLES if child in names
-        ]:
-            sheet = workbook[actual]
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-            table = Table(str(path), actual, [], [])
-            if rows:
-                table.header = [str(cell).strip() if cell is not None else "" for cell in rows[0]]
-                table.rows = [(index + 2, row) for index, row in enumerate(rows[1:])]
-            table.problems.extend(_merged_cell_problems(sheet, table))
-            tables[wanted] = table
-    finally:
-        workbook.close()
-    if any(_has_formula(table) for table in tables.values()):
-        _fill_formula_values(path, tables)
+    for wanted, sheet in workbook.sheets.items():
+        table = Table(str(path), sheet.name, [], [], locale, list(sheet.problems))
+        if sheet.rows:
+            table.header = [str(cell).strip() if cell is not None else "" for cell in sheet.rows[0]]
+            table.rows = [(index + 2, row) for index, row in enumerate(sheet.rows[1:])]
+        tables[wanted] = table
     return tables
 
 
-def _merged_cell_problems(sheet: Any, table: Table) -> list[Problem]:
-    """Merged cells hold their value in one cell only: the other rows would silently lose it."""
-    try:
-        source = sheet._get_source()  # openpyxl's read-only sheets expose no merged ranges
-        text = source.read().decode("utf-8", errors="replace")
-    except (AttributeError, OSError):
-        return []
-    problems = []
-    for ref in re.findall(r'<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"', text):
-        start, end = ref
-        row = int(re.sub(r"[A-Z]", "", start))
-        problems.append(
-            Problem(
-                f"{table.file}[{table.sheet}]",
-                row,
-                None,
-                "",
-                f"cells {start}:{end} are merged; unmerge them and fill in each row's value",
-            )
-        )
-    return problems
-
-
-def _has_formula(table: Table) -> bool:
-    return any(
-        isinstance(cell, str) and cell.startswith("=") for _, row in table.rows for cell in row
-    )
-
-
-def _fill_formula_values(path: Path, tables: dict[str, Table]) -> None:
-    """Formulas are read by their saved value; one never calculated (no saved value) is an error."""
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for table in tables.values():
-            values = [
-                list(row) for row in workbook[table.sheet].iter_rows(min_row=2, values_only=True)
-            ]
-            filled = []
-            for (number, row), saved in zip(table.rows, values, strict=False):
-                new_row = list(row)
-                for column, cell in enumerate(row):
-                    if isinstance(cell, str) and cell.startswith("="):
-                        value = saved[column] if column < len(saved) else None
-                        if value is None:
-                            table.problems.append(
-                                Problem(
-                                    f"{table.file}[{table.sheet}]",
-                                    number,
-                                    column + 1,
-                                    table.header[column] if column < len(table.header) else "",
-                                    f"formula {cell} has no saved value; open the workbook in a "
-                                    "spreadsheet program, save it, and try again",
-                                )
-                            )
-                        new_row[column] = value
-                filled.append((number, new_row))
-            table.rows = filled
-    finally:
-        workbook.close()
+def _all_kinds() -> dict[str, str]:
+    kinds = dict(_field_kinds())
+    for _, model in CHILD_TABLES.values():
+        kinds.update(_child_kinds(model))
+    return kinds
 
 
 def _field_kinds() -> dict[str, str]:
     kinds: dict[str, str] = {}
     for section, model in SECTION_MODELS.items():
         for name, info in model.model_fields.items():
-            kinds[f"{section}.{name}"] = _kind(info.annotation)
+            kinds[f"{section}.{name}"] = _kind(name, info.annotation)
     return kinds
 
 
 def _child_kinds(model: type[Any]) -> dict[str, str]:
-    return {name: _kind(info.annotation) for name, info in model.model_fields.items()}
+    return {name: _kind(name, info.annotation) for name, info in model.model_fields.items()}
 
 
-def _kind(annotation: Any) -> str:
+def _kind(name: str, annotation: Any) -> str:
+    """What a column holds, from the questionnaire model's annotation of its field."""
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
         annotation = arguments[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     if typing.get_origin(annotation) is list:
         return "list"
-    if annotation is str:
-        return "text"
-    return "scalar"
+    if annotation is bool:
+        return "bool"
+    if annotation is date:
+        return "date"
+    if annotation is int:
+        return "integer"
+    if annotation is float:
+        # The model names every percentage field `..._pct`; a percent cell there is 0.22 -> 22.
+        return "percent" if name.endswith("_pct") else "number"
+    return "text"
 
 
-def _convert(cell: Cell, kind: str) -> Any:
-    """A cell's answer, or None for an empty cell (unanswered)."""
-    if cell is None:
+def _convert(cell: Cell, kind: str, locale: NumberLocale) -> Any:
+    """A cell's answer as its column expects it, or None for an empty cell (unanswered)."""
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None
+    if kind in ("integer", "number", "percent"):
+        return _number(cell, kind, locale)
+    if kind == "date":
+        return _date(cell, locale)
     if isinstance(cell, datetime):
         return cell.date().isoformat()
     if isinstance(cell, date):
         return cell.isoformat()
     if isinstance(cell, bool):
         return cell
-    if isinstance(cell, int | float) and kind == "text":
+    if isinstance(cell, int | float) and kind in ("text", "list"):
         return str(int(cell)) if float(cell).is_integer() else str(cell)
-    if isinstance(cell, float) and cell.is_integer() and kind == "scalar":
-        return int(cell)
     if isinstance(cell, str):
         text = cell.strip()
-        if not text:
-            return None
         if kind == "list":
             if text in ("[]", "-", "none"):
                 return []
             return [item.strip() for item in re.split(r"[,;|]", text) if item.strip()]
         return text
     return cell
+
+
+def _number(cell: Cell, kind: str, locale: NumberLocale) -> Any:
+    if isinstance(cell, bool):
+        return cell  # refused by validation: a yes/no is never a number
+    if isinstance(cell, datetime | date | time | timedelta):
+        raise CellError(f"{cell} is a date or time, not a number")
+    if isinstance(cell, PercentCell):
+        if kind != "percent":
+            raise CellError(
+                f"shows {float(cell) * 100:g}% but this column expects a plain number, not a "
+                "percentage"
+            )
+        value = round(float(cell) * 100, 9)  # 0.22 * 100 is 22.000000000000004 in binary
+    elif isinstance(cell, int | float):
+        value = float(cell)
+    else:
+        value = parse_number(str(cell), locale, percent=kind == "percent")
+    if not math.isfinite(value):
+        raise CellError(f"{value} is not a finite number; expected a number")
+    return int(value) if kind == "integer" and value.is_integer() else value
+
+
+def _date(cell: Cell, locale: NumberLocale) -> str:
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        raise CellError(
+            f"{cell:g} is a number, not a date; format the cell as a date or type YYYY-MM-DD"
+        )
+    return parse_date(str(cell), locale).isoformat()
 
 
 def _check_header(table: Table, allowed: dict[str, str], required: list[str]) -> list[Problem]:
@@ -341,29 +319,31 @@ def _check_header(table: Table, allowed: dict[str, str], required: list[str]) ->
             continue
         if name in seen:
             problems.append(
-                Problem(
-                    _label(table), 1, column, name, f"column '{name}' repeats column {seen[name]}"
-                )
+                table.problem(1, column, name, f"column '{name}' repeats column {seen[name]}")
             )
         seen[name] = column
         if name not in allowed:
-            hint = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             problems.append(
-                Problem(_label(table), 1, column, name, f"unknown column '{name}'{suggestion}")
+                table.problem(
+                    1, column, name, f"unknown column '{name}'{did_you_mean(name, list(allowed))}"
+                )
             )
     for name in required:
         if name not in seen:
             problems.append(
-                Problem(
-                    _label(table), 1, None, name, f"missing column '{name}': every table needs it"
-                )
+                table.problem(1, None, name, f"missing column '{name}': every table needs it")
             )
     return problems
 
 
 def _label(table: Table) -> str:
-    return f"{table.file}[{table.sheet}]" if table.sheet else table.file
+    return f"{table.file}: sheet {table.sheet}" if table.sheet else table.file
+
+
+def _row_label(table: Table, number: int) -> str:
+    return (
+        f"{table.file}: {table.sheet} row {number}" if table.sheet else f"{table.file} row {number}"
+    )
 
 
 def _records_from_tables(tables: dict[str, Table]) -> Batch:
@@ -374,69 +354,114 @@ def _records_from_tables(tables: dict[str, Table]) -> Batch:
     for name in CHILD_TABLES:
         if name in tables:
             model = CHILD_TABLES[name][1]
-            allowed = {KEY_COLUMN: "scalar", **_child_kinds(model)}
+            allowed = {KEY_COLUMN: "text", **_child_kinds(model)}
             header_problems += _check_header(tables[name], allowed, [KEY_COLUMN])
     header_problems += [p for table in tables.values() for p in table.problems]
     if header_problems:
         raise InputError(header_problems)
-    if len(accounts.rows) > MAX_ACCOUNTS:
+    if len(accounts.rows) + len(accounts.skipped_rows) > MAX_ACCOUNTS:
         raise InputError(
             [Problem(_label(accounts), message=f"more than {MAX_ACCOUNTS} accounts in one batch")]
         )
-    by_id: dict[str, AccountRecord] = {}
+    for problem in accounts.skipped_rows:
+        batch.skip([problem])
+    for name in CHILD_TABLES:
+        if name in tables:
+            for problem in tables[name].skipped_rows:
+                batch.skip([problem], is_account=False)
+    rows_by_id: dict[str, list[int]] = {}
+    built: list[tuple[int, AccountRecord | list[Problem], str | None]] = []
     for number, row in accounts.rows:
-        if all(_convert(cell, "scalar") is None for cell in row):
+        if _is_empty(row):
             continue  # an empty row between accounts
-        overflow = _overflow(accounts, number, row)
-        if overflow is not None:
-            batch.skipped.append(overflow)
-            continue
-        data: dict[str, Any] = {}
-        record = AccountRecord(
-            source=f"{_label(accounts)} row {number}", document=SourceDocument("", data)
-        )
-        record.document.name = f"{_label(accounts)}"
-        for column, (name, cell) in enumerate(zip(accounts.header, row, strict=False), start=1):
-            value = _convert(cell, kinds.get(name, "scalar"))
-            if not name or value is None:
-                continue
-            section, field_name = name.split(".", 1)
-            data.setdefault(section, {})[field_name] = value
-            place = Place(accounts.file, accounts.sheet, number, column)
-            record.places[(section, field_name)] = place
-            record.document.locations[(section, field_name)] = (number, column)
-        record.places.setdefault(("account",), Place(accounts.file, accounts.sheet, number, 1))
-        record.document.locations.setdefault((), (number, 1))
-        record.document.locations.setdefault(("account",), (number, 1))
-        key = data.get("account", {}).get("id")
+        outcome = _account_record(accounts, number, row, kinds)
+        key = _row_key(accounts, row)
         if key is not None:
-            key = str(key)
-            if key in by_id:
-                batch.skipped.append(
-                    Problem(
-                        _label(accounts),
-                        number,
-                        None,
-                        KEY_COLUMN,
-                        f"account id '{key}' repeats {by_id[key].source}; skipped",
-                    )
-                )
-                continue
-            by_id[key] = record
-        batch.records.append(record)
+            rows_by_id.setdefault(key, []).append(number)
+        built.append((number, outcome, key))
+    by_id: dict[str, AccountRecord] = {}
+    refused: dict[str, str] = {}
+    for number, outcome, key in built:
+        repeats = rows_by_id.get(key, []) if key is not None else []
+        if key is not None and len(repeats) > 1:
+            others = ", ".join(str(n) for n in repeats if n != number)
+            message = (
+                f"account id '{key}' is also given on row {others}; ids must be unique, so "
+                "neither account (nor the contacts and team rows with that id) can be read; skipped"
+            )
+            batch.skip([accounts.problem(number, None, KEY_COLUMN, message)])
+            refused[key] = f"account id '{key}' is repeated in the accounts table"
+            continue
+        if isinstance(outcome, list):
+            batch.skip(outcome)
+            if key is not None:
+                refused[key] = f"its account ({_row_label(accounts, number)}) was skipped"
+            continue
+        if key is not None:
+            by_id[key] = outcome
+        batch.records.append(outcome)
     for name, (target, model) in CHILD_TABLES.items():
         if name in tables:
-            _attach_children(tables[name], target, model, by_id, batch)
+            _attach_children(tables[name], target, model, by_id, refused, batch)
     return batch
+
+
+def _is_empty(row: list[Cell]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _row_key(table: Table, row: list[Cell]) -> str | None:
+    if KEY_COLUMN not in table.header:
+        return None
+    index = table.header.index(KEY_COLUMN)
+    cell = row[index] if index < len(row) else None
+    try:
+        value = _convert(cell, "text", table.locale)
+    except CellError:
+        return None
+    return str(value) if value is not None else None
+
+
+def _account_record(
+    table: Table, number: int, row: list[Cell], kinds: dict[str, str]
+) -> AccountRecord | list[Problem]:
+    """The row as a questionnaire document, or the problems that stop it being read."""
+    overflow = _overflow(table, number, row)
+    if overflow is not None:
+        return [overflow]
+    data: dict[str, Any] = {}
+    record = AccountRecord(
+        source=_row_label(table, number), document=SourceDocument(_label(table), data)
+    )
+    problems: list[Problem] = []
+    for column, (name, cell) in enumerate(zip(table.header, row, strict=False), start=1):
+        if not name:
+            continue
+        try:
+            value = _convert(cell, kinds.get(name, "text"), table.locale)
+        except CellError as error:
+            problems.append(table.problem(number, column, name, f"{error}; skipped"))
+            continue
+        if value is None:
+            continue
+        section, field_name = name.split(".", 1)
+        data.setdefault(section, {})[field_name] = value
+        record.places[(section, field_name)] = Place(table.file, table.sheet, number, column)
+        record.document.locations[(section, field_name)] = (number, column)
+    if problems:
+        return problems
+    record.places.setdefault(("account",), Place(table.file, table.sheet, number, 1))
+    record.document.locations.setdefault((), (number, 1))
+    record.document.locations.setdefault(("account",), (number, 1))
+    return record
 
 
 def _overflow(table: Table, number: int, row: list[Cell]) -> Problem | None:
     """A row with values beyond the last column: an unquoted comma has shifted its cells."""
-    extra = [cell for cell in row[len(table.header) :] if _convert(cell, "scalar") is not None]
+    extra = [cell for cell in row[len(table.header) :] if not _is_empty([cell])]
     if not extra:
         return None
-    return Problem(
-        _label(table),
+    return table.problem(
         number,
         len(table.header) + 1,
         "",
@@ -450,46 +475,51 @@ def _attach_children(
     target: tuple[str, ...],
     model: type[Any],
     by_id: dict[str, AccountRecord],
+    refused: dict[str, str],
     batch: Batch,
 ) -> None:
     kinds = _child_kinds(model)
     for number, row in table.rows:
-        cells = dict(zip(table.header, row, strict=False))
-        if all(_convert(cell, "scalar") is None for cell in row):
+        if _is_empty(row):
             continue
         overflow = _overflow(table, number, row)
         if overflow is not None:
-            batch.skipped.append(overflow)
+            batch.skip([overflow], is_account=False)
             continue
-        key = _convert(cells.get(KEY_COLUMN), "scalar")
-        record = by_id.get(str(key)) if key is not None else None
+        key = _row_key(table, row)
+        record = by_id.get(key) if key is not None else None
         if record is None:
-            batch.skipped.append(
-                Problem(
-                    _label(table),
-                    number,
-                    None,
-                    KEY_COLUMN,
-                    f"no account with id '{key}' for this row; skipped"
-                    if key is not None
-                    else "row has no account.id; skipped",
-                )
-            )
+            if key is None:
+                reason = "row has no account.id; skipped"
+            elif key in refused:
+                reason = f"not attached to any account: {refused[key]}; skipped"
+            else:
+                reason = f"no account with id '{key}' for this row; skipped"
+            batch.skip([table.problem(number, None, KEY_COLUMN, reason)], is_account=False)
             continue
-        data = record.document.data
-        holder = data
+        item: dict[str, Any] = {}
+        places: dict[tuple[str | int, ...], Place] = {}
+        problems: list[Problem] = []
+        holder = record.document.data
         for part in target[:-1]:
             holder = holder.setdefault(part, {})
-        items = holder.setdefault(target[-1], [])
-        index = len(items)
-        item: dict[str, Any] = {}
+        index = len(holder.get(target[-1]) or [])
         for column, name in enumerate(table.header, start=1):
             if name == KEY_COLUMN or not name:
                 continue
-            value = _convert(cells.get(name), kinds.get(name, "scalar"))
+            cell = row[column - 1] if column - 1 < len(row) else None
+            try:
+                value = _convert(cell, kinds.get(name, "text"), table.locale)
+            except CellError as error:
+                problems.append(table.problem(number, column, name, f"{error}; skipped"))
+                continue
             if value is None:
                 continue
             item[name] = value
-            record.places[(*target, index, name)] = Place(table.file, table.sheet, number, column)
+            places[(*target, index, name)] = Place(table.file, table.sheet, number, column)
+        if problems:
+            batch.skip(problems, is_account=False)
+            continue
+        holder.setdefault(target[-1], []).append(item)
+        record.places.update(places)
         record.places[(*target, index)] = Place(table.file, table.sheet, number, 1)
-        items.append(item)
