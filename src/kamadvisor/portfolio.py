@@ -32,7 +32,7 @@ from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
-from kamadvisor.questionnaire import validate_questionnaire
+from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 from kamadvisor.tabular import AccountRecord, Batch, read_batch
 
@@ -167,18 +167,24 @@ def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[
     """One account's result, or the located problems that skip it: a failure on one account
     never stops the batch."""
     try:
-        return _diagnose_and_render(index, record)
+        questionnaire = validate_questionnaire(record.document)
     except InputError as error:
         return [record.relocate(problem) for problem in error.problems]
+    try:
+        return _diagnose_and_render(index, record, questionnaire)
+    except InputError as error:
+        reasons = "; ".join(problem.format() for problem in error.problems)
+        return [Problem(record.source, message=f"could not be diagnosed: {reasons}; skipped")]
     except Exception as error:  # any one account's failure is reported and skipped
         message = f"could not be diagnosed ({type(error).__name__}: {error}); skipped"
         return [Problem(record.source, message=message)]
 
 
-def _diagnose_and_render(index: int, record: AccountRecord) -> AccountResult:
+def _diagnose_and_render(
+    index: int, record: AccountRecord, questionnaire: Questionnaire
+) -> AccountResult:
     advisor = _STATE.advisor
     assert advisor is not None
-    questionnaire = validate_questionnaire(record.document)
     diagnosis = advisor.diagnose(questionnaire, _STATE.as_of)
     memo = None
     plan = _STATE.memos

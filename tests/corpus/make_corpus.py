@@ -702,7 +702,7 @@ def tables(corpus: Corpus) -> None:
     csv_case(
         "bad-enum-row",
         "account.name,relationship.team_model\nGood,individual\nBad,solo\n",
-        ["bad-enum-row.csv:3:2", "'solo' is not allowed", "1 account(s) diagnosed"],
+        ["bad-enum-row.csv:3:2", "'solo' is not allowed", "1 diagnosed"],
         1,
     )
     csv_case(
@@ -720,14 +720,63 @@ def tables(corpus: Corpus) -> None:
     csv_case(
         "ambiguous-date-row",
         "account.name,account.assessment_date\nGood,2026-01-01\nBad,01/02/2026\n",
-        ["ambiguous-date-row.csv:3:2", "is not a date; expected YYYY-MM-DD"],
+        ["ambiguous-date-row.csv:3:2", "is ambiguous", "YYYY-MM-DD"],
         1,
     )
     csv_case(
         "duplicate-id-row",
         "account.id,account.name\nA1,First\nA1,Second\n",
-        ["duplicate-id-row.csv:3", "account id 'A1' repeats"],
+        ["duplicate-id-row.csv:3", "account id 'A1' is also given on row 2"],
         1,
+    )
+    # Structural faults and misreadings (issue 14): reported with their row, never read wrongly.
+    csv_case(
+        "unbalanced-quote",
+        'account.name,account.id\n"Alpha Ltd,A1\nBeta,B1\nGamma,G1\n',
+        ["unbalanced-quote.csv:2", "unbalanced"],
+        2,
+    )
+    csv_case(
+        "line-break-in-cell",
+        'account.name,account.id\n"Alpha\nLtd",A1\nBeta,B1\n',
+        ["line-break-in-cell.csv:2:1", "line break", "1 diagnosed, 1 skipped"],
+        1,
+    )
+    csv_case(
+        "short-row",
+        "account.name,account.id,account.industry\nA,A1\nB,B1,Food\n",
+        ["short-row.csv:2", "2 cells for 3 columns", "1 diagnosed, 1 skipped"],
+        1,
+    )
+    corpus.add(
+        "tables",
+        "ambiguous-thousands",
+        "account.name\teconomics.annual_revenue\nA\t1.000\nB\t2500\n",
+        ["ambiguous-thousands.csv:2:2", "'1.000' is ambiguous", "--decimal"],
+        command="portfolio",
+        exit_code=1,
+        suffix=".csv",
+    )
+    csv_case(
+        "yes-as-count",
+        "account.name,relationship.joint_projects\nA,yes\nB,2\n",
+        ["yes-as-count.csv:2:2", "'yes' is not a number"],
+        1,
+    )
+    csv_case(
+        "nan-amount",
+        "account.name,economics.annual_revenue\nA,NaN\nB,10\n",
+        ["nan-amount.csv:2:2", "is not a finite number"],
+        1,
+    )
+    corpus.add(
+        "tables",
+        "undefined-cp1252-byte",
+        b"account.name\nA\x81\n",
+        ["undefined-cp1252-byte.csv:2", "not valid UTF-8 or cp1252", "--encoding"],
+        command="portfolio",
+        exit_code=2,
+        suffix=".csv",
     )
     csv_case(
         "semicolon-bad-row",
@@ -786,43 +835,43 @@ def tables(corpus: Corpus) -> None:
         sheet.append(["A", "boss"])
 
     workbook_case(
-        "merged-cells", merged, ["merged-cells.xlsx[accounts]:2", "cells B2:B3 are merged"], 2
+        "merged-cells", merged, ["merged-cells.xlsx: accounts!B2", "cells B2:B3 are merged"], 2
     )
     workbook_case(
         "unsaved-formula",
         formula,
-        ["unsaved-formula.xlsx[accounts]:2:2", "formula =SUM(1,2) has no saved value"],
+        ["unsaved-formula.xlsx: accounts!B2", "formula =SUM(1,2) has no saved value"],
         2,
     )
     workbook_case(
         "no-header-row",
         no_header,
-        ["no-header-row.xlsx[accounts]:1", "unknown column 'Northwind'"],
+        ["no-header-row.xlsx: accounts!A1", "unknown column 'Northwind'"],
         2,
     )
     workbook_case(
         "bad-contact-level",
         bad_contact,
-        ["bad-contact-level.xlsx[contacts]:2:2", "contacts[0].level", "'vice_president'"],
+        ["bad-contact-level.xlsx: contacts!B2", "contacts[0].level", "'vice_president'"],
         1,
     )
     workbook_case(
         "orphan-contact",
         orphan_contact,
-        ["orphan-contact.xlsx[contacts]:2", "no account with id 'Z9'"],
+        ["orphan-contact.xlsx: contacts row 2", "no account with id 'Z9'"],
         1,
     )
     workbook_case(
         "empty-rows-then-bad",
         empty_rows,
-        ["empty-rows-then-bad.xlsx[accounts]:3:2", "kam.title", "'boss'"],
+        ["empty-rows-then-bad.xlsx: accounts!B3", "kam.title", "'boss'"],
         1,
     )
     corpus.add(
         "tables",
         "not-a-workbook",
         b"PK\x03\x04 definitely not a workbook",
-        ["not-a-workbook.xlsx", "not a readable .xlsx workbook"],
+        ["not-a-workbook.xlsx", "not a readable workbook"],
         command="portfolio",
         suffix=".xlsx",
     )
