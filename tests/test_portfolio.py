@@ -3,10 +3,9 @@ identical to serial ones, outputs written whole."""
 
 from __future__ import annotations
 
-import re
-
 import csv
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -51,7 +50,9 @@ def test_workbook_and_csv_give_the_same_accounts(source: str, tmp_path: Path) ->
     (skipped,) = report["skipped"]
     if source.endswith(".xlsx"):
         # Named as a spreadsheet user names a cell: the sheet, the column letter, the row.
-        assert re.fullmatch(rf"{re.escape(str(PORTFOLIO / source))}: accounts![A-Z]+14", skipped["place"])
+        assert re.fullmatch(
+            rf"{re.escape(str(PORTFOLIO / source))}: accounts![A-Z]+14", skipped["place"]
+        )
     else:
         assert skipped["place"].startswith(f"{PORTFOLIO / source}:14:")
     assert "relationship.team_model" in skipped["message"]
