@@ -223,15 +223,15 @@ def _field_kinds() -> dict[str, str]:
     kinds: dict[str, str] = {}
     for section, model in SECTION_MODELS.items():
         for name, info in model.model_fields.items():
-            kinds[f"{section}.{name}"] = _kind(name, info.annotation)
+            kinds[f"{section}.{name}"] = column_kind(name, info.annotation)
     return kinds
 
 
 def _child_kinds(model: type[Any]) -> dict[str, str]:
-    return {name: _kind(name, info.annotation) for name, info in model.model_fields.items()}
+    return {name: column_kind(name, info.annotation) for name, info in model.model_fields.items()}
 
 
-def _kind(name: str, annotation: Any) -> str:
+def column_kind(name: str, annotation: Any) -> str:
     """What a column holds, from the questionnaire model's annotation of its field."""
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:

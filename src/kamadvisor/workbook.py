@@ -6,14 +6,61 @@ import os
 import tempfile
 import typing
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from kamadvisor.blank import _allowed, _is_list
 from kamadvisor.errors import UsageError
 from kamadvisor.output import file_mode
 from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
-from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN
+from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN, column_kind
+
+TEMPLATE_ROWS = 5000
+
+
+NUMBER_FORMATS = {"percent": "0.0%", "integer": "0", "number": "#,##0.00", "date": "yyyy-mm-dd"}
+PERCENT_NOTE = (
+    "Percent columns (names ending in _pct) are formatted as percentages: type 22% (Excel and "
+    "LibreOffice store it as 0.22) and kamadvisor reads 22 percent. Scores are whole numbers "
+    "from 1 to 10; counts are whole numbers. Dates are YYYY-MM-DD. Leave a cell empty when you "
+    "do not know the answer: empty is unanswered, never 'no' or 0."
+)
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    """The field's ge/le bounds, wherever the model declares them (on the field or its type)."""
+    metadata = list(info.metadata)
+    for argument in typing.get_args(info.annotation):
+        metadata.extend(getattr(argument, "__metadata__", ()))
+        for inner in getattr(argument, "__metadata__", ()):
+            metadata.extend(getattr(inner, "metadata", ()))
+    low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
+    return low, high
+
+
+def _number_validation(kind: str, info: FieldInfo) -> Any:
+    """Excel's and LibreOffice's own check of a number column: whole numbers, bounds, percents."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    low, high = _bounds(info)
+    if kind not in ("integer", "number", "percent") or (low is None and high is None):
+        return None
+    scale = 100 if kind == "percent" else 1
+    low = -1e15 if low is None else low
+    high = 1e15 if high is None else high
+    shown = f"{low:g}% to {high:g}%" if kind == "percent" else f"{low:g} to {high:g}"
+    return DataValidation(
+        type="whole" if kind == "integer" else "decimal",
+        operator="between",
+        formula1=f"{low / scale:g}",
+        formula2=f"{high / scale:g}",
+        allow_blank=True,
+        showErrorMessage=True,
+        error=f"Expected {'a whole number' if kind == 'integer' else 'a number'} from {shown}",
+    )
 
 
 def _columns(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, list[str], bool]]:
@@ -29,6 +76,19 @@ def _columns(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, l
             allowed = ["yes", "no"]
         columns.append((f"{prefix}{name}", info.description or "", allowed, _is_list(annotation)))
     return columns
+
+
+def _kind_and_info(sheet: str, column: str) -> tuple[str, FieldInfo | None]:
+    """What a template column holds, from the questionnaire model (as the reader reads it)."""
+    if sheet == ACCOUNT_SHEET and "." in column:
+        section, name = column.split(".", 1)
+        info = SECTION_MODELS[section].model_fields.get(name)
+    else:
+        models: dict[str, type[BaseModel]] = {"contacts": Contact, "team": TeamMember}
+        model = models.get(sheet)
+        info = model.model_fields.get(column) if model is not None else None
+        name = column
+    return (column_kind(name, info.annotation), info) if info is not None else ("text", None)
 
 
 def account_columns() -> list[tuple[str, str, list[str], bool]]:
@@ -83,6 +143,14 @@ def write_template(destination: str) -> None:
             cell.font = Font(bold=True)
             letter = cell.column_letter
             sheet.column_dimensions[letter].width = max(14, min(len(name) + 2, 40))
+            column_type, info = _kind_and_info(title, name)
+            if column_type in NUMBER_FORMATS:
+                # A column style: what is typed into the column later takes its format.
+                sheet.column_dimensions[letter].number_format = NUMBER_FORMATS[column_type]
+            number_validation = _number_validation(column_type, info) if info else None
+            if number_validation is not None:
+                number_validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+                sheet.add_data_validation(number_validation)
             if allowed and not is_list:
                 validation = DataValidation(
                     type="list",
@@ -91,17 +159,19 @@ def write_template(destination: str) -> None:
                     showErrorMessage=True,
                     error=f"Choose one of: {', '.join(allowed)}",
                 )
-                validation.add(f"{letter}2:{letter}5000")
+                validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
                 sheet.add_data_validation(validation)
             kind = "list, separated by commas, of: " if is_list else ("one of: " if allowed else "")
             help_rows.append((title, name, description, kind + ", ".join(allowed)))
     help_sheet = workbook.create_sheet("help")
+    help_sheet.append([PERCENT_NOTE])
+    help_sheet.append([])
     help_sheet.append(["sheet", "column", "question", "answers"])
     for row in help_rows:
         help_sheet.append(list(row))
     for letter, width in zip("ABCD", (10, 38, 80, 60), strict=True):
         help_sheet.column_dimensions[letter].width = width
-    help_sheet.cell(row=1, column=1).font = Font(bold=True)
+    help_sheet.cell(row=3, column=1).font = Font(bold=True)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
