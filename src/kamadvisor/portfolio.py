@@ -274,14 +274,16 @@ def portfolio_report(
     rulebook: Rulebook,
     as_of: date | None,
 ) -> PortfolioReport:
-    facts = derive_portfolio_facts(accounts, skipped_accounts, programme, rulebook.portfolio_facts)
-    findings = _portfolio_findings(facts, accounts, rulebook)
     dates = sorted(a.assessed_on for a in accounts if a.assessed_on is not None)
     assessed_on = (
         (programme.assessment_date if programme else None)
         or as_of
         or (dates[-1] if dates else None)
     )
+    facts = derive_portfolio_facts(
+        accounts, skipped_accounts, programme, rulebook.portfolio_facts, assessed_on
+    )
+    findings = _portfolio_findings(facts, accounts, rulebook)
     return PortfolioReport(
         name=programme.name if programme else None,
         assessed_on=assessed_on,

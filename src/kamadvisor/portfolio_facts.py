@@ -8,6 +8,7 @@ answers. What they mean for key account management is said by the portfolio rule
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kamadvisor.facts import FactSpec, FactValue, fact_type
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 PORTFOLIO_PREFIX = "portfolio."
 PROGRAMME_PREFIX = "programme."
+REVIEW_AGE = "programme.days_since_key_account_list_review"
 
 
 def _count(name: str, description: str) -> FactSpec:
@@ -79,6 +81,15 @@ def portfolio_catalogue(
             "Nominated key accounts per key account manager (from the programme file).",
         )
     )
+    specs.append(
+        FactSpec(
+            name=REVIEW_AGE,
+            type="integer",
+            description="Days from the key-account list's last review to the portfolio's "
+            "assessment date (the programme's, --date, or the latest account's).",
+            derived_from=("programme.key_account_list_last_reviewed",),
+        )
+    )
     return {spec.name: spec for spec in specs}
 
 
@@ -87,7 +98,9 @@ def derive_portfolio_facts(
     skipped: int,
     programme: Programme | None,
     catalogue: Mapping[str, FactSpec],
+    assessed_on: date | None = None,
 ) -> dict[str, FactValue]:
+    """The portfolio's facts; `assessed_on` is the date ages are measured to (never the clock)."""
     counts: dict[str, int] = {}
     values: dict[str, FactValue] = {
         "portfolio.accounts": len(diagnoses),
@@ -113,6 +126,9 @@ def derive_portfolio_facts(
     values.update(_revenue(diagnoses))
     if programme is not None:
         values.update(_programme(programme))
+        reviewed = programme.key_account_list_last_reviewed
+        if reviewed is not None and assessed_on is not None:
+            values[REVIEW_AGE] = (assessed_on - reviewed).days
     return dict(sorted(values.items()))
 
 
@@ -150,7 +166,7 @@ def _programme(programme: Programme) -> dict[str, FactValue]:
     values: dict[str, FactValue] = {}
     for field_name in Programme.model_fields:
         value: Any = getattr(programme, field_name)
-        if value is None or field_name in ("name", "assessment_date"):
+        if value is None or isinstance(value, date) or field_name == "name":
             continue
         values[f"programme.{field_name}"] = value
     nominated, headcount = programme.nominated_key_accounts, programme.kam_headcount
