@@ -260,7 +260,9 @@ def test_a_german_excel_csv_reads_as_typed(tmp_path: Path, typed: list) -> None:
     source = tmp_path / "konten.csv"
     german_csv(source)
     text = source.read_bytes().decode("cp1252")
-    assert "15.10.2026" in text and "9.200.000,00" in text and "1.000,00" in text
+    assert "15.10.2026" in text
+    assert "9.200.000,00" in text
+    assert "1.000,00" in text
     code, report, err = report_of(str(source))
     assert code == 1, "'ja' is not an answer kamadvisor knows; that cell's row is skipped"
     assert "planning.plan_exists" in err
@@ -306,7 +308,8 @@ def test_dates_are_read_day_first_or_refused_never_guessed(
     code, report, err = report_of(str(source))
     if expected is None:
         assert code == 1
-        assert "is ambiguous" in err and "YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY" in err
+        assert "is ambiguous" in err
+        assert "YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY" in err
     else:
         assert code == 0, err
         assert report["accounts"][0]["assessed_on"] == expected
@@ -346,7 +349,8 @@ def test_an_unbalanced_quote_is_reported_not_swallowing_rows(tmp_path: Path) -> 
     )
     code, _, err = invoke("portfolio", str(source))
     assert code == 2
-    assert f"{source}:2:" in err and "unbalanced" in err
+    assert f"{source}:2:" in err
+    assert "unbalanced" in err
 
 
 def test_a_stale_workbook_dimension_loses_nothing(tmp_path: Path) -> None:
@@ -493,7 +497,8 @@ def test_pack_case_errors_name_the_field_and_suggest(tmp_path: Path) -> None:
     code, _, err = invoke("rules", "test", str(pack))
     assert code == 2
     assert "cases.yaml:9:5: cases[1].fire: unknown field 'fire' (did you mean 'fires'?)" in err
-    assert "validation error" not in err and "Input should" not in err
+    assert "validation error" not in err
+    assert "Input should" not in err
 
 
 def test_pack_case_programme_errors_are_plain(tmp_path: Path) -> None:
@@ -513,7 +518,8 @@ def test_pack_case_programme_errors_are_plain(tmp_path: Path) -> None:
         "cases.yaml:4:19: cases[0].portfolio.programme.kam_headcount: 'two' is not a whole number"
         in err
     )
-    assert "validation error" not in err and "pydantic" not in err
+    assert "validation error" not in err
+    assert "pydantic" not in err
 
 
 def test_workbook_errors_name_the_cell_as_a_spreadsheet_does(tmp_path: Path) -> None:
@@ -541,7 +547,8 @@ def test_a_tab_in_yaml_is_named(tmp_path: Path) -> None:
     source.write_text("account: {name: A}\nplanning:\n\tplan_exists: true\n", encoding="utf-8")
     code, _, err = invoke("assess", str(source))
     assert code == 2
-    assert "q.yaml:3:1:" in err and "a tab character" in err
+    assert "q.yaml:3:1:" in err
+    assert "a tab character" in err
 
 
 def test_a_future_assessment_date_is_a_warning_not_an_error(tmp_path: Path) -> None:
@@ -549,7 +556,8 @@ def test_a_future_assessment_date_is_a_warning_not_an_error(tmp_path: Path) -> N
     source.write_text("account: {name: A, assessment_date: 2999-01-01}\n", encoding="utf-8")
     code, out, err = invoke("memo", str(source), "-f", "json")
     assert code == 0, err
-    assert "warning:" in err and "2999-01-01 is after today" in err
+    assert "warning:" in err
+    assert "2999-01-01 is after today" in err
     assert json.loads(out)["assessed_on"] == "2999-01-01"
 
 
