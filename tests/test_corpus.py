@@ -3,6 +3,8 @@ the file and the place, no traceback, and no output file left behind."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -67,7 +69,11 @@ def test_bad_input_fails_cleanly(case: dict[str, Any], tmp_path: Path) -> None:
     if case["command"] == "portfolio" and case["exit"] == 1:
         # Skipped rows: the report of every good account is still written, whole.
         assert write_code == 1
-        assert json.loads(written.read_text(encoding="utf-8"))["skipped"]
+        report = json.loads(written.read_text(encoding="utf-8"))
+        assert report["skipped"]
+        # No row lost: every account row of the input is diagnosed or skipped, counted apart from
+        # kamadvisor's own reader.
+        assert len(report["accounts"]) + report["skipped_accounts"] == account_rows(Path(target))
     else:
         assert write_code == 2, write_output
         assert list(tmp_path.iterdir()) == [], "no output file may be left behind"
@@ -83,3 +89,22 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     code, output = run("assess", str(huge))
     assert code == 2
     assert f"{huge}: file is larger than the 5 MiB limit" in output
+
+
+def account_rows(path: Path) -> int:
+    """The non-empty data rows of a table's account sheet, read by the standard libraries."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path)["accounts"]
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        return sum(1 for row in rows if any(cell not in (None, "") for cell in row))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    header = text.splitlines()[0]
+    delimiter = "\t" if "\t" in header else (";" if ";" in header else ",")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:]
+    return sum(1 for record in records if any(cell.strip() for cell in record))

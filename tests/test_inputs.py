@@ -207,6 +207,20 @@ def test_a_workbook_resaved_by_libreoffice_gives_the_typed_diagnosis(
 
 
 @libreoffice_test
+def test_an_xls_percent_it_cannot_tell_apart_is_refused_not_guessed(
+    tmp_path: Path, typed: list
+) -> None:
+    source = tmp_path / "accounts.xlsx"
+    write_workbook(source)
+    xls = soffice_convert(source, "xls", tmp_path / "out")
+    code, report, err = report_of(str(xls))
+    assert code == 1
+    assert "may be a percent cell (22%) or 0.22 percent" in err
+    assert report["accounts"] == [], "every account has a percent cell stored as a fraction"
+    assert report["skipped_accounts"] == len(ACCOUNTS)
+
+
+@libreoffice_test
 def test_libreoffice_opens_the_template_and_its_percent_columns(tmp_path: Path) -> None:
     template = tmp_path / "template.xlsx"
     assert invoke("questionnaire", "template", "-o", str(template))[0] == 0

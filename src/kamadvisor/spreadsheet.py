@@ -47,6 +47,9 @@ class Sheet:
 class Workbook:
     sheets: dict[str, Sheet]
     decimal: Decimal | None  # how its text numbers write decimals, when the file says
+    # False for .xls (a binary format whose cell formats are not read): a percent cell cannot
+    # be told from a plain number there.
+    percent_formats_known: bool = True
 
 
 def read_workbook(name: str, raw: bytes, wanted: list[str]) -> Workbook:
@@ -97,7 +100,7 @@ def read_workbook(name: str, raw: bytes, wanted: list[str]) -> Workbook:
             _apply_ods_percent(archive, sheet)
         sheets[wanted_name] = sheet
     decimal = _ods_decimal(archive) if archive is not None and styles is None else None
-    return Workbook(sheets, decimal)
+    return Workbook(sheets, decimal, percent_formats_known=archive is not None)
 
 
 def _archive(raw: bytes) -> zipfile.ZipFile | None:

@@ -185,6 +185,7 @@ class Table:
     locale: NumberLocale = field(default_factory=NumberLocale)
     problems: list[Problem] = field(default_factory=list)  # refuse the whole batch
     skipped_rows: list[Problem] = field(default_factory=list)  # rows unreadable as a whole
+    percent_formats_known: bool = True
 
     def problem(self, line: int | None, column: int | None, path: str, message: str) -> Problem:
         return Problem(self.file, line, column, path, message, sheet=self.sheet)
@@ -205,6 +206,7 @@ def _read_workbook(path: Path, dialect: CsvDialect) -> dict[str, Table]:
     tables: dict[str, Table] = {}
     for wanted, sheet in workbook.sheets.items():
         table = Table(str(path), sheet.name, [], [], locale, list(sheet.problems))
+        table.percent_formats_known = workbook.percent_formats_known
         if sheet.rows:
             table.header = [str(cell).strip() if cell is not None else "" for cell in sheet.rows[0]]
             table.rows = [(index + 2, row) for index, row in enumerate(sheet.rows[1:])]
@@ -297,6 +299,21 @@ def _number(cell: Cell, kind: str, locale: NumberLocale) -> Any:
     if not math.isfinite(value):
         raise CellError(f"{value} is not a finite number; expected a number")
     return int(value) if kind == "integer" and value.is_integer() else value
+
+
+def _check_percent_format_known(table: Table, kind: str, cell: Cell) -> None:
+    """In an .xls workbook a percent cell reads as its fraction: 0.22 may be 22% or 0.22 %."""
+    if (
+        kind == "percent"
+        and not table.percent_formats_known
+        and isinstance(cell, float)
+        and 0 < abs(cell) < 1
+    ):
+        raise CellError(
+            f"{cell:g} may be a percent cell ({cell * 100:g}%) or {cell:g} percent, which an .xls "
+            "workbook does not tell apart; save it as .xlsx or .ods, or type the percent as "
+            f"text ('{cell * 100:g}%')"
+        )
 
 
 def _date(cell: Cell, locale: NumberLocale) -> str:
@@ -438,7 +455,9 @@ def _account_record(
         if not name:
             continue
         try:
-            value = _convert(cell, kinds.get(name, "text"), table.locale)
+            kind = kinds.get(name, "text")
+            _check_percent_format_known(table, kind, cell)
+            value = _convert(cell, kind, table.locale)
         except CellError as error:
             problems.append(table.problem(number, column, name, f"{error}; skipped"))
             continue
