@@ -630,3 +630,35 @@ def test_a_percent_cell_in_a_plain_number_column_is_refused(tmp_path: Path) -> N
         "accounts!B2: economics.annual_revenue: shows 40% but this column expects a plain number"
         in err
     )
+
+
+def test_the_readers_take_whatever_columns_the_questionnaire_model_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A section added to the questionnaire model is a set of columns, typed by the model."""
+    from typing import Literal
+
+    from pydantic import Field
+
+    from kamadvisor.questionnaire import SECTION_MODELS, Section
+    from kamadvisor.tabular import read_batch
+    from kamadvisor.workbook import account_columns
+
+    class Given(Section):
+        attractiveness: float | None = Field(None, ge=1, le=10, description="Given score.")
+        stage: Literal["basic", "cooperative"] | None = Field(None, description="Given stage.")
+        reviewed_on: date | None = Field(None, description="When.")
+
+    monkeypatch.setitem(SECTION_MODELS, "given", Given)
+    assert "given.attractiveness" in [column for column, *_ in account_columns()]
+    source = tmp_path / "a.csv"
+    source.write_text(
+        "account.name;given.attractiveness;given.stage;given.reviewed_on\nA;8,2;cooperative;15.10.2026\n",
+        encoding="utf-8",
+    )
+    (record,) = read_batch(source).records
+    assert record.document.data["given"] == {
+        "attractiveness": 8.2,
+        "stage": "cooperative",
+        "reviewed_on": "2026-10-15",
+    }
