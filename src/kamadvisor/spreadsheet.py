@@ -94,10 +94,22 @@ def read_workbook(name: str, raw: bytes, wanted: list[str]) -> Workbook:
                     sheet=actual,
                 )
             )
-        if styles is not None and archive is not None:
-            _apply_xlsx_cells(name, archive, styles, sheet)
-        elif archive is not None and "content.xml" in archive.namelist():
-            _apply_ods_percent(archive, sheet)
+        try:
+            if styles is not None and archive is not None:
+                _apply_xlsx_cells(name, archive, styles, sheet)
+            elif archive is not None and "content.xml" in archive.namelist():
+                _apply_ods_percent(archive, sheet)
+        except (ElementTree.ParseError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            # Never read on without the formats: a percent cell would be read as its fraction.
+            raise InputError(
+                [
+                    Problem(
+                        name,
+                        message=f"the cell formats of sheet {actual} cannot be read ({error}); "
+                        "open the workbook in a spreadsheet program, save it, and try again",
+                    )
+                ]
+            ) from None
         sheets[wanted_name] = sheet
     decimal = _ods_decimal(archive) if archive is not None and styles is None else None
     return Workbook(sheets, decimal, percent_formats_known=archive is not None)
