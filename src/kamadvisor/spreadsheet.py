@@ -64,7 +64,12 @@ def read_workbook(name: str, raw: bytes, wanted: list[str]) -> Workbook:
             [Problem(name, message=f"not a readable workbook (.xlsx, .xls or .ods): {error}")]
         ) from None
     archive = _archive(raw)
-    styles = _XlsxStyles(archive) if archive is not None and _is_xlsx(archive) else None
+    try:
+        styles = _XlsxStyles(archive) if archive is not None and _is_xlsx(archive) else None
+    except (ElementTree.ParseError, KeyError, ValueError) as error:
+        raise InputError(
+            [Problem(name, message=f"the workbook's cell styles cannot be read ({error})")]
+        ) from None
     names = {sheet.strip().lower(): sheet for sheet in book.sheet_names}
     chosen: dict[str, str] = {}
     for index, wanted_name in enumerate(wanted):
