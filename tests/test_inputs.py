@@ -425,13 +425,17 @@ def test_a_comma_csv_whose_names_hold_semicolons_is_read(tmp_path: Path) -> None
     # Before: counting ';' against ',' took ';' as the delimiter and refused the header.
     source = tmp_path / "a.csv"
     source.write_text(
-        "account.name,account.id,kam.targets\n"
-        '"Alpha; Beta; Gamma Holdings",AB,"revenue; profit"\n"Delta; Sons",DS,profit\n',
+        "account.name,kam.targets\n"
+        '"Alpha; Beta; Gamma; Delta Holdings","revenue; profit; long_term_growth"\n'
+        '"Epsilon; Sons",profit\n',
         encoding="utf-8",
     )
     code, report, err = report_of(str(source))
     assert code == 0, err
-    assert [a["name"] for a in report["accounts"]] == ["Alpha; Beta; Gamma Holdings", "Delta; Sons"]
+    assert [a["name"] for a in report["accounts"]] == [
+        "Alpha; Beta; Gamma; Delta Holdings",
+        "Epsilon; Sons",
+    ]
 
 
 def test_nan_weights_are_refused_and_json_is_always_finite(tmp_path: Path) -> None:
