@@ -115,7 +115,7 @@ class PortfolioReport(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    schema_version: str = "1.0"
+    schema_version: str = "1.1"  # 1.1: skipped_accounts
     name: str | None
     assessed_on: date | None
     pack: PackInfo
