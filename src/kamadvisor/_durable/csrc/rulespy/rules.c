@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <rules.h>
 
+/* Python 3.12+ headers define Py_RETURN_NONE without a new reference (None is immortal there),
+   even for the 3.11 stable ABI: a module so built and loaded by 3.11 would free None. */
+#define RETURN_NONE do { Py_INCREF(Py_None); return Py_None; } while (0)
+
 static PyObject *RulesError;
 
 #define PRINT_ARGS(args) do { \
@@ -83,7 +87,7 @@ static PyObject *pyDeleteRuleset(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyAssertEvent(PyObject *self, PyObject *args) {
@@ -294,7 +298,7 @@ static PyObject *pyStartAction(PyObject *self, PyObject *args) {
     unsigned int stateOffset;
     unsigned int result = startAction(handle, &state, &messages, &stateOffset);
     if (result == ERR_NO_ACTION_AVAILABLE) {
-        Py_RETURN_NONE;
+        RETURN_NONE;
     } else if (result != RULES_OK) {
         if (result == ERR_OUT_OF_MEMORY) {
             PyErr_NoMemory();
@@ -326,7 +330,7 @@ static PyObject *pyStartActionForState(PyObject *self, PyObject *args) {
     char *messages = NULL;
     unsigned int result = startActionForState(handle, stateOffset, &state, &messages);
     if (result == ERR_NO_ACTION_AVAILABLE) {
-        Py_RETURN_NONE;
+        RETURN_NONE;
     } else if (result != RULES_OK) {
         if (result == ERR_OUT_OF_MEMORY) {
             PyErr_NoMemory();
@@ -357,7 +361,7 @@ static PyObject *pyCompleteAndStartAction(PyObject *self, PyObject *args) {
     char *messages;
     unsigned int result = completeAndStartAction(handle, stateOffset, &messages);
     if (result == ERR_NO_ACTION_AVAILABLE) {
-        Py_RETURN_NONE;
+        RETURN_NONE;
     } if (result != RULES_OK) {
         if (result == ERR_OUT_OF_MEMORY) {
             PyErr_NoMemory();
@@ -401,7 +405,7 @@ static PyObject *pyAbandonAction(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyStartTimer(PyObject *self, PyObject *args) {
@@ -431,7 +435,7 @@ static PyObject *pyStartTimer(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyCancelTimer(PyObject *self, PyObject *args) {
@@ -459,7 +463,7 @@ static PyObject *pyCancelTimer(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyAssertTimers(PyObject *self, PyObject *args) {
@@ -485,7 +489,7 @@ static PyObject *pyAssertTimers(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyGetState(PyObject *self, PyObject *args) {
@@ -541,7 +545,7 @@ static PyObject *pyDeleteState(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-     Py_RETURN_NONE;
+     RETURN_NONE;
 }
 
 static PyObject *pyRenewActionLease(PyObject *self, PyObject *args) {
@@ -567,7 +571,7 @@ static PyObject *pyRenewActionLease(PyObject *self, PyObject *args) {
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyGetFacts(PyObject *self, PyObject *args) {
@@ -672,7 +676,7 @@ static PyObject *pySetStoreMessageCallback(PyObject *self, PyObject *args) {
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static unsigned int deleteMessageCallback(void *context, char *ruleset, char *sid, char *mid) {
@@ -719,7 +723,7 @@ static PyObject *pySetDeleteMessageCallback(PyObject *self, PyObject *args) {
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static unsigned int queueMessageCallback(void *context, char *ruleset, char *sid, unsigned char actionType, char *content) {
@@ -766,7 +770,7 @@ static PyObject *pySetQueueMessageCallback(PyObject *self, PyObject *args) {
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static unsigned int getQueuedMessagesCallback(void *context, char *ruleset, char *sid) {
@@ -813,7 +817,7 @@ static PyObject *pySetGetQueuedMessagesCallback(PyObject *self, PyObject *args) 
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyCompleteGetQueuedMessages(PyObject *self, PyObject *args) {
@@ -841,7 +845,7 @@ static PyObject *pyCompleteGetQueuedMessages(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static unsigned int getIdleStateCallback(void *context, char *ruleset) {
@@ -888,7 +892,7 @@ static PyObject *pySetGetIdleStateCallback(PyObject *self, PyObject *args) {
         }
         return NULL;
     }
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyObject *pyCompleteGetIdleState(PyObject *self, PyObject *args) {
@@ -916,7 +920,7 @@ static PyObject *pyCompleteGetIdleState(PyObject *self, PyObject *args) {
         return NULL;
     }
 
-    Py_RETURN_NONE;
+    RETURN_NONE;
 }
 
 static PyMethodDef myModule_methods[] = {
