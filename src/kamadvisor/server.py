@@ -14,6 +14,7 @@ bodies and reaches only regular files directly inside its folder. It makes no ou
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -190,7 +191,9 @@ async def read_form(request: Request, state: ServerState) -> Submitted:
         raise RequestRefused(415, "expected a form (application/x-www-form-urlencoded)")
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_INPUT_BYTES):
-        raise RequestRefused(413, f"the form is larger than the {MAX_INPUT_BYTES // 2**20} MiB limit")
+        raise RequestRefused(
+            413, f"the form is larger than the {MAX_INPUT_BYTES // 2**20} MiB limit"
+        )
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
@@ -217,9 +220,7 @@ class Pages:
         self.environment = environment
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = self.environment.get_template(template).render(
-            csrf=self.state.csrf_token, **context
-        )
+        html = self.environment.get_template(template).render(csrf=self.state.csrf_token, **context)
         return HTMLResponse(html, status_code=status)
 
     def refused(self, error: RequestRefused) -> HTMLResponse:
@@ -338,7 +339,9 @@ class Pages:
             problems=[
                 {
                     "text": _problem_text(problem, unsaved),
-                    "anchor": anchor if (anchor := field_anchor(problem.path)) in field_ids else None,
+                    "anchor": anchor
+                    if (anchor := field_anchor(problem.path)) in field_ids
+                    else None,
                 }
                 for problem in problems or []
             ],
@@ -384,7 +387,9 @@ class Pages:
             headers["content-disposition"] = f'attachment; filename="{download}"'
             media_type = MEDIA_TYPES[memo_format]
         else:
-            media_type = MEDIA_TYPES["html"] if memo_format == "html" else "text/plain; charset=utf-8"
+            media_type = (
+                MEDIA_TYPES["html"] if memo_format == "html" else "text/plain; charset=utf-8"
+            )
         return Response(text, media_type=media_type, headers=headers)
 
     async def explain(self, request: Request) -> Response:
@@ -538,4 +543,9 @@ def allowed_hosts(host: str) -> list[str]:
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_NAMES or host.startswith("127.")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -69,8 +69,7 @@ def serve_folder(
             err=True,
         )
     click.echo(
-        f"kamadvisor serve: http://{shown}:{bound_port}/  (folder {workspace.root}; "
-        "Ctrl+C stops)",
+        f"kamadvisor serve: http://{shown}:{bound_port}/  (folder {workspace.root}; Ctrl+C stops)",
         err=True,
     )
     sys.stderr.flush()

@@ -82,7 +82,9 @@ def questionnaire_form(model: type[BaseModel] = Questionnaire) -> tuple[SectionS
             records = _records(name, info, section_model)
             sections.append(SectionSpec(name, title, records.description, (records,)))
             continue
-        items = tuple(_item(f"{name}.{key}", sub) for key, sub in section_model.model_fields.items())
+        items = tuple(
+            _item(f"{name}.{key}", sub) for key, sub in section_model.model_fields.items()
+        )
         description = info.description or _docstring(section_model)
         sections.append(SectionSpec(name, title, description, items))
     return tuple(sections)
@@ -288,7 +290,9 @@ def _records_from_form(form: Submitted, spec: RecordsSpec) -> list[dict[str, Any
         return [] if _first(form, f"{spec.name}.{EMPTY_LIST}") == "none" else None
     return [
         {
-            field_spec_.name: read_field(form, f"{spec.name}.{index}.{field_spec_.name}", field_spec_)
+            field_spec_.name: read_field(
+                form, f"{spec.name}.{index}.{field_spec_.name}", field_spec_
+            )
             for field_spec_ in spec.fields
         }
         for index in indices
