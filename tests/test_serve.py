@@ -6,6 +6,7 @@ library so that headers such as Host and Origin can be set as an attacker would.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -400,3 +401,46 @@ def test_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("file_name", "text"),
+    [
+        ("broken.yaml", "account:\n  name: Broken [\n  industry: x\n: :\n"),
+        ("listed.yaml", "- account\n- name\n"),
+        ("broken.json", '{"account": {"name": "Broken"'),
+    ],
+)
+def test_a_file_the_form_cannot_show_is_never_overwritten(
+    server: RunningServer, file_name: str, text: str
+) -> None:
+    path = server.folder / file_name
+    path.write_text(text, encoding="utf-8")
+    status, _, page = server.request("GET", f"/edit?file={file_name}")
+    assert status == 422
+    assert "correct it in a text editor first" in page
+    assert file_name in page
+    status, _, _ = server.post_form(
+        f"/edit?file={file_name}",
+        [("csrf", server.csrf_token()), ("account.name", "Replaced")],
+    )
+    assert status == 422
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_json_questionnaire_is_saved_as_json(server: RunningServer) -> None:
+    csrf, opened = _new_file(server, "acme.json", "Acme JSON")
+    status, _, _ = server.post_form(
+        "/edit?file=acme.json",
+        [
+            ("csrf", csrf),
+            ("opened", opened),
+            ("account.name", "Acme JSON"),
+            ("account.assessment_date", "2026-01-31"),
+            ("attractiveness.spend_potential", "7"),
+        ],
+    )
+    assert status == 303
+    data = json.loads((server.folder / "acme.json").read_text(encoding="utf-8"))
+    assert data["account"] == {"name": "Acme JSON", "assessment_date": "2026-01-31"}
+    assert data["attractiveness"] == {"spend_potential": 7}

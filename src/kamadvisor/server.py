@@ -99,6 +99,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     questionnaire: Questionnaire | None = None
     diagnosis: Diagnosis | None = None
+    readable: bool = False  # parsed as a mapping: the form can show it and a save can merge into it
 
 
 @dataclass
@@ -258,8 +259,10 @@ class Pages:
             stored = self.state.workspace.read(name)
         except KamAdvisorError as error:
             return self.page("error.html.j2", 404, message=str(error))
+        loaded = self.check(stored)
+        if not loaded.readable:
+            return self.unreadable(loaded)
         if request.method == "GET":
-            loaded = self.load(stored)
             return self.edit_page(
                 stored.name,
                 state_from_data(loaded.data, self.state.sections),
@@ -272,18 +275,33 @@ class Pages:
             form = await read_form(request, self.state)
         except RequestRefused as error:
             return self.refused(error)
-        return self.submit(stored, form)
+        return self.submit(loaded, form)
 
-    def submit(self, stored: StoredFile, form: Submitted) -> Response:
+    def unreadable(self, loaded: Loaded) -> HTMLResponse:
+        """A file the form cannot show (not YAML or JSON, or not a mapping): merging answers into
+        it would lose its content, so it is left for a text editor."""
+        return self.page(
+            "error.html.j2",
+            422,
+            message=f"{loaded.stored.name} cannot be read as a questionnaire; correct it in a text "
+            "editor first (nothing was written)",
+            problems=[problem.format() for problem in loaded.problems],
+        )
+
+    def submit(self, loaded: Loaded, form: Submitted) -> Response:
+        stored = loaded.stored
         action = (form.get("action") or ["save"])[0]
         opened = (form.get("opened") or [""])[0]
         data = data_from_form(form, self.state.sections)
-        on_disk = self.load(stored).diagnosis
+        on_disk = loaded.diagnosis
         if action.startswith(("add:", "remove:")):
             _change_rows(data, action)
             state = state_from_data(data, self.state.sections)
             return self.edit_page(stored.name, state, opened, diagnosis=on_disk, pending=True)
-        text = merged_text(stored.name, stored.text, data)
+        try:
+            text = merged_text(stored.name, stored.text, data)
+        except KamAdvisorError:
+            return self.unreadable(loaded)
         checked = self.check(StoredFile(stored.name, text))
         state = state_from_data(data, self.state.sections)
         if checked.problems:
@@ -362,7 +380,7 @@ class Pages:
             stored = self.state.workspace.read(name)
         except KamAdvisorError as error:
             return self.page("error.html.j2", 404, message=str(error))
-        loaded = self.load(stored)
+        loaded = self.check(stored)
         if loaded.diagnosis is None:
             return self.page(
                 "error.html.j2",
@@ -399,7 +417,7 @@ class Pages:
             stored = self.state.workspace.read(name)
         except KamAdvisorError as error:
             return self.page("error.html.j2", 404, message=str(error))
-        loaded = self.load(stored)
+        loaded = self.check(stored)
         if loaded.questionnaire is None:
             return self.page(
                 "error.html.j2",
@@ -415,14 +433,12 @@ class Pages:
 
     # --- the same core as the CLI ---
 
-    def load(self, stored: StoredFile) -> Loaded:
-        return self.check(stored)
-
     def check(self, stored: StoredFile) -> Loaded:
         """Parse, validate and diagnose as the CLI does; problems are kept, not raised."""
         loaded = Loaded(stored)
         try:
             document = _parse(stored)
+            loaded.readable = isinstance(document.data, dict)
             loaded.data = document.data
             loaded.questionnaire = validate_questionnaire(document)
             loaded.diagnosis = self.state.advisor.diagnose(loaded.questionnaire)
@@ -438,7 +454,7 @@ class Pages:
         key = (name, stored.digest)
         cached = self.state.summaries.get(key)
         if cached is None:
-            loaded = self.load(stored)
+            loaded = self.check(stored)
             cached = _summary(name, loaded)
             self.state.summaries = {k: v for k, v in self.state.summaries.items() if k[0] != name}
             self.state.summaries[key] = cached

@@ -126,23 +126,28 @@ class Workspace:
 
 
 def merged_text(name: str, original: str, answers: dict[str, Any]) -> str:
-    """The file's text with `answers` put in: YAML keeps its comments and order, JSON its order."""
+    """The file's text with `answers` put in: YAML keeps its comments and order, JSON its order.
+
+    The caller has read `original` with the strict loader; a file that cannot be read as a
+    mapping here too is refused rather than replaced by the answers alone.
+    """
+    tree: Any
     if name.lower().endswith(".json"):
         try:
             tree = json.loads(original)
         except json.JSONDecodeError:
-            tree = {}
-        tree = tree if isinstance(tree, dict) else {}
-        _merge(tree, answers)
-        return json.dumps(tree, indent=2, ensure_ascii=False, default=str) + "\n"
-    yaml = _round_trip()
-    try:
-        tree = yaml.load(original)
-    except Exception:  # the file's own problems are reported by the strict loader, not here
-        tree = None
-    if not isinstance(tree, CommentedMap):
-        tree = CommentedMap()
+            tree = None
+    else:
+        yaml = _round_trip()
+        try:
+            tree = yaml.load(original)
+        except Exception:  # ruamel's errors share no base class worth naming here
+            tree = None
+    if not isinstance(tree, MutableMapping):
+        raise WorkspaceError(f"{name}: cannot be read as a questionnaire; nothing was written")
     _merge(tree, answers)
+    if name.lower().endswith(".json"):
+        return json.dumps(tree, indent=2, ensure_ascii=False, default=str) + "\n"
     stream = io.StringIO()
     yaml.dump(tree, stream)
     return stream.getvalue()
