@@ -38,8 +38,6 @@ class FieldSpec:
     kind: Kind
     required: bool = False
     choices: tuple[str, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +134,6 @@ def field_spec(name: str, info: FieldInfo) -> FieldSpec:
         kind=kind,
         required=info.is_required(),
         choices=choices,
-        minimum=low,
-        maximum=high,
     )
 
 
