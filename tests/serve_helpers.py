@@ -25,6 +25,7 @@ class RunningServer:
     folder: Path
     process: subprocess.Popen[str]
     log: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     @property
     def host(self) -> str:
@@ -86,7 +87,8 @@ def running_server(folder: Path, *options: str) -> Iterator[RunningServer]:
         url = _wait_for_url(process)
         # Keep reading what the server says so that a full pipe never blocks it.
         running = RunningServer(url, folder, process)
-        threading.Thread(target=_drain, args=(running,), daemon=True).start()
+        running.reader = threading.Thread(target=_drain, args=(running,), daemon=True)
+        running.reader.start()
         yield running
     finally:
         if process.poll() is None:

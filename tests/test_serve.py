@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from markupsafe import escape
 from pydantic import BaseModel, Field
 from serve_helpers import EXAMPLES, RunningServer, copy_examples, running_server
 
@@ -388,7 +389,8 @@ def test_an_interrupt_stops_the_server_with_130_in_one_line(tmp_path: Path) -> N
         while running.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert running.process.returncode == 130
-        time.sleep(0.2)
+        assert running.reader is not None
+        running.reader.join(timeout=10)  # everything the server wrote before it exited
         assert running.log == ["kamadvisor serve: stopped\n"]
 
 
@@ -409,23 +411,64 @@ def test_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
         ("broken.yaml", "account:\n  name: Broken [\n  industry: x\n: :\n"),
         ("listed.yaml", "- account\n- name\n"),
         ("broken.json", '{"account": {"name": "Broken"'),
+        ("latin1.yaml", "account:\n  name: M\xfcller Industrie\n"),
     ],
 )
 def test_a_file_the_form_cannot_show_is_never_overwritten(
     server: RunningServer, file_name: str, text: str
 ) -> None:
     path = server.folder / file_name
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("latin-1"))
     status, _, page = server.request("GET", f"/edit?file={file_name}")
     assert status == 422
     assert "correct it in a text editor first" in page
     assert file_name in page
+    if file_name == "latin1.yaml":
+        assert "byte 0xfc is not valid UTF-8" in page
     status, _, _ = server.post_form(
         f"/edit?file={file_name}",
         [("csrf", server.csrf_token()), ("account.name", "Replaced")],
     )
     assert status == 422
-    assert path.read_text(encoding="utf-8") == text
+    assert path.read_bytes() == text.encode("latin-1")
+
+
+def test_a_value_the_form_does_not_offer_is_shown_not_dropped(server: RunningServer) -> None:
+    path = server.folder / "solo.yaml"
+    path.write_text(
+        "account:\n  name: Solo Ltd\nrelationship:\n  team_model: solo\n  uses_tenders: maybe\n",
+        encoding="utf-8",
+    )
+    status, _, page = server.request("GET", "/edit?file=solo.yaml")
+    assert status == 200
+    assert '<option value="solo" selected>solo (as written in the file)</option>' in page
+    assert 'value="maybe" checked' in page
+    # The same located messages as the CLI gives for the file.
+    cli = subprocess.run(
+        [sys.executable, "-m", "kamadvisor", "assess", "solo.yaml"],
+        cwd=server.folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 2
+    messages = [line.removeprefix("error: ") for line in cli.stderr.splitlines()]
+    assert len(messages) == 2
+    for message in messages:
+        assert str(escape(message)) in page  # escaped as the pages escape
+    error = re.search(r'id="f-relationship.team_model-error">([^<]*)<', page)
+    assert error
+    assert error.group(1).startswith("&#39;solo&#39; is not allowed; expected one of: individual")
+
+
+def test_an_operating_system_error_on_save_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    workspace = Workspace(tmp_path / "folder")
+    stored = workspace.create("acme.yaml", "Acme")
+    (tmp_path / "folder" / "acme.yaml").unlink()
+    (tmp_path / "folder").rmdir()
+    with pytest.raises(WorkspaceError, match="cannot be written: No such file or directory"):
+        workspace.save("acme.yaml", "account:\n  name: Acme\n", stored.digest, overwrite=True)
 
 
 def test_a_json_questionnaire_is_saved_as_json(server: RunningServer) -> None:

@@ -56,7 +56,13 @@ from kamadvisor.webform import (
     selected_values,
     state_from_data,
 )
-from kamadvisor.workspace import ConflictError, StoredFile, Workspace, merged_text
+from kamadvisor.workspace import (
+    ConflictError,
+    StoredFile,
+    Workspace,
+    WorkspaceError,
+    merged_text,
+)
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 MAX_FORM_FIELDS = 20_000
@@ -255,13 +261,12 @@ class Pages:
 
     async def edit(self, request: Request) -> Response:
         name = request.query_params.get("file", "")
-        try:
-            stored = self.state.workspace.read(name)
-        except KamAdvisorError as error:
-            return self.page("error.html.j2", 404, message=str(error))
+        stored = self.read(name)
+        if isinstance(stored, Response):
+            return stored
         loaded = self.check(stored)
         if not loaded.readable:
-            return self.unreadable(loaded)
+            return self.unreadable(loaded.stored.name, loaded.problems)
         if request.method == "GET":
             return self.edit_page(
                 stored.name,
@@ -277,15 +282,23 @@ class Pages:
             return self.refused(error)
         return self.submit(loaded, form)
 
-    def unreadable(self, loaded: Loaded) -> HTMLResponse:
-        """A file the form cannot show (not YAML or JSON, or not a mapping): merging answers into
-        it would lose its content, so it is left for a text editor."""
+    def read(self, name: str) -> StoredFile | HTMLResponse:
+        try:
+            return self.state.workspace.read(name)
+        except InputError as error:
+            return self.unreadable(name, error.problems)
+        except KamAdvisorError as error:
+            return self.page("error.html.j2", 404, message=str(error))
+
+    def unreadable(self, name: str, problems: list[Problem]) -> HTMLResponse:
+        """A file the form cannot show (not UTF-8 YAML or JSON, or not a mapping): merging answers
+        into it would lose its content, so it is left for a text editor."""
         return self.page(
             "error.html.j2",
             422,
-            message=f"{loaded.stored.name} cannot be read as a questionnaire; correct it in a text "
-            "editor first (nothing was written)",
-            problems=[problem.format() for problem in loaded.problems],
+            message=f"{name} cannot be read as a questionnaire; correct it in a text editor first "
+            "(nothing was written)",
+            problems=[problem.format() for problem in problems],
         )
 
     def submit(self, loaded: Loaded, form: Submitted) -> Response:
@@ -301,7 +314,7 @@ class Pages:
         try:
             text = merged_text(stored.name, stored.text, data)
         except KamAdvisorError:
-            return self.unreadable(loaded)
+            return self.unreadable(loaded.stored.name, loaded.problems)
         checked = self.check(StoredFile(stored.name, text))
         state = state_from_data(data, self.state.sections)
         if checked.problems:
@@ -317,6 +330,16 @@ class Pages:
         overwrite = (form.get("overwrite") or [""])[0] == "yes"
         try:
             self.state.workspace.save(stored.name, text, opened, overwrite=overwrite)
+        except WorkspaceError as error:
+            return self.edit_page(
+                stored.name,
+                state,
+                opened,
+                problems=[Problem(stored.name, message=str(error))],
+                diagnosis=on_disk,
+                unsaved=True,
+                status=500,
+            )
         except ConflictError as conflict:
             return self.edit_page(
                 stored.name,
@@ -376,10 +399,9 @@ class Pages:
         memo_format = request.query_params.get("format", "html")
         if memo_format not in MEMO_FORMATS:
             return self.page("error.html.j2", 404, message=f"no memo format {memo_format!r}")
-        try:
-            stored = self.state.workspace.read(name)
-        except KamAdvisorError as error:
-            return self.page("error.html.j2", 404, message=str(error))
+        stored = self.read(name)
+        if isinstance(stored, Response):
+            return stored
         loaded = self.check(stored)
         if loaded.diagnosis is None:
             return self.page(
@@ -413,10 +435,9 @@ class Pages:
     async def explain(self, request: Request) -> Response:
         name = request.query_params.get("file", "")
         rule_id = request.query_params.get("rule", "").upper()
-        try:
-            stored = self.state.workspace.read(name)
-        except KamAdvisorError as error:
-            return self.page("error.html.j2", 404, message=str(error))
+        stored = self.read(name)
+        if isinstance(stored, Response):
+            return stored
         loaded = self.check(stored)
         if loaded.questionnaire is None:
             return self.page(
@@ -449,8 +470,12 @@ class Pages:
     def summary(self, name: str) -> dict[str, Any]:
         try:
             stored = self.state.workspace.read(name)
+        except InputError as error:
+            return _summary(name, Loaded(StoredFile(name, ""), problems=error.problems))
         except KamAdvisorError as error:
-            return {"file": name, "problems": [str(error)]}
+            return _summary(
+                name, Loaded(StoredFile(name, ""), problems=[Problem(name, message=str(error))])
+            )
         key = (name, stored.digest)
         cached = self.state.summaries.get(key)
         if cached is None:

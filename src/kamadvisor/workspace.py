@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kamadvisor.blank import blank_questionnaire
-from kamadvisor.errors import UsageError
+from kamadvisor.errors import InputError, UsageError
 from kamadvisor.output import file_mode
-from kamadvisor.sourcefile import MAX_INPUT_BYTES
+from kamadvisor.sourcefile import read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,150}\.(yaml|yml|json)$")
@@ -84,12 +84,17 @@ class Workspace:
         return path
 
     def read(self, name: str) -> StoredFile:
+        """The file's text, read as the CLI reads it (size limit, UTF-8, no binary)."""
         path = self.path_of(name)
         if not path.is_file():
             raise WorkspaceError(f"{name}: no such questionnaire in this folder")
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            raise WorkspaceError(f"{name}: larger than the {MAX_INPUT_BYTES // 2**20} MiB limit")
-        return StoredFile(name, path.read_bytes().decode("utf-8", errors="replace"))
+        try:
+            _, text = read_text(str(path))
+        except InputError as error:
+            raise InputError([replace(problem, file=name) for problem in error.problems]) from None
+        except OSError as error:
+            raise WorkspaceError(f"{name}: cannot be read: {error.strerror or error}") from None
+        return StoredFile(name, text)
 
     def create(self, name: str, account_name: str) -> StoredFile:
         """A new questionnaire from the commented blank (`questionnaire new`); never replaces."""
@@ -104,11 +109,21 @@ class Workspace:
                 stream.write(text)
         except FileExistsError:
             raise WorkspaceError(f"{name}: already exists; open it from the list") from None
+        except OSError as error:
+            raise WorkspaceError(f"{name}: cannot be created: {error.strerror or error}") from None
         return StoredFile(name, text)
 
     def save(self, name: str, text: str, opened_digest: str, overwrite: bool = False) -> None:
         """Replace the file with `text` atomically, unless it changed since it was opened."""
         path = self.path_of(name)
+        try:
+            self._replace(path, text, opened_digest, overwrite)
+        except OSError as error:
+            raise WorkspaceError(
+                f"{name}: cannot be written: {error.strerror or error}; the file was not changed"
+            ) from None
+
+    def _replace(self, path: Path, text: str, opened_digest: str, overwrite: bool) -> None:
         current = path.read_bytes().decode("utf-8", errors="replace") if path.is_file() else ""
         if digest(current) != opened_digest and not overwrite:
             raise ConflictError(current)
