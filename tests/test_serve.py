@@ -391,7 +391,7 @@ def test_an_interrupt_stops_the_server_with_130_in_one_line(tmp_path: Path) -> N
         assert running.process.returncode == 130
         assert running.reader is not None
         running.reader.join(timeout=10)  # everything the server wrote before it exited
-        assert running.log == ["kamadvisor serve: stopped\n"]
+        assert running.log == ["kamadvisor serve: stopped\n"], "".join(running.log)
 
 
 def test_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:

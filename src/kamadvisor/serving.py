@@ -7,6 +7,7 @@ import importlib.util
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -68,11 +69,9 @@ def serve_folder(
             f"{workspace.root}",
             err=True,
         )
-    click.echo(
-        f"kamadvisor serve: http://{shown}:{bound_port}/  (folder {workspace.root}; Ctrl+C stops)",
-        err=True,
+    announcement = (
+        f"kamadvisor serve: http://{shown}:{bound_port}/  (folder {workspace.root}; Ctrl+C stops)"
     )
-    sys.stderr.flush()
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -85,7 +84,25 @@ def serve_folder(
         http="h11",
     )
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        _server_class()(config, announcement).run(sockets=[listener])
     finally:
         advisor.close()
         listener.close()
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        """Prints the address once it is served and Ctrl+C is handled, not before."""
+
+        def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+            super().__init__(config)
+            self.announcement = announcement
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            click.echo(self.announcement, err=True)
+            sys.stderr.flush()
+
+    return AnnouncingServer
