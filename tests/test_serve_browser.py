@@ -322,9 +322,16 @@ def test_every_input_has_a_label(page: Page) -> None:
         "/",
         "/edit?file=northwind-foods.yaml",
         "/explain?file=northwind-foods.yaml&rule=PHASE-T-MONTHLY-VOLUME",
+        "/edit?file=with-problems.yaml",
     ],
 )
 def test_pages_pass_axe(browser: Browser, server: RunningServer, url: str) -> None:
+    # A page in its error state: messages at the fields, the summary, a value not on offer.
+    (server.folder / "with-problems.yaml").write_text(
+        "account:\n  name: Problem Ltd\n  id: 'no spaces allowed'\n"
+        "relationship:\n  team_model: solo\nteam:\n  members:\n    - name: Nobody\n",
+        encoding="utf-8",
+    )
     # axe is injected as a script, which the pages' own policy rightly forbids: bypass it here.
     context = browser.new_context(base_url=server.url, bypass_csp=True)
     try:
