@@ -396,5 +396,38 @@ def portfolio(
         raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
 
 
+@cli.command()
+@click.argument(
+    "folder", metavar="FOLDER", type=click.Path(path_type=Path, file_okay=False), default="."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but a loopback address lets other machines reach "
+    "the questionnaires: use it only on a network you trust.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@_RULES_OPTION
+def serve(folder: Path, host: str, port: int, house_packs: tuple[Path, ...]) -> None:
+    """Fill in and diagnose the questionnaires of FOLDER in a browser, on this machine.
+
+    Needs the serve extra: pip install 'kamadvisor[serve]'.
+    """
+    from kamadvisor.serving import serve_folder
+
+    try:
+        serve_folder(folder, host, port, house_packs)
+    except KeyboardInterrupt:
+        click.echo("kamadvisor serve: stopped", err=True)
+        raise click.exceptions.Exit(130) from None
+
+
 def main() -> None:
     cli.main(prog_name="kamadvisor")

@@ -1,0 +1,108 @@
+"""Start `kamadvisor serve`: check the extra is installed, open the listening socket, run the
+server until interrupted. The web stack is imported only here, so the CLI stays light."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kamadvisor.errors import UsageError
+
+EXTRA_MODULES = ("starlette", "uvicorn", "ruamel.yaml")
+INSTALL_HINT = "pip install 'kamadvisor[serve]'"
+
+
+def require_extra() -> None:
+    missing = [name for name in EXTRA_MODULES if not _installed(name)]
+    if missing:
+        raise UsageError(
+            f"kamadvisor serve needs the serve extra ({', '.join(missing)} not installed); "
+            f"install it with: {INSTALL_HINT}"
+        )
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def open_socket(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(64)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def serve_folder(
+    folder: Path, host: str, port: int, house_packs: tuple[Path, ...] | list[Path]
+) -> None:
+    require_extra()
+    import uvicorn
+
+    from kamadvisor.api import open_advisor
+    from kamadvisor.server import allowed_hosts, create_app, is_loopback
+    from kamadvisor.workspace import Workspace
+
+    workspace = Workspace(folder)
+    advisor = open_advisor(house_packs)
+    listener = open_socket(host, port)
+    bound_port = listener.getsockname()[1]
+    app = create_app(workspace, advisor, allowed_hosts(host))
+    shown = f"[{host}]" if ":" in host else host
+    if not is_loopback(host):
+        click.echo(
+            f"warning: listening on {host}, not on this machine's loopback address: anyone who "
+            f"can reach it on port {bound_port} can read and change the questionnaires in "
+            f"{workspace.root}",
+            err=True,
+        )
+    announcement = (
+        f"kamadvisor serve: http://{shown}:{bound_port}/  (folder {workspace.root}; Ctrl+C stops)"
+    )
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,
+        lifespan="off",
+        ws="none",
+        http="h11",
+    )
+    try:
+        _server_class()(config, announcement).run(sockets=[listener])
+    finally:
+        advisor.close()
+        listener.close()
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        """Prints the address once it is served and Ctrl+C is handled, not before."""
+
+        def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+            super().__init__(config)
+            self.announcement = announcement
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            click.echo(self.announcement, err=True)
+            sys.stderr.flush()
+
+    return AnnouncingServer
