@@ -104,7 +104,7 @@ def load_cases(pack_dir: Path, rulebook: Rulebook) -> list[Case]:
         )
     for path in sorted(tests_dir.glob("*.yaml")):
         try:
-            document = load_document(str(path))
+            document = load_document(str(path), root=pack_dir)
         except InputError as error:
             problems.extend(error.problems)
             continue

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from kamadvisor.bounds import snippet_limits
 from kamadvisor.conditions import ConcludedTest, iter_tests
 from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import InputError, Problem
@@ -356,11 +357,12 @@ def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list
 def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action]]:
     """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`."""
     assert rule.spec.advice is not None
+    limits = snippet_limits(context.get("params") or {})
     try:
-        advice = render_snippet(rule.spec.advice, context)
+        advice = render_snippet(rule.spec.advice, context, limits)
         actions = [
             Action(
-                what=render_snippet(action.what, context),
+                what=render_snippet(action.what, context, limits),
                 owner=action.owner,
                 due_day=action.due_day,
                 rule_id=rule.id,

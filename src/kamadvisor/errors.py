@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
@@ -12,6 +13,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 1
     USER_ERROR = 2
     INTERNAL_ERROR = 3
+    INTERRUPTED = 130
 
 
 @dataclass(frozen=True, order=True)
@@ -90,3 +92,60 @@ def column_letter(column: int) -> str:
 
 def problem_order(problem: Problem) -> tuple[str, int, int, str, str]:
     return (problem.file, problem.line or 0, problem.column or 0, problem.path, problem.message)
+
+
+# What the operating system's refusal means, in words a user can act on.
+_REASONS = {
+    errno.ENOENT: "no such file or directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.EISDIR: "is a directory, expected a file",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.EMFILE: "too many open files",
+    errno.ENFILE: "too many open files in the system",
+    errno.EFBIG: "the file is too large for the file system",
+    errno.EIO: "an input/output error (a failing disk or a lost network share?)",
+    errno.EXDEV: "the destination is on another file system",
+    errno.EBUSY: "the file or device is busy",
+    errno.ETXTBSY: "the file is busy",
+    errno.EEXIST: "the file already exists",
+    errno.ENXIO: "no such device",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """The reason of an OSError in plain words."""
+    if error.errno in _REASONS:
+        return _REASONS[error.errno]
+    return (error.strerror or str(error)).lower()
+
+
+class FileSystemError(KamAdvisorError):
+    """The operating system refused to read or write a file (read-only, full, missing ...)."""
+
+    def __init__(self, path: str, reason: str, action: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        self.action = action
+        prefix = f"cannot {action} " if action else ""
+        super().__init__(f"{prefix}{path}: {reason}")
+
+    def __reduce__(self) -> tuple[type[FileSystemError], tuple[str, str, str]]:
+        return (FileSystemError, (self.path, self.reason, self.action))
+
+    @classmethod
+    def of(cls, error: OSError, path: str | None = None, action: str = "") -> FileSystemError:
+        """Located at `path`, or at the file the error names (the first and the second for a
+        rename), or at none when the system gave none."""
+        where = path or _filenames(error) or "(no file named by the system)"
+        return cls(where, os_reason(error), action)
+
+
+def _filenames(error: OSError) -> str:
+    names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    return " -> ".join(names)

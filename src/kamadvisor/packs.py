@@ -93,7 +93,7 @@ def read_pack(directory: Path) -> PackSource:
                 )
             )
     manifest_path = directory / MANIFEST
-    if not manifest_path.is_file():
+    if not (manifest_path.exists() or manifest_path.is_symlink()):
         source.problems.append(
             Problem(
                 str(manifest_path), message="a rule pack needs a pack.yaml manifest", code="pack"
@@ -129,18 +129,19 @@ def read_pack(directory: Path) -> PackSource:
 
 
 def _load(path: Path, directory: Path, problems: list[Problem]) -> SourceDocument | None:
-    if not inside(directory, path):
-        problems.append(
-            Problem(
-                str(path), message="resolves outside the rule pack; refused", code="outside-pack"
-            )
-        )
-        return None
     try:
-        return load_document(str(path))
+        return load_document(str(path), root=directory)
     except InputError as error:
         problems.extend(
-            Problem(p.file, p.line, p.column, p.path, p.message, "error", "yaml")
+            Problem(
+                p.file,
+                p.line,
+                p.column,
+                p.path,
+                p.message,
+                "error",
+                "outside-pack" if "outside the rule pack" in p.message else "yaml",
+            )
             for p in error.problems
         )
         return None

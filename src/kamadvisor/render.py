@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from kamadvisor.bounds import render_bounded, template_limits
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, resource_dir
@@ -157,7 +158,8 @@ def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoForma
     environment = sandboxed_environment(template_dirs(rulebook), autoescape=memo_format == "html")
     try:
         template = environment.get_template(name)
-        return template.render(**memo_context(diagnosis, rulebook, memo_format))
+        limits = template_limits(rulebook.parameter_values)
+        return render_bounded(template, memo_context(diagnosis, rulebook, memo_format), limits)
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
         line = getattr(error, "lineno", None)

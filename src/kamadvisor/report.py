@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from kamadvisor.bounds import render_bounded, template_limits
 from kamadvisor.conditions import ParamRef
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio import PortfolioReport
@@ -127,9 +128,9 @@ def render_report(
     name = TEMPLATES[report_format]
     environment = sandboxed_environment(template_dirs(rulebook), autoescape=report_format == "html")
     try:
-        return environment.get_template(name).render(
-            **report_context(report, rulebook, memo_links or {})
-        )
+        template = environment.get_template(name)
+        limits = template_limits(rulebook.parameter_values, scale=len(report.accounts) // 1000 + 1)
+        return render_bounded(template, report_context(report, rulebook, memo_links or {}), limits)
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
         raise InputError(

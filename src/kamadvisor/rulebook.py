@@ -31,7 +31,7 @@ from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
 from kamadvisor.packs import PackSource, RawRule, located, read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
 from kamadvisor.questionnaire import SECTION_MODELS
-from kamadvisor.sourcefile import SourceDocument
+from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, read_bounded
 from kamadvisor.validation import describe, did_you_mean, problems_from
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -46,6 +46,8 @@ FACT_PARAMETERS = frozenset(
         "category_cutoff_strength",
     }
 )
+# Parameters the renderer reads.
+RENDER_PARAMETERS = frozenset({"render_time_limit_seconds"})
 ADVICE_NAMES = {
     "account": frozenset({"account", "facts", "params", "concluded"}),
     "portfolio": frozenset({"facts", "params", "accounts"}),
@@ -381,10 +383,12 @@ def pack_directories(house_packs: list[Path] | tuple[Path, ...] = ()) -> list[Pa
 
 
 def _manifest_name(directory: Path) -> str | None:
-    """The `name:` line of a pack's manifest, read without parsing the whole file."""
+    """The `name:` line of a pack's manifest, read without parsing the whole file (and, like every
+    pack file, only when it is a regular file inside the pack)."""
     try:
-        text = (directory / "pack.yaml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        raw = read_bounded(directory / "pack.yaml", MAX_INPUT_BYTES, root=directory)
+        text = raw.decode("utf-8")
+    except (InputError, UnicodeDecodeError):
         return None
     found = re.search(r"^name:\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*$", text, re.MULTILINE)
     return found.group(1) if found else None
@@ -826,7 +830,7 @@ class _Builder:
         return problems
 
     def _check_parameter_use(self, rules: list[Rule], manifest: PackManifest) -> None:
-        used: set[str] = set(FACT_PARAMETERS)
+        used: set[str] = set(FACT_PARAMETERS | RENDER_PARAMETERS)
         for spec in manifest.conclusions.values():
             if spec.evidence is not None:
                 used.update(

@@ -19,7 +19,14 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.loaders import split_template_path
+
+from kamadvisor.bounds import SNIPPET_LIMITS, BoundedEnvironment, RenderLimits, render_bounded
+from kamadvisor.errors import InputError
+from kamadvisor.sourcefile import read_bounded
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+BYTECODE_GENERATION = "bounded-1"
 
 
 def _number(value: Any, decimals: int = 0) -> str:
@@ -44,24 +51,53 @@ def _label(value: Any) -> str:
 
 
 class ContainedLoader(FileSystemLoader):
-    """A FileSystemLoader that refuses files resolving outside its directories (symbolic links)."""
+    """A FileSystemLoader that reads only regular files inside its directories (symbolic links
+    resolving elsewhere are refused, as are FIFOs and devices), at most MAX_TEMPLATE_BYTES each."""
 
     def get_source(
         self, environment: Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        resolved = Path(filename).resolve()
-        roots = [Path(directory).resolve() for directory in self.searchpath]
-        if not any(resolved.is_relative_to(root) for root in roots):
-            raise TemplateNotFound(template)
-        return source, filename, uptodate
+        pieces = split_template_path(template)
+        for searchpath in self.searchpath:
+            candidate = Path(searchpath, *pieces)
+            if not (candidate.exists() or candidate.is_symlink()):
+                continue
+            try:
+                raw = read_bounded(candidate, MAX_TEMPLATE_BYTES, root=Path(searchpath))
+            except InputError as error:
+                raise TemplateFileError(error.problems[0].format()) from None
+            try:
+                source = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise TemplateFileError(f"{candidate}: not UTF-8 text") from None
+            filename = os.path.normpath(candidate)
+            return source, filename, _uptodate(filename)
+        raise TemplateNotFound(template)
+
+
+class TemplateFileError(TemplateError):
+    """A template file that cannot be used (outside the pack, not a regular file, too large)."""
+
+
+def _modified(filename: str) -> float | None:
+    try:
+        return Path(filename).stat().st_mtime
+    except OSError:
+        return None
+
+
+def _uptodate(filename: str) -> Callable[[], bool]:
+    modified = _modified(filename)
+    return lambda: _modified(filename) == modified
 
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     """Compiled templates kept in the user's cache directory: compiling the memo templates is a
     sixth of a memo's run time. Jinja checks each template's source before reusing its code."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    directory = Path(base) / "kamadvisor" / "templates"
+    # Compiled code depends on the environment's transformations (bounded loops and joins), not
+    # only on the source: each generation of them has its own directory.
+    directory = Path(base) / "kamadvisor" / f"templates-{BYTECODE_GENERATION}"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -71,7 +107,7 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
 
 def sandboxed_environment(
     template_dirs: list[Path] | None = None, autoescape: bool = False
-) -> SandboxedEnvironment:
+) -> BoundedEnvironment:
     """Templates are looked up in `template_dirs` in order (a house pack's before the bundled
     ones); the last directory is also reachable as `base/NAME`, so a house template can extend
     the bundled one it overrides."""
@@ -83,7 +119,7 @@ def sandboxed_environment(
                 PrefixLoader({"base": ContainedLoader([str(template_dirs[-1])])}),
             ]
         )
-    environment = SandboxedEnvironment(
+    environment = BoundedEnvironment(
         loader=loader,
         bytecode_cache=_bytecode_cache() if loader is not None else None,
         undefined=StrictUndefined,
@@ -95,6 +131,7 @@ def sandboxed_environment(
     environment.filters["number"] = _number
     environment.filters["fact"] = _fact
     environment.filters["words"] = _label
+    environment.guard_filters()
     return environment
 
 
@@ -102,12 +139,22 @@ ADVICE_ENVIRONMENT = sandboxed_environment()
 _COMPILED: dict[str, Template] = {}
 
 
-def render_snippet(text: str, context: Mapping[str, Any]) -> str:
-    """Render an advice snippet; raises jinja2.TemplateError for the caller to locate."""
+def render_snippet(
+    text: str, context: Mapping[str, Any], limits: RenderLimits = SNIPPET_LIMITS
+) -> str:
+    """Render an advice snippet within `limits`; raises jinja2.TemplateError (located at the
+    snippet's line) for the caller to place in its rule file."""
     template = _COMPILED.get(text)
     if template is None:
         template = _COMPILED[text] = ADVICE_ENVIRONMENT.from_string(text)
-    return " ".join(template.render(**context).split())
+    return " ".join(render_bounded(template, context, limits).split())
 
 
-__all__ = ["TemplateError", "render_snippet", "sandboxed_environment"]
+__all__ = [
+    "SNIPPET_LIMITS",
+    "RenderLimits",
+    "TemplateError",
+    "render_bounded",
+    "render_snippet",
+    "sandboxed_environment",
+]

@@ -7,7 +7,10 @@ that later validation errors can name the line they refer to.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from kamadvisor.errors import InputError, Problem
+from kamadvisor.errors import InputError, Problem, os_reason
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_NESTING = 32
@@ -53,32 +56,163 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 
 
-def read_text(path: str) -> tuple[str, str]:
-    """Read a file (or standard input for "-") as UTF-8 text; returns (display name, text)."""
-    if path == "-":
-        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        name = "<stdin>"
-    else:
-        file = Path(path)
-        name = path
-        if not file.exists():
-            raise InputError([Problem(name, message="file not found")])
-        if file.is_dir():
-            raise InputError([Problem(name, message="is a directory, expected a file")])
-        if file.stat().st_size > MAX_INPUT_BYTES:
-            raise InputError(
-                [Problem(name, message=f"file is larger than the {_mib(MAX_INPUT_BYTES)} limit")]
-            )
-        raw = file.read_bytes()
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(
-            [Problem(name, message=f"input is larger than the {_mib(MAX_INPUT_BYTES)} limit")]
+MAX_INTEGER_DIGITS = 100
+
+
+def _bounded_yaml_int(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> int:
+    """YAML integers, refused (with their place) past MAX_INTEGER_DIGITS: Python would refuse
+    one of 4,300 digits with a bare ValueError, and no answer or parameter needs a tenth of it."""
+    digits = sum(character.isalnum() for character in str(node.value).lower().lstrip("+-0ox"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a number of {digits} digits is too long; at most {MAX_INTEGER_DIGITS} digits are read",
+            node.start_mark,
         )
-    return name, _decode(name, raw)
+    value: int = yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
+    return value
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _bounded_yaml_int)
+
+
+class _NumberTooLong(Exception):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _bounded_json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _NumberTooLong(text)
+    return int(text)
+
+
+def read_text(path: str, root: Path | None = None) -> tuple[str, str]:
+    """Read a file (or standard input for "-") as UTF-8 text; returns (display name, text).
+
+    With `root`, the file must resolve inside that directory (checked before it is opened)."""
+    if path == "-":
+        return "<stdin>", _decode("<stdin>", read_stdin(MAX_INPUT_BYTES))
+    return path, _decode(path, read_bounded(Path(path), MAX_INPUT_BYTES, root=root))
+
+
+def read_stdin(limit: int) -> bytes:
+    """At most `limit` bytes of standard input; a closed standard input is the user's error."""
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        raise InputError([Problem("<stdin>", message="standard input is closed; nothing to read")])
+    try:
+        raw = stream.buffer.read(limit + 1)
+    except (OSError, ValueError) as error:
+        reason = os_reason(error) if isinstance(error, OSError) else "it is closed"
+        raise InputError(
+            [Problem("<stdin>", message=f"standard input cannot be read: {reason}")]
+        ) from None
+    if len(raw) > limit:
+        raise InputError(
+            [Problem("<stdin>", message=f"input is larger than the {_mib(limit)} limit")]
+        )
+    return raw
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words (None for a regular file)."""
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def check_contained(path: Path, root: Path) -> None:
+    """Refuse `path` unless it resolves inside `root` (symbolic links followed)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise InputError(
+            [Problem(str(path), message="resolves outside the rule pack; refused")]
+        ) from None
+
+
+def read_bounded(path: Path, limit: int, root: Path | None = None) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    Containment in `root` is checked before the file is opened; the file is opened without
+    blocking (a FIFO would otherwise wait for a writer), must be a regular file (a device such as
+    /dev/zero never ends), and at most `limit` + 1 bytes are read whatever its size claims."""
+    name = str(path)
+    if root is not None:
+        check_contained(path, root)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        raise InputError([Problem(name, message=_open_failure(error))]) from None
+    try:
+        info = os.fstat(descriptor)
+        kind = file_kind(info.st_mode)
+        if kind is not None:
+            expected = "expected a file" if kind == "a directory" else "expected a regular file"
+            raise InputError([Problem(name, message=f"is {kind}, {expected}")])
+        if info.st_size > limit:
+            raise InputError(
+                [Problem(name, message=f"file is larger than the {_mib(limit)} limit")]
+            )
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as error:
+        raise InputError([Problem(name, message=f"cannot be read: {os_reason(error)}")]) from None
+    finally:
+        os.close(descriptor)
+    raw = b"".join(chunks)
+    if len(raw) > limit:
+        raise InputError([Problem(name, message=f"file is larger than the {_mib(limit)} limit")])
+    return raw
+
+
+def check_regular_file(path: Path, limit: int) -> None:
+    """Refuse, before a reader opens it by name, a path that is missing, not a regular file, or
+    larger than `limit` (for readers that take a path, such as the workbook reader)."""
+    name = str(path)
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise InputError([Problem(name, message=_open_failure(error))]) from None
+    kind = file_kind(info.st_mode)
+    if kind is not None:
+        expected = "expected a file" if kind == "a directory" else "expected a regular file"
+        raise InputError([Problem(name, message=f"is {kind}, {expected}")])
+    if info.st_size > limit:
+        raise InputError([Problem(name, message=f"file is larger than the {_mib(limit)} limit")])
+
+
+def _open_failure(error: OSError) -> str:
+    if error.errno == errno.ENOENT:
+        return "file not found"
+    return f"cannot be opened: {os_reason(error)}"
 
 
 def _mib(size: int) -> str:
     return f"{size // (1024 * 1024)} MiB"
+
+
+def mib(size: int) -> str:
+    """A byte limit in words, e.g. '5 MiB'."""
+    return _mib(size)
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -102,9 +236,10 @@ def _decode(name: str, raw: bytes) -> str:
         raise InputError([Problem(name, line, message=message)]) from None
 
 
-def load_document(path: str) -> SourceDocument:
-    """Load a YAML or JSON file (JSON when the name ends in .json or the text starts with '{')."""
-    name, text = read_text(path)
+def load_document(path: str, root: Path | None = None) -> SourceDocument:
+    """Load a YAML or JSON file (JSON when the name ends in .json or the text starts with '{').
+    With `root`, the file must resolve inside that directory."""
+    name, text = read_text(path, root)
     if name.lower().endswith(".json"):
         return parse_json(name, text)
     return parse_yaml(name, text)
@@ -120,7 +255,16 @@ def parse_json(name: str, text: str) -> SourceDocument:
         return result
 
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_int=_bounded_json_int)
+    except _NumberTooLong as error:
+        offset = text.find(error.text)
+        line = text.count("\n", 0, offset) + 1
+        column = offset - text.rfind("\n", 0, offset)
+        digits = len(error.text.lstrip("-"))
+        message = (
+            f"a number of {digits} digits is too long; at most {MAX_INTEGER_DIGITS} digits are read"
+        )
+        raise InputError([Problem(name, line, column, message=message)]) from None
     except json.JSONDecodeError as error:
         raise InputError(
             [Problem(name, error.lineno, error.colno, message=f"invalid JSON: {error.msg}")]
