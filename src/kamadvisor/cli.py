@@ -1,11 +1,15 @@
 """The command line: a thin click layer over the API, with one error boundary.
 
-Exit codes: 0 ok; 1 a check, test or batch record failed; 2 the user's input or usage is wrong;
-3 an internal error (the traceback is shown only with --traceback).
+Exit codes: 0 ok; 1 a check, test or batch record failed; 2 the user's input, usage or the
+environment is wrong (an operating-system error names its file); 3 an internal error (the
+traceback is shown only with --traceback); 130 interrupted.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import traceback
 from datetime import date
 from pathlib import Path
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from kamadvisor import __version__
-from kamadvisor.errors import ExitCode, InputError, KamAdvisorError
+from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -39,6 +43,11 @@ class _ErrorBoundary(click.Group):
             raise
         except BrokenPipeError:
             raise click.exceptions.Exit(ExitCode.OK) from None
+        except OSError as error:
+            click.echo(f"error: {FileSystemError.of(error)}", err=True)
+            raise click.exceptions.Exit(ExitCode.USER_ERROR) from None
+        except KeyboardInterrupt:
+            raise _interrupted() from None
         except Exception as error:
             if ctx.params.get("show_traceback"):
                 traceback.print_exc()
@@ -140,9 +149,10 @@ def memo(
 ) -> None:
     """Write the advice memo for one account questionnaire."""
     from kamadvisor.api import diagnose_file, open_advisor
-    from kamadvisor.output import write_output
+    from kamadvisor.output import RunInputs, check_output, write_output
     from kamadvisor.render import MemoFormat, render_memo
 
+    check_output(output, RunInputs.of([questionnaire_file], packs=house_packs))
     selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
     with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
@@ -341,17 +351,21 @@ def portfolio(
     A bad row or file is reported and skipped; every good account is still diagnosed. Exit code
     1 when anything was skipped.
     """
-    import os
-    import sys
-
     from kamadvisor.cellvalues import Decimal
     from kamadvisor.delimited import CsvDialect
-    from kamadvisor.output import write_output
-    from kamadvisor.portfolio import PortfolioRun, default_jobs, run_portfolio
+    from kamadvisor.output import OutputSet, check_memo_folder, check_output, stage_output
+    from kamadvisor.portfolio import PortfolioRun, default_jobs
     from kamadvisor.programme import load_programme
     from kamadvisor.report import render_report
     from kamadvisor.rulebook import load_rulebook
 
+    inputs = _portfolio_inputs(source, contacts, programme_file, house_packs)
+    check_output(output, inputs, created=memos_dir)
+    reserved: frozenset[str] = frozenset()
+    if memos_dir is not None:
+        check_memo_folder(memos_dir, inputs)
+        if output and output != "-" and _same_folder(Path(output).parent, memos_dir):
+            reserved = frozenset({Path(output).name})
     rulebook = load_rulebook(house_packs=list(house_packs))
     programme = load_programme(programme_file) if programme_file else None
     dialect = CsvDialect(
@@ -359,32 +373,30 @@ def portfolio(
         decimal=cast(Decimal | None, decimal),  # click.Choice allows only "." and ","
         encoding=encoding,
     )
-    run = PortfolioRun(
-        path=source,
-        contacts=contacts,
-        programme=programme,
-        house_packs=house_packs,
-        dialect=dialect,
-        jobs=jobs or default_jobs(),
-        as_of=_as_of(as_of),
-        memos=(memos_dir, report_format) if memos_dir is not None else None,
-    )
-    if sys.stderr.isatty():
-        from rich.progress import Progress
-
-        with Progress(transient=True) as progress:
-            task = progress.add_task("diagnosing", total=None)
-            run.on_progress = lambda done, total: progress.update(task, completed=done, total=total)
-            report = run_portfolio(run, rulebook)
-    else:
-        report = run_portfolio(run, rulebook)
-    links: dict[int, str] = {}
-    if memos_dir is not None:
-        base = Path(output).parent if output and output != "-" else Path()
-        for number, account in enumerate(report.accounts, start=1):
-            if account.memo is not None:
-                links[number] = Path(os.path.relpath(memos_dir / account.memo, base)).as_posix()
-    write_output(render_report(report, rulebook, report_format, links), output)  # type: ignore[arg-type]
+    outputs = OutputSet(memos_dir)
+    try:
+        staging = outputs.open()
+        run = PortfolioRun(
+            path=source,
+            contacts=contacts,
+            programme=programme,
+            house_packs=house_packs,
+            dialect=dialect,
+            jobs=jobs or default_jobs(),
+            as_of=_as_of(as_of),
+            memos=(staging, report_format) if staging is not None else None,
+            reserved_names=reserved,
+        )
+        report = _run_with_progress(run, rulebook)
+        links = _memo_links(report, memos_dir, output)
+        text = render_report(report, rulebook, report_format, links)  # type: ignore[arg-type]
+        staged = stage_output(text, output)
+        try:
+            outputs.commit(staged)
+        finally:
+            staged.discard()
+    finally:
+        outputs.discard()
     summary = f"{report.input_records} account(s) read: {len(report.accounts)} diagnosed"
     summary += f", {report.skipped_accounts} skipped"
     if report.skipped:
@@ -429,5 +441,106 @@ def serve(folder: Path, host: str, port: int, house_packs: tuple[Path, ...]) -> 
         raise click.exceptions.Exit(130) from None
 
 
+def _portfolio_inputs(
+    source: Path, contacts: Path | None, programme_file: str | None, house_packs: tuple[Path, ...]
+) -> Any:
+    from kamadvisor.output import RunInputs
+
+    files: list[str | Path | None] = [contacts, programme_file]
+    folders = []
+    if source.is_dir():
+        folders.append(source)
+    else:
+        files.append(source)
+        # Child tables beside a CSV file (NAME-contacts.csv, NAME-team.csv) are inputs too.
+        files.extend(source.parent.glob(f"{source.stem}-*{source.suffix}"))
+    return RunInputs.of(files, folders, packs=house_packs)
+
+
+def _same_folder(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return False
+
+
+def _run_with_progress(run: Any, rulebook: Any) -> Any:
+    from kamadvisor.portfolio import run_portfolio
+
+    if sys.stderr is not None and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task("diagnosing", total=None)
+            run.on_progress = lambda done, total: progress.update(task, completed=done, total=total)
+            return run_portfolio(run, rulebook)
+    return run_portfolio(run, rulebook)
+
+
+def _memo_links(report: Any, memos_dir: Path | None, output: str | None) -> dict[int, str]:
+    links: dict[int, str] = {}
+    if memos_dir is None:
+        return links
+    base = Path(output).parent if output and output != "-" else Path()
+    for number, account in enumerate(report.accounts, start=1):
+        if account.memo is not None:
+            links[number] = Path(os.path.relpath(memos_dir / account.memo, base)).as_posix()
+    return links
+
+
+def _interrupted() -> click.exceptions.Exit:
+    _say("interrupted")
+    return click.exceptions.Exit(ExitCode.INTERRUPTED)
+
+
+def _say(line: str) -> None:
+    """One line on standard error, whatever state the streams are in."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> None:
-    cli.main(prog_name="kamadvisor")
+    # A second Ctrl-C while the first is being handled must not print a traceback either.
+    try:
+        code = cli.main(prog_name="kamadvisor", standalone_mode=False)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        code = ExitCode.INTERRUPTED
+    except click.exceptions.Exit as exit_:
+        code = exit_.exit_code
+    except click.exceptions.Abort:
+        _say("interrupted")
+        code = ExitCode.INTERRUPTED
+    except click.ClickException as error:
+        with contextlib.suppress(OSError, ValueError):
+            error.show()
+        code = error.exit_code
+    except OSError as error:
+        _say(f"error: {FileSystemError.of(error)}")
+        code = ExitCode.USER_ERROR
+    _flush_standard_output()
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _flush_standard_output() -> None:
+    """Flush now, so a closed or full standard output is reported, not a message at exit."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_standard_output()
+    except OSError as error:
+        _silence_standard_output()
+        _say(f"error: {FileSystemError.of(error, '<stdout>', 'write')}")
+        sys.exit(ExitCode.USER_ERROR)
+
+
+def _silence_standard_output() -> None:
+    # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -152,6 +154,7 @@ _STATE = _WorkerState()
 
 
 def _start_worker(house_packs: Sequence[Path], as_of: date | None, memos: MemoPlan | None) -> None:
+    _quiet_worker()
     _STATE.advisor = open_advisor(tuple(house_packs))
     _STATE.as_of = as_of
     _STATE.memos = memos
@@ -209,6 +212,8 @@ class PortfolioRun:
     as_of: date | None = None
     memos: tuple[Path, str] | None = None
     on_progress: Callable[[int, int], None] | None = None
+    # File names a memo may not take (the report's, when it goes into the memo folder).
+    reserved_names: frozenset[str] = frozenset()
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
@@ -217,8 +222,8 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     memos = None
     if run.memos is not None:
         directory, memo_format = run.memos
-        directory.mkdir(parents=True, exist_ok=True)
-        memos = MemoPlan(directory, memo_format, memo_file_names(batch.records, memo_format))
+        names = memo_file_names(batch.records, memo_format, run.reserved_names)
+        memos = MemoPlan(directory, memo_format, names)
     results: dict[int, AccountResult | list[Problem]] = {}
     total = len(records)
     chunks = [records[start : start + CHUNK] for start in range(0, total, CHUNK)]
@@ -238,11 +243,19 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
                 _STATE.advisor.close()
                 _STATE.advisor = None
     else:
-        # Processes, never threads: the engine is not thread-safe and holds the GIL.
+        # Processes, never threads: the engine is not thread-safe and holds the GIL. Workers are
+        # started with SIGINT blocked, so a Ctrl-C reaches the main process alone, which stops
+        # them (leaving the `with` terminates the pool).
         context = multiprocessing.get_context("spawn")
-        with context.Pool(
-            jobs, initializer=_start_worker, initargs=(list(run.house_packs), run.as_of, memos)
-        ) as pool:
+        _quiet_resource_tracker()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = context.Pool(
+                jobs, initializer=_start_worker, initargs=(list(run.house_packs), run.as_of, memos)
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        with pool:
             for finished in pool.imap_unordered(_diagnose_chunk, chunks):
                 for index, result in finished:
                     results[index] = result
@@ -350,10 +363,13 @@ def _advice_view(account: AccountResult) -> dict[str, Any]:
     }
 
 
-def memo_file_names(records: Sequence[AccountRecord], suffix: str) -> dict[int, str]:
-    """A unique, safe file name for each account's memo, from its id or name as given."""
+def memo_file_names(
+    records: Sequence[AccountRecord], suffix: str, reserved: frozenset[str] = frozenset()
+) -> dict[int, str]:
+    """A unique, safe file name for each account's memo, from its id or name as given; a name in
+    `reserved` (the report's) is never taken, the account gets the next free one instead."""
     names: dict[int, str] = {}
-    used: set[str] = set()
+    used: set[str] = {name.removesuffix(f".{suffix}").lower() for name in reserved}
     for index, record in enumerate(records):
         account = (
             record.document.data.get("account") if isinstance(record.document.data, dict) else None
@@ -371,6 +387,32 @@ def memo_file_names(records: Sequence[AccountRecord], suffix: str) -> dict[int, 
         used.add(candidate)
         names[index] = f"{candidate}.{suffix}"
     return names
+
+
+def _quiet_worker() -> None:
+    """A worker leaves interrupts to the main process and ends, silently, when it dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() == 1:  # the main process died before the request took effect
+            os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _quiet_resource_tracker() -> None:
+    """multiprocessing's resource tracker outlives a killed main process and then warns about
+    the pool's semaphores, which it cleans up anyway; it takes its warning filters from ours."""
+    option = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if option not in sys.warnoptions:
+        sys.warnoptions.append(option)
 
 
 def default_jobs() -> int:
