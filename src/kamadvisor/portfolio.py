@@ -244,17 +244,18 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
                 _STATE.advisor = None
     else:
         # Processes, never threads: the engine is not thread-safe and holds the GIL. Workers are
-        # started with SIGINT blocked, so a Ctrl-C reaches the main process alone, which stops
-        # them (leaving the `with` terminates the pool).
+        # started with SIGINT ignored (a disposition that survives exec, where a blocked mask
+        # does not), so a Ctrl-C reaches the main process alone, which stops them: leaving the
+        # `with` terminates the pool. A Ctrl-C in the few milliseconds of starting is lost.
         context = multiprocessing.get_context("spawn")
         _quiet_resource_tracker()
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             pool = context.Pool(
                 jobs, initializer=_start_worker, initargs=(list(run.house_packs), run.as_of, memos)
             )
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            signal.signal(signal.SIGINT, previous)
         with pool:
             for finished in pool.imap_unordered(_diagnose_chunk, chunks):
                 for index, result in finished:
