@@ -385,6 +385,7 @@ def print_to_pdf(html: str, tmp_path: Path, page_size: str | None = None) -> tup
         pytest.fail("KAMADVISOR_REQUIRE_BROWSER=1, but chromium or pdftotext/pdfinfo is missing")
     if page_size:
         html = html.replace("<style>", f"<style>@page {{ size: {page_size}; }}", 1)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     source, pdf = tmp_path / "memo.html", tmp_path / "memo.pdf"
     source.write_text(html, encoding="utf-8")
     subprocess.run(
@@ -547,3 +548,70 @@ def test_printed_memo_states_the_straddle_and_confidence(tmp_path: Path) -> None
     assert "between Consultative selling and preferred supplier" in flat
     assert "Confidence: low" in flat
     assert "confidence medium, on given values" in flat
+
+
+CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+
+
+class _Beacon:
+    """A local HTTP server counting the requests a printed page makes."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        hits: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.hits = hits
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _with_beacons(html: str, url: str) -> str:
+    """Content that would load from the network if the page's policy allowed it."""
+    beacons = (
+        f'<img src="{url}/img"><link rel="stylesheet" href="{url}/css">'
+        f'<iframe src="{url}/frame"></iframe><object data="{url}/object"></object>'
+    )
+    return html.replace("<body>", "<body>" + beacons, 1)
+
+
+@browser_test
+@pytest.mark.parametrize("kind", ["memo", "report"])
+def test_every_html_output_forbids_loading_anything_in_chromium(kind: str, tmp_path: Path) -> None:
+    target = tmp_path / f"{kind}.html"
+    if kind == "memo":
+        code, _, err = invoke("memo", str(EXAMPLES[0]), "-f", "html", "-o", str(target))
+    else:
+        accounts = ROOT / "examples" / "portfolio" / "accounts.csv"
+        code, _, err = invoke("portfolio", str(accounts), "-f", "html", "-o", str(target))
+        assert code == 1, err  # the example portfolio holds one bad row, reported and skipped
+        code = 0
+    assert code == 0, err
+    html = target.read_text(encoding="utf-8")
+    assert html.count(CSP) == 1
+    beacon = _Beacon()
+    try:
+        print_to_pdf(_with_beacons(html, beacon.url), tmp_path / "with-policy")
+        blocked = list(beacon.hits)
+        # The same page without its policy does load them: the browser and the beacons work.
+        print_to_pdf(_with_beacons(html.replace(CSP, ""), beacon.url), tmp_path / "without")
+        loaded = list(beacon.hits)
+    finally:
+        beacon.close()
+    assert blocked == []
+    assert loaded, "without the policy the beacons should have been requested"

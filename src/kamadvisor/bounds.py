@@ -391,3 +391,21 @@ def _located(template: Template, message: str, trace: TracebackType | None) -> R
             filename, line = code, trace.tb_lineno
         trace = trace.tb_next
     return RenderFailure(message, None if filename == "<template>" else filename, line)
+
+
+def private_reads(tree: nodes.Template) -> list[tuple[str, int]]:
+    """Names of private attributes a template reads, however it spells them (`x._a`,
+    `x['_a']`, `x|attr('_a')`), with their lines: the sandbox refuses them at render time."""
+    found: list[tuple[str, int]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        name: Any = None
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            name = node.arg.value
+        elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
+            argument = node.args[0]
+            name = argument.value if isinstance(argument, nodes.Const) else None
+        if isinstance(name, str) and name.startswith("_"):
+            found.append((name, node.lineno))
+    return found

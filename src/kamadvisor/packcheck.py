@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from jinja2 import TemplateError, TemplateNotFound, nodes
 
+from kamadvisor.bounds import private_reads
 from kamadvisor.compiler import compile_rulebook
 from kamadvisor.diagnosis import nested, render_advice
 from kamadvisor.errors import InputError, Problem, problem_order
@@ -14,8 +15,8 @@ from kamadvisor.facts import FactSpec
 from kamadvisor.packs import inside
 from kamadvisor.portfolio import SUMMARY_FACTS
 from kamadvisor.rulebook import Rulebook, build_rulebook, pack_directories, resource_dir
-from kamadvisor.sandbox import sandboxed_environment
-from kamadvisor.sourcefile import SourceDocument
+from kamadvisor.sandbox import MAX_TEMPLATE_BYTES, sandboxed_environment
+from kamadvisor.sourcefile import SourceDocument, read_bounded
 
 
 def check_pack(pack_dir: Path) -> list[Problem]:
@@ -47,7 +48,7 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     environment = sandboxed_environment([directory, resource_dir("templates")])
     for template in sorted(directory.rglob("*")):
-        if not template.is_file():
+        if template.is_dir():
             continue
         if not inside(directory, template):
             problems.append(
@@ -59,7 +60,8 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
             )
             continue
         try:
-            compiled = environment.parse(template.read_text(encoding="utf-8"))
+            text = read_bounded(template, MAX_TEMPLATE_BYTES, root=directory).decode("utf-8")
+            compiled = environment.parse(text)
             for node in compiled.find_all(
                 (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
             ):
@@ -77,18 +79,17 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
                             code="template",
                         )
                     )
-            for attribute in compiled.find_all(nodes.Getattr):
-                if attribute.attr.startswith("_"):
-                    problems.append(
-                        Problem(
-                            str(template),
-                            attribute.lineno,
-                            None,
-                            "",
-                            f"reads private attribute '{attribute.attr}': refused by the sandbox",
-                            code="unsafe-template",
-                        )
+            for name, private_line in private_reads(compiled):
+                problems.append(
+                    Problem(
+                        str(template),
+                        private_line,
+                        None,
+                        "",
+                        f"reads private attribute '{name}': refused by the sandbox",
+                        code="unsafe-template",
                     )
+                )
         except TemplateNotFound as error:
             problems.append(
                 Problem(
@@ -100,6 +101,8 @@ def _template_problems(pack_dir: Path) -> list[Problem]:
                     code="template",
                 )
             )
+        except InputError as error:
+            problems.extend(_as_check(p, "template") for p in error.problems)
         except (TemplateError, UnicodeDecodeError) as error:
             line = getattr(error, "lineno", None)
             problems.append(

@@ -243,12 +243,14 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
                 _STATE.advisor.close()
                 _STATE.advisor = None
     else:
-        # Processes, never threads: the engine is not thread-safe and holds the GIL. Workers are
-        # started with SIGINT ignored (a disposition that survives exec, where a blocked mask
-        # does not), so a Ctrl-C reaches the main process alone, which stops them: leaving the
-        # `with` terminates the pool. A Ctrl-C in the few milliseconds of starting is lost.
+        # Processes, never threads: the engine is not thread-safe and holds the GIL. Workers
+        # start with SIGINT ignored (a disposition survives exec; a blocked mask does not), so a
+        # Ctrl-C reaches the main process alone, which stops them: leaving the `with` terminates
+        # the pool. Meanwhile the main thread blocks SIGINT: Linux keeps a blocked signal
+        # pending even while it is ignored, and delivers it once the handler is back.
         context = multiprocessing.get_context("spawn")
         _quiet_resource_tracker()
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             pool = context.Pool(
@@ -256,6 +258,7 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
             )
         finally:
             signal.signal(signal.SIGINT, previous)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         with pool:
             for finished in pool.imap_unordered(_diagnose_chunk, chunks):
                 for index, result in finished:

@@ -882,6 +882,7 @@ def _check_snippet(
     """An advice or action snippet must parse and name only what advice can see."""
     from jinja2 import TemplateSyntaxError, meta, nodes
 
+    from kamadvisor.bounds import private_reads
     from kamadvisor.sandbox import ADVICE_ENVIRONMENT
 
     try:
@@ -890,9 +891,7 @@ def _check_snippet(
         return [
             located(document, path, f"does not parse as Jinja: {error.message}", "advice-syntax")
         ]
-    unsafe = sorted(
-        {node.attr for node in tree.find_all(nodes.Getattr) if node.attr.startswith("_")}
-    )
+    unsafe = sorted({name for name, _line in private_reads(tree)})
     if unsafe:
         return [
             located(
