@@ -10,6 +10,7 @@ placed a conclusion (`{placed: phase, eq: partnership}`). Values may name a pack
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -297,6 +298,11 @@ def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: Conditio
         if numeric and (isinstance(item, bool) or not isinstance(item, int | float)):
             context.problem(path, f"{item!r} is not a number; '{spec.name}' is {kind}", "type")
             return False
+        if numeric and isinstance(item, int | float):
+            problem = number_problem(item)
+            if problem is not None:
+                context.problem(path, problem, "number-range")
+                return False
         if kind == "boolean" and not isinstance(item, bool):
             context.problem(
                 path, f"{item!r} is not true or false; '{spec.name}' is a yes/no fact", "type"
@@ -305,6 +311,26 @@ def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: Conditio
     if kind == "enum":
         return _allowed_values(spec, values, path, context)
     return True
+
+
+# The engine reads numbers in plain notation with up to four decimals: values past these bounds
+# would reach it as exponents or round to zero, and it would refuse the whole ruleset.
+ENGINE_NUMBER_MAX = 1e15
+ENGINE_NUMBER_MIN_STEP = 1e-4
+
+
+def number_problem(value: float | int) -> str | None:
+    """Why a number cannot be handed to the engine, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if abs(value) > ENGINE_NUMBER_MAX:
+        return f"{value!r} is out of range; numbers in rules lie within ±{ENGINE_NUMBER_MAX:.0e}"
+    if value and abs(value) < ENGINE_NUMBER_MIN_STEP:
+        return (
+            f"{value!r} is too small; numbers in rules have at most four decimals "
+            f"(the smallest is {ENGINE_NUMBER_MIN_STEP})"
+        )
+    return None
 
 
 def _allowed_values(

@@ -23,6 +23,7 @@ from kamadvisor.conditions import (
     FactTest,
     ParamRef,
     iter_tests,
+    number_problem,
     parse_condition,
     shape_issues,
 )
@@ -103,6 +104,9 @@ class Parameter(Strict):
         else:
             if isinstance(self.default, dict | bool):
                 raise ValueError(f"the default of a {self.type} parameter must be a number")
+            problem = number_problem(self.default)
+            if problem is not None:
+                raise ValueError(problem)
             if self.type == "integer" and not float(self.default).is_integer():
                 raise ValueError("the default of an integer parameter must be a whole number")
             if self.min is not None and self.default < self.min:
