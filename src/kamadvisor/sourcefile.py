@@ -21,6 +21,7 @@ import yaml
 from kamadvisor.errors import InputError, Problem, os_reason
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
+MAX_TABLE_BYTES = 50 * 1024 * 1024
 MAX_NESTING = 32
 
 Location = tuple[int, int]

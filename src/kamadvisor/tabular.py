@@ -25,7 +25,13 @@ from kamadvisor.cellvalues import CellError, NumberLocale, parse_date, parse_num
 from kamadvisor.delimited import CsvDialect, read_csv
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
-from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, load_document
+from kamadvisor.sourcefile import (
+    MAX_INPUT_BYTES,
+    SourceDocument,
+    check_regular_file,
+    load_document,
+    read_bounded,
+)
 from kamadvisor.spreadsheet import WORKBOOK_SUFFIXES, PercentCell, read_workbook
 from kamadvisor.validation import did_you_mean
 
@@ -122,8 +128,8 @@ def read_batch(
         tables = _read_workbook(path, dialect)
     elif suffix in CSV_SUFFIXES:
         tables = {ACCOUNT_SHEET: _read_csv(path, dialect)}
-        if contacts is not None and not contacts.is_file():
-            raise InputError([Problem(str(contacts), message="contacts file not found")])
+        if contacts is not None:
+            check_regular_file(contacts, MAX_TABLE_BYTES)
         for name in CHILD_TABLES:
             sibling = contacts if (name == "contacts" and contacts) else _sibling(path, name)
             if sibling is not None and sibling.exists():
@@ -142,12 +148,9 @@ def read_batch(
 
 
 def read_input(path: Path) -> bytes:
-    """The one place a table file is opened and read, within the size limit."""
-    if not path.exists():
-        raise InputError([Problem(str(path), message="file not found")])
-    if path.stat().st_size > MAX_TABLE_BYTES:
-        raise InputError([Problem(str(path), message="file is larger than the 50 MiB limit")])
-    return path.read_bytes()
+    """The one place a table file is opened and read: a regular file only, within the size limit
+    (read_bounded never reads past it, whatever the file's size claims)."""
+    return read_bounded(path, MAX_TABLE_BYTES)
 
 
 def _sibling(path: Path, name: str) -> Path | None:
