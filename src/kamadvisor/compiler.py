@@ -79,7 +79,9 @@ def compile_rulebook(rulebook: Rulebook, scope: str = "account") -> CompiledRule
             rulesets.append(
                 CompiledRuleset(
                     rules=chunk,
-                    definition={rule.id: _compile_rule(rule, rulebook) for rule in chunk},
+                    definition={
+                        rule.id: _bounded(rule, _compile_rule(rule, rulebook)) for rule in chunk
+                    },
                     concluded_inputs=frozenset(_concluded_names(chunk)),
                     account_properties=frozenset(_account_properties(chunk)),
                 )
@@ -202,6 +204,51 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
                 levels[rule.id] = needed
                 changed = True
     return levels
+
+
+# The engine matches each alternative of a rule's condition (`any`, `in`, the `or` of an
+# unanswered fact) as its own branch, multiplying across `all`: a condition of four groups of 50
+# alternatives would be 6 million branches, and the engine aborts the process. The base pack's
+# largest rule has 18.
+MAX_RULE_BRANCHES = 64
+
+
+def _bounded(rule: Rule, definition: dict[str, Any]) -> dict[str, Any]:
+    branches = engine_branches(definition)
+    if branches > MAX_RULE_BRANCHES:
+        raise InputError(
+            [
+                Problem(
+                    rule.origin.file,
+                    rule.origin.line,
+                    None,
+                    f"{rule.id}.when",
+                    f"the condition expands to {branches:,} alternatives for the engine; at most "
+                    f"{MAX_RULE_BRANCHES} are allowed (fewer 'any' groups, or shorter lists)",
+                    code="condition-size",
+                )
+            ]
+        )
+    return definition
+
+
+def engine_branches(node: Any) -> int:
+    """How many alternatives the engine matches for a compiled condition: an `or` (or `any`)
+    adds its members' alternatives, an `and` (or `all`) multiplies them."""
+    if isinstance(node, list):
+        total = 1
+        for item in node:
+            total *= engine_branches(item)
+        return total
+    if not isinstance(node, dict):
+        return 1
+    total = 1
+    for key, value in node.items():
+        if key in ("$or", "any") and isinstance(value, list):
+            total *= sum(engine_branches(item) for item in value)
+        else:
+            total *= engine_branches(value)
+    return total
 
 
 def _compile_rule(rule: Rule, rulebook: Rulebook) -> dict[str, Any]:

@@ -102,6 +102,14 @@ class ConditionContext:
         self.issues.append(ConditionIssue(path, message, code))
 
 
+# Condition size: every alternative becomes a clause of the engine's ruleset, which grows with
+# their product; these bounds are far above what a methodology needs (the base pack's largest
+# group holds 4 conditions, nested 3 deep, with lists of 5 values).
+MAX_GROUP_ITEMS = 50
+MAX_CONDITION_DEPTH = 6
+MAX_LIST_VALUES = 100
+
+
 def parse_condition(raw: Any, path: Path, context: ConditionContext) -> Condition | None:
     """Parse one condition; problems go to `context.issues` and the result is then None."""
     if not isinstance(raw, dict):
@@ -138,6 +146,22 @@ def _parse_group(raw: dict[str, Any], path: Path, context: ConditionContext) -> 
     if not isinstance(items, list) or not items:
         context.problem(
             (*path, mode), f"'{mode}' takes a non-empty list of conditions", "when-shape"
+        )
+        return None
+    if len(items) > MAX_GROUP_ITEMS:
+        context.problem(
+            (*path, mode),
+            f"'{mode}' holds {len(items)} conditions; at most {MAX_GROUP_ITEMS} are allowed "
+            "(split the rule, or use 'in' with a list of values)",
+            "condition-size",
+        )
+        return None
+    depth = sum(1 for part in path if part in ("all", "any", "not")) + 1
+    if depth > MAX_CONDITION_DEPTH:
+        context.problem(
+            (*path, mode),
+            f"conditions nested {depth} levels deep; at most {MAX_CONDITION_DEPTH} are allowed",
+            "condition-size",
         )
         return None
     parsed = [
@@ -227,6 +251,13 @@ def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand |
         if not raw or not all(isinstance(item, str | int | float | bool) for item in raw):
             context.problem(
                 path, "a list of values must be non-empty and hold plain values", "value"
+            )
+            return None
+        if len(raw) > MAX_LIST_VALUES:
+            context.problem(
+                path,
+                f"a list of {len(raw)} values; at most {MAX_LIST_VALUES} are allowed",
+                "condition-size",
             )
             return None
         return tuple(raw)
