@@ -298,7 +298,7 @@ def test_a_missing_contacts_file_is_an_error(tmp_path: Path) -> None:
         "portfolio", str(PORTFOLIO / "accounts.csv"), "--contacts", str(tmp_path / "nope.csv")
     )
     assert code == 2
-    assert "contacts file not found" in err
+    assert "nope.csv: file not found" in err
     code, _, err = invoke(
         "portfolio",
         str(PORTFOLIO / "accounts.xlsx"),

@@ -877,6 +877,620 @@ def tables(corpus: Corpus) -> None:
     )
 
 
+# --- Hardening: hostile packs, special files, outputs that would destroy inputs, OS errors, ---
+# --- numbers past Python's limits. Run as real processes, each within a time bound.         ---
+
+NORTHWIND = "{northwind}"
+CHECK = ["rules", "check", "{input}"]
+MEMO_WITH_PACK = ["memo", NORTHWIND, "--rules", "{input}", "-o", "{out}/memo.md"]
+
+
+def advice_pack(advice: str) -> dict[str, str]:
+    return {
+        "pack.yaml": MANIFEST,
+        "house.yaml": rule("{fact: relationship.uses_tenders, eq: false}", advice=advice),
+    }
+
+
+def template_pack(name: str, text: str) -> dict[str, str]:
+    return {"pack.yaml": MANIFEST, f"templates/{name}": text}
+
+
+class Hardening:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def case(
+        self,
+        kind: str,
+        name: str,
+        args: list[str],
+        exit_code: int,
+        expect: list[str],
+        *,
+        files: dict[str, str | bytes] | None = None,
+        suffix: str = "",
+        setup: list[dict[str, Any]] | None = None,
+        write: list[str] | None = None,
+        write_exit: int = 2,
+        stdin: str | None = None,
+        seconds: float = 20,
+    ) -> None:
+        """A case: `files` are written under `kind/name` (a directory when there are several
+        or `suffix` is empty), `setup` makes special files at run time (FIFOs, links to
+        devices), `args` run with {input}, {out}, {northwind} and {accounts} filled in."""
+        relative = f"{kind}/{name}{suffix}"
+        target = HERE / relative
+        for path, content in (files or {}).items():
+            destination = target / path if path else target
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                destination.write_bytes(content)
+            else:
+                destination.write_text(content, encoding="utf-8")
+        entry: dict[str, Any] = {
+            "file": relative,
+            "class": kind,
+            "command": "cli",
+            "args": args,
+            "exit": exit_code,
+            "expect": expect,
+            "seconds": seconds,
+        }
+        if setup:
+            entry["setup"] = setup
+        if write:
+            entry["write"] = write
+            entry["write_exit"] = write_exit
+        if stdin:
+            entry["stdin"] = stdin
+        self.corpus.cases.append(entry)
+
+
+def hostile_packs(h: Hardening) -> None:
+    """Packs that would burn CPU or memory: `rules check` reports the limit, located, and using
+    the pack stops with exit 2."""
+    advice_cases = {
+        "huge-power": ("{{ 9**(9**9) }}", "integer limit exceeded"),
+        "huge-repeat": ("{{ 'x' * 10**10 }}", "size limit exceeded"),
+        "huge-range": ("{{ range(10**9)|list|length }}", "loop limit exceeded"),
+        "nested-loops": (
+            "{% for i in range(99999) %}{% for j in range(99999) %}{{ i }}{% endfor %}{% endfor %}",
+            "loop limit exceeded",
+        ),
+        "doubling-join": (
+            "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+            "output limit exceeded",
+        ),
+        "doubling-list": (
+            "{% set l = [1] %}{% for i in range(64) %}{{ l.extend(l) }}{% endfor %}",
+            "size limit exceeded",
+        ),
+        "format-width": ("{{ '%0999999999d' % 1 }}", "size limit exceeded"),
+        "center-filter": ("{{ 'x'|center(10**9) }}", "size limit exceeded"),
+        "replace-blowup": ("{{ ('x' * 90000)|replace('', 'y' * 90000) }}", "limit exceeded"),
+        "macro-recursion": (
+            "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+            "recursion limit exceeded",
+        ),
+        "division-by-zero": ("{{ params.phase_min_signals / 0 }}", "division by zero"),
+        "bad-format": ("{{ '%d' % 'many' }}", "TypeError"),
+        "item-private": ("{{ account['__class__'] }}", "private attribute '__class__'"),
+        "attr-private": ("{{ account|attr('__class__') }}", "private attribute '__class__'"),
+    }
+    for name, (advice, message) in advice_cases.items():
+        h.case(
+            "hostile",
+            name,
+            CHECK,
+            1,
+            ["house.yaml:6:5" if "private" in message else "house.yaml:2", message],
+            files=advice_pack(advice),
+            write=MEMO_WITH_PACK,
+        )
+    template_cases = {
+        "template-nested-loops": (
+            "memo.md.j2",
+            "{% for i in range(99999) %}{% for j in range(99999) %}x{% endfor %}{% endfor %}\n",
+            "memo.md.j2:1",
+            "limit exceeded",
+        ),
+        "template-self-include": (
+            "memo.md.j2",
+            '{% include "memo.md.j2" %}\n',
+            "memo.md.j2:1",
+            "recursion limit exceeded",
+        ),
+        "template-self-extends": (
+            "memo.md.j2",
+            '{% extends "memo.md.j2" %}\n',
+            "memo.md.j2:1",
+            "recursion limit exceeded",
+        ),
+        "template-macro-recursion": (
+            "memo.md.j2",
+            "{% macro m() %}{{ m() }}{% endmacro %}\n{{ m() }}\n",
+            "memo.md.j2:",
+            "recursion limit exceeded",
+        ),
+        "template-division-by-zero": (
+            "memo.md.j2",
+            "# {{ account.name }}\n{{ 1 // 0 }}\n",
+            "memo.md.j2:2",
+            "division by zero",
+        ),
+        "template-attr-private": (
+            "memo.md.j2",
+            "{{ account|attr('__class__') }}\n",
+            "memo.md.j2:1",
+            "private attribute '__class__'",
+        ),
+        "report-template-power": (
+            "report.md.j2",
+            "{{ 10 ** 10 ** 10 }}\n",
+            "report.md.j2:1",
+            "integer limit exceeded",
+        ),
+    }
+    for name, (template, text, place, message) in template_cases.items():
+        write = (
+            ["portfolio", "{accounts}", "--jobs", "1", "--rules", "{input}", "-o", "{out}/r.md"]
+            if template.startswith("report")
+            else MEMO_WITH_PACK
+        )
+        h.case(
+            "hostile",
+            name,
+            CHECK,
+            1,
+            [place, message],
+            files=template_pack(template, text),
+            write=write,
+        )
+    tests = [f"{{fact: economics.annual_revenue, gt: {number}}}" for number in range(1000)]
+    group = "{any: [" + ", ".join(tests[:40]) + "]}"
+    for name, when, message in (
+        ("thousand-alternatives", "{any: [" + ", ".join(tests) + "]}", "at most 50 are allowed"),
+        (
+            "alternatives-multiplied",
+            "{all: [" + ", ".join([group] * 3) + "]}",
+            "alternatives for the engine",
+        ),
+        (
+            "deep-nesting",
+            "{all: [" * 8 + "{fact: relationship.uses_tenders, eq: true}" + "]}" * 8,
+            "at most 6 are allowed",
+        ),
+    ):
+        h.case(
+            "hostile",
+            name,
+            CHECK,
+            1,
+            ["house.yaml:", message],
+            files={"pack.yaml": MANIFEST, "house.yaml": rule(when)},
+            write=MEMO_WITH_PACK,
+        )
+
+
+def pack_escapes(h: Hardening) -> None:
+    """Pack files that resolve outside the pack, `tests/` included."""
+    valid_rule = rule("{fact: relationship.uses_tenders, eq: true}")
+    h.case(
+        "escape",
+        "test-case-link",
+        ["rules", "test", "{input}"],
+        2,
+        ["tests/cases.yaml", "resolves outside the rule pack"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"link": "tests/cases.yaml", "to": "/etc/passwd"}],
+    )
+    h.case(
+        "escape",
+        "manifest-link",
+        CHECK,
+        1,
+        ["pack.yaml", "resolves outside the rule pack"],
+        files={"house.yaml": valid_rule},
+        setup=[{"link": "pack.yaml", "to": "/etc/hostname"}],
+        write=MEMO_WITH_PACK,
+    )
+    h.case(
+        "escape",
+        "rule-file-link",
+        CHECK,
+        1,
+        ["extra.yaml", "resolves outside the rule pack"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"link": "extra.yaml", "to": "/etc/passwd"}],
+        write=MEMO_WITH_PACK,
+    )
+    h.case(
+        "escape",
+        "template-link",
+        CHECK,
+        1,
+        ["memo.md.j2", "resolves outside the rule pack"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"link": "templates/memo.md.j2", "to": "/etc/passwd"}],
+        write=MEMO_WITH_PACK,
+    )
+
+
+def special_files(h: Hardening) -> None:
+    """FIFOs and devices where a regular file is expected: refused at once, never read."""
+    valid_rule = rule("{fact: relationship.uses_tenders, eq: true}")
+    for name, setup, message in (
+        ("questionnaire-fifo", {"fifo": "q.yaml"}, "is a named pipe (FIFO)"),
+        ("questionnaire-dev-zero", {"link": "q.yaml", "to": "/dev/zero"}, "is a character device"),
+        ("questionnaire-directory", {"directory": "q.yaml"}, "is a directory"),
+    ):
+        h.case(
+            "special",
+            name,
+            ["assess", "{input}/q.yaml"],
+            2,
+            ["q.yaml", message],
+            setup=[setup],
+            write=["memo", "{input}/q.yaml", "-o", "{out}/memo.md"],
+        )
+    h.case(
+        "special",
+        "programme-fifo",
+        ["portfolio", "{accounts}", "--jobs", "1", "--programme", "{input}/programme.yaml"],
+        2,
+        ["programme.yaml", "is a named pipe (FIFO)"],
+        setup=[{"fifo": "programme.yaml"}],
+    )
+    h.case(
+        "special",
+        "programme-dev-zero",
+        ["portfolio", "{accounts}", "--jobs", "1", "--programme", "{input}/programme.yaml"],
+        2,
+        ["programme.yaml", "is a character device"],
+        setup=[{"link": "programme.yaml", "to": "/dev/zero"}],
+    )
+    h.case(
+        "special",
+        "manifest-fifo",
+        CHECK,
+        1,
+        ["pack.yaml", "is a named pipe (FIFO)"],
+        files={"house.yaml": valid_rule},
+        setup=[{"fifo": "pack.yaml"}],
+        write=MEMO_WITH_PACK,
+    )
+    h.case(
+        "special",
+        "rule-file-fifo",
+        CHECK,
+        1,
+        ["more.yaml", "is a named pipe (FIFO)"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"fifo": "more.yaml"}],
+        write=MEMO_WITH_PACK,
+    )
+    h.case(
+        "special",
+        "rule-file-dev-zero",
+        CHECK,
+        1,
+        ["more.yaml", "resolves outside the rule pack"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"link": "more.yaml", "to": "/dev/zero"}],
+        write=MEMO_WITH_PACK,
+    )
+    h.case(
+        "special",
+        "pack-test-fifo",
+        ["rules", "test", "{input}"],
+        2,
+        ["tests/cases.yaml", "is a named pipe (FIFO)"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"fifo": "tests/cases.yaml"}],
+    )
+    h.case(
+        "special",
+        "template-fifo",
+        CHECK,
+        1,
+        ["memo.md.j2", "is a named pipe (FIFO)"],
+        files={"pack.yaml": MANIFEST, "house.yaml": valid_rule},
+        setup=[{"fifo": "templates/memo.md.j2"}],
+        write=MEMO_WITH_PACK,
+    )
+    h.case(
+        "special",
+        "csv-fifo",
+        ["portfolio", "{input}/accounts.csv", "--jobs", "1"],
+        2,
+        ["accounts.csv", "is a named pipe (FIFO)"],
+        setup=[{"fifo": "accounts.csv"}],
+    )
+    h.case(
+        "special",
+        "contacts-dev-zero",
+        ["portfolio", "{accounts}", "--jobs", "1", "--contacts", "{input}/contacts.csv"],
+        2,
+        ["contacts.csv", "is a character device"],
+        setup=[{"link": "contacts.csv", "to": "/dev/zero"}],
+    )
+    h.case(
+        "special",
+        "workbook-dev-zero",
+        ["portfolio", "{input}/accounts.xlsx", "--jobs", "1"],
+        2,
+        ["accounts.xlsx", "is a character device"],
+        setup=[{"link": "accounts.xlsx", "to": "/dev/zero"}],
+    )
+
+
+def destroying_outputs(h: Hardening) -> None:
+    """Outputs that would replace or mix with an input: refused before any work, exit 2."""
+    questionnaire = {"q.yaml": dump(VALID)}
+    h.case(
+        "outputs",
+        "memo-over-its-questionnaire",
+        ["memo", "{input}/q.yaml", "-o", "{input}/q.yaml"],
+        2,
+        ["q.yaml: is an input of this run"],
+        files=questionnaire,
+    )
+    h.case(
+        "outputs",
+        "memo-over-a-link-to-its-questionnaire",
+        ["memo", "{input}/q.yaml", "-o", "{input}/memo.md"],
+        2,
+        ["memo.md: is an input of this run"],
+        files=questionnaire,
+        setup=[{"link": "memo.md", "to": "q.yaml"}],
+    )
+    h.case(
+        "outputs",
+        "memo-into-its-pack",
+        ["memo", NORTHWIND, "--rules", "{input}", "-o", "{input}/memo.md"],
+        2,
+        ["memo.md: is inside the rule pack"],
+        files={"pack.yaml": MANIFEST},
+    )
+    h.case(
+        "outputs",
+        "report-over-its-table",
+        ["portfolio", "{input}/accounts.csv", "--jobs", "1", "-o", "{input}/accounts.csv"],
+        2,
+        ["accounts.csv: is an input of this run"],
+        files={"accounts.csv": "account.name\nA\n"},
+    )
+    h.case(
+        "outputs",
+        "report-over-its-contacts",
+        ["portfolio", "{input}/accounts.csv", "--jobs", "1", "-o", "{input}/accounts-contacts.csv"],
+        2,
+        ["accounts-contacts.csv: is an input of this run"],
+        files={
+            "accounts.csv": "account.id,account.name\nA1,A\n",
+            "accounts-contacts.csv": "account.id,level\nA1,board\n",
+        },
+    )
+    h.case(
+        "outputs",
+        "report-over-its-programme",
+        [
+            "portfolio",
+            "{accounts}",
+            "--jobs",
+            "1",
+            "--programme",
+            "{input}/programme.yaml",
+            "-o",
+            "{input}/programme.yaml",
+        ],
+        2,
+        ["programme.yaml: is an input of this run"],
+        files={"programme.yaml": "name: Programme\n"},
+    )
+    h.case(
+        "outputs",
+        "memos-into-the-input-folder",
+        ["portfolio", "{input}", "--jobs", "1", "--memos", "{input}"],
+        2,
+        ["holds", "write the memos to another folder"],
+        files=questionnaire,
+    )
+    h.case(
+        "outputs",
+        "memos-above-the-input-table",
+        ["portfolio", "{input}/accounts.csv", "--jobs", "1", "--memos", "{input}"],
+        2,
+        ["holds an input of this run", "accounts.csv"],
+        files={"accounts.csv": "account.name\nA\n"},
+    )
+    h.case(
+        "outputs",
+        "report-read-as-a-questionnaire",
+        ["portfolio", "{input}", "--jobs", "1", "-f", "json", "-o", "{input}/report.json"],
+        2,
+        ["report.json: would be read as a questionnaire of the input folder"],
+        files=questionnaire,
+    )
+
+
+def os_errors(h: Hardening) -> None:
+    """The operating system refuses: exit 2, the file and the reason in words."""
+    h.case(
+        "oserrors",
+        "output-on-a-full-device",
+        ["memo", NORTHWIND, "-o", "/dev/full"],
+        2,
+        ["/dev/full: no space left on the device"],
+    )
+    h.case(
+        "oserrors",
+        "output-name-too-long",
+        ["memo", NORTHWIND, "-o", "{out}/" + "n" * 300 + ".md"],
+        2,
+        ["the file name is too long"],
+    )
+    h.case(
+        "oserrors",
+        "output-directory-missing",
+        ["memo", NORTHWIND, "-o", "{out}/missing/memo.md"],
+        2,
+        ["memo.md: directory", "does not exist"],
+    )
+    h.case(
+        "oserrors",
+        "output-is-a-directory",
+        ["memo", NORTHWIND, "-o", "{input}"],
+        2,
+        ["is a directory"],
+        setup=[{"directory": "."}],
+    )
+    h.case(
+        "oserrors",
+        "input-missing",
+        ["assess", "{input}/absent.yaml"],
+        2,
+        ["absent.yaml: file not found"],
+        setup=[{"directory": "."}],
+    )
+    h.case(
+        "oserrors",
+        "input-below-a-file",
+        ["assess", "{input}/q.yaml/inner.yaml"],
+        2,
+        ["inner.yaml", "a part of the path is not a directory"],
+        files={"q.yaml": dump(VALID)},
+    )
+    h.case(
+        "oserrors",
+        "standard-input-closed",
+        ["assess", "-"],
+        2,
+        ["<stdin>: standard input is closed"],
+        stdin="closed",
+    )
+    h.case(
+        "oserrors",
+        "standard-output-closed",
+        ["memo", NORTHWIND],
+        2,
+        ["standard output is closed"],
+        stdin="stdout-closed",
+    )
+    h.case(
+        "oserrors",
+        "report-on-a-full-device",
+        ["portfolio", "{accounts}", "--jobs", "1", "-o", "/dev/full"],
+        2,
+        ["/dev/full: no space left on the device"],
+    )
+
+
+def long_numbers(h: Hardening) -> None:
+    """Numbers past Python's and the engine's limits, located where they are read."""
+    digits = "9" * 5000
+    h.case(
+        "numbers",
+        "questionnaire-yaml",
+        ["assess", "{input}"],
+        2,
+        ["questionnaire-yaml.yaml:11:19", "a number of 5000 digits is too long"],
+        files={"": dump(VALID) + f"economics:\n  annual_revenue: {digits}\n"},
+        suffix=".yaml",
+        write=["memo", "{input}", "-o", "{out}/memo.md"],
+    )
+    h.case(
+        "numbers",
+        "questionnaire-json",
+        ["assess", "{input}"],
+        2,
+        ["questionnaire-json.json:1:", "a number of 5000 digits is too long"],
+        files={
+            "": '{"account": {"name": "A"}, "relationship": {"joint_projects": ' + digits + "}}"
+        },
+        suffix=".json",
+        write=["memo", "{input}", "-o", "{out}/memo.md"],
+    )
+    h.case(
+        "numbers",
+        "questionnaire-hex",
+        ["assess", "{input}"],
+        2,
+        ["questionnaire-hex.yaml:4:19", "digits is too long"],
+        files={
+            "": "account:\n  name: Hex\nrelationship:\n  joint_projects: 0x" + "f" * 5000 + "\n"
+        },
+        suffix=".yaml",
+    )
+    h.case(
+        "numbers",
+        "programme",
+        ["portfolio", "{accounts}", "--jobs", "1", "--programme", "{input}"],
+        2,
+        ["programme.yaml:2:", "a number of 5000 digits is too long"],
+        files={"": f"name: P\nkam_headcount: {digits}\n"},
+        suffix=".yaml",
+    )
+    h.case(
+        "numbers",
+        "csv-cell",
+        ["portfolio", "{input}", "--jobs", "1"],
+        1,
+        ["csv-cell.csv:3:2", "relationship.joint_projects"],
+        files={"": f"account.name,relationship.joint_projects\nGood,2\nBad,{digits}\n"},
+        suffix=".csv",
+    )
+    for name, when, message in (
+        (
+            "condition-huge",
+            "{fact: economics.annual_revenue, gt: 1.0e+300}",
+            "is out of range; numbers in rules lie within",
+        ),
+        (
+            "condition-tiny",
+            "{fact: economics.gross_margin_pct, gt: 1.0e-300}",
+            "is too small; numbers in rules have at most four decimals",
+        ),
+        (
+            "condition-long-integer",
+            "{fact: economics.annual_revenue, gt: " + digits + "}",
+            "a number of 5000 digits is too long",
+        ),
+    ):
+        h.case(
+            "numbers",
+            name,
+            CHECK,
+            1,
+            ["house.yaml:", message],
+            files={"pack.yaml": MANIFEST, "house.yaml": rule(when)},
+            write=MEMO_WITH_PACK,
+        )
+    h.case(
+        "numbers",
+        "parameter-huge",
+        CHECK,
+        1,
+        ["pack.yaml:", "is out of range; numbers in rules lie within"],
+        files={
+            "pack.yaml": MANIFEST
+            + "parameters:\n  house_limit: {type: number, default: 1.0e+300, description: d}\n"
+        },
+        write=MEMO_WITH_PACK,
+    )
+
+
+def hardening(corpus: Corpus) -> None:
+    h = Hardening(corpus)
+    hostile_packs(h)
+    pack_escapes(h)
+    special_files(h)
+    destroying_outputs(h)
+    os_errors(h)
+    long_numbers(h)
+
+
 def main() -> None:
     for child in HERE.iterdir():
         if child.is_dir():
@@ -889,6 +1503,7 @@ def main() -> None:
     per_field(corpus)
     packs(corpus)
     tables(corpus)
+    hardening(corpus)
     header = "# Written by make_corpus.py: each bad input, the command, its exit code and message fragments.\n"
     (HERE / "cases.yaml").write_text(header + dump({"cases": corpus.cases}), encoding="utf-8")
     print(f"{len(corpus.cases)} cases")
