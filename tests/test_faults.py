@@ -291,10 +291,10 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         descriptor = os.open(target / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
         try:
-            while True:
-                os.write(descriptor, b"\0" * 4096)
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
+            with pytest.raises(OSError, match="No space left") as raised:  # noqa: PT012 - a loop fills it
+                while True:
+                    os.write(descriptor, b"\0" * 4096)
+            assert raised.value.errno == errno.ENOSPC
         finally:
             os.close(descriptor)
         yield target
