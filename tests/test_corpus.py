@@ -32,7 +32,7 @@ ROOT = CORPUS.parents[1]
 NORTHWIND = str(ROOT / "examples" / "northwind-foods.yaml")
 ACCOUNTS = ROOT / "examples" / "portfolio" / "accounts.csv"
 # What one case of bad input may take, start to finish, on a loaded two-core machine.
-SECONDS_PER_CASE = 10.0
+SECONDS_PER_CASE = 15.0
 HARDENING_CLASSES = {"hostile", "escape", "special", "outputs", "oserrors", "numbers"}
 
 

@@ -130,7 +130,7 @@ class StagedOutput:
     """An output written aside, put in place by `commit` and removed by `discard`."""
 
     destination: str | None
-    text: str
+    text: str | bytes
     temporary: Path | None = None
 
     def commit(self) -> None:
@@ -151,7 +151,7 @@ class StagedOutput:
             self.temporary = None
 
 
-def stage_output(text: str, destination: str | None) -> StagedOutput:
+def stage_output(text: str | bytes, destination: str | None) -> StagedOutput:
     """Write `text` beside `destination` (regular files), ready to be renamed into place."""
     staged = StagedOutput(destination, text)
     if destination is None or destination == "-" or _is_special(Path(destination)):
@@ -167,8 +167,8 @@ def stage_output(text: str, destination: str | None) -> StagedOutput:
     staged.temporary = Path(temporary)
     try:
         staged.temporary.chmod(file_mode(target))
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(_encoded(text))
     except OSError as error:
         staged.discard()
         raise FileSystemError.of(error, destination, "write") from None
@@ -178,7 +178,7 @@ def stage_output(text: str, destination: str | None) -> StagedOutput:
     return staged
 
 
-def write_output(text: str, destination: str | None) -> None:
+def write_output(text: str | bytes, destination: str | None) -> None:
     """Write to `destination` (temporary file, then rename; written through for a device or
     FIFO) or to standard output for None/'-'."""
     staged = stage_output(text, destination)
@@ -197,13 +197,21 @@ def _is_special(target: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def _write_through(text: str, destination: str | None) -> None:
+def _encoded(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def _write_through(text: str | bytes, destination: str | None) -> None:
     if destination is None or destination == "-":
         stream = sys.stdout
         if stream is None or stream.closed:
             raise UsageError("standard output is closed; give an output file with -o")
         try:
-            stream.write(text)
+            if isinstance(text, bytes):
+                stream.flush()
+                stream.buffer.write(text)
+            else:
+                stream.write(text)
             stream.flush()
         except BrokenPipeError:
             raise
@@ -212,8 +220,8 @@ def _write_through(text: str, destination: str | None) -> None:
         return
     try:
         descriptor = os.open(destination, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(_encoded(text))
     except OSError as error:
         raise FileSystemError.of(error, destination, "write") from None
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 import typing
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from pydantic.fields import FieldInfo
 
 from kamadvisor.blank import _allowed, _is_list
 from kamadvisor.errors import UsageError
-from kamadvisor.output import file_mode
+from kamadvisor.output import write_output
 from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
 from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN, column_kind
 
@@ -172,14 +171,8 @@ def write_template(destination: str) -> None:
     for letter, width in zip("ABCD", (10, 38, 80, 60), strict=True):
         help_sheet.column_dimensions[letter].width = width
     help_sheet.cell(row=3, column=1).font = Font(bold=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    os.close(handle)
-    Path(temporary).chmod(file_mode(target))
-    try:
-        workbook.save(temporary)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # Saved in memory, then written like every output: renamed into place, or written through
+    # to a device or FIFO (never replacing it).
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_output(buffer.getvalue(), destination)
