@@ -16,7 +16,7 @@ from kamadvisor.bounds import render_bounded, template_limits
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, resource_dir
-from kamadvisor.sandbox import TemplateError, sandboxed_environment
+from kamadvisor.sandbox import TemplateError, template_environment
 
 MemoFormat = Literal["md", "html", "json"]
 MEMO_FORMATS: tuple[str, ...] = get_args(MemoFormat)
@@ -155,7 +155,9 @@ def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoForma
     if memo_format == "json":
         return render_json(diagnosis)
     name = TEMPLATE_NAMES[memo_format]
-    environment = sandboxed_environment(template_dirs(rulebook), autoescape=memo_format == "html")
+    environment = template_environment(
+        tuple(template_dirs(rulebook)), autoescape=memo_format == "html"
+    )
     try:
         template = environment.get_template(name)
         limits = template_limits(rulebook.parameter_values)

@@ -12,7 +12,7 @@ from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio import PortfolioReport
 from kamadvisor.render import template_dirs
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, parameter_value
-from kamadvisor.sandbox import TemplateError, sandboxed_environment
+from kamadvisor.sandbox import TemplateError, template_environment
 
 ReportFormat = Literal["md", "html", "json"]
 TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
@@ -126,7 +126,9 @@ def render_report(
             + "\n"
         )
     name = TEMPLATES[report_format]
-    environment = sandboxed_environment(template_dirs(rulebook), autoescape=report_format == "html")
+    environment = template_environment(
+        tuple(template_dirs(rulebook)), autoescape=report_format == "html"
+    )
     try:
         template = environment.get_template(name)
         limits = template_limits(rulebook.parameter_values, scale=len(report.accounts) // 1000 + 1)

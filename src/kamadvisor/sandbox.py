@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -133,6 +134,13 @@ def sandboxed_environment(
     environment.filters["words"] = _label
     environment.guard_filters()
     return environment
+
+
+@functools.lru_cache(maxsize=16)
+def template_environment(template_dirs: tuple[Path, ...], autoescape: bool) -> BoundedEnvironment:
+    """One environment per set of template folders and escaping, kept for the process: its
+    templates are loaded once, not once per memo (Jinja checks each against its file)."""
+    return sandboxed_environment(list(template_dirs), autoescape=autoescape)
 
 
 ADVICE_ENVIRONMENT = sandboxed_environment()
