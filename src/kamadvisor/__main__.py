@@ -1,5 +1,5 @@
 """`python -m kamadvisor`."""
 
-from kamadvisor.cli import main
+from kamadvisor.launch import main
 
 main()
