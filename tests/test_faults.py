@@ -173,6 +173,23 @@ def test_killing_the_main_process_makes_workers_exit_quietly(
     assert _wait_for(lambda: _group_gone(process), 10)
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == OLD_REPORT
     assert (tmp_path / "memos" / "a0000.html").read_text(encoding="utf-8") == OLD_MEMO
+    # The killed run could not clean up its staging folder; the next run there removes it.
+    assert list((tmp_path / "memos").glob(".kamadvisor-staging-*"))
+    rerun = CliRunner().invoke(
+        cli,
+        [
+            "portfolio",
+            str(ACCOUNTS),
+            "--memos",
+            str(tmp_path / "memos"),
+            "-o",
+            str(tmp_path / "report.md"),
+            "--jobs",
+            "1",
+        ],
+    )
+    assert rerun.exit_code == 1, rerun.output  # the example's one bad row
+    assert not list((tmp_path / "memos").glob(".kamadvisor-*"))
 
 
 def test_a_failing_run_leaves_previous_outputs_as_they_were(tmp_path: Path) -> None:

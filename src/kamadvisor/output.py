@@ -236,6 +236,32 @@ def file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
+STAGING_PREFIX = ".kamadvisor-staging-"
+
+
+def _remove_abandoned_staging(memo_dir: Path) -> None:
+    """Staging folders of runs that were killed (their process is gone): a killed run cannot
+    clean up after itself, the next run in the same folder does."""
+    for folder in memo_dir.glob(f"{STAGING_PREFIX}*"):
+        owner = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        for leftover in folder.iterdir():
+            leftover.unlink(missing_ok=True)
+        with suppress(OSError):
+            folder.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class OutputSet:
     """A report and its memos, staged in a hidden folder inside the memo folder and moved into
@@ -252,7 +278,10 @@ class OutputSet:
             if not self.memo_dir.exists():
                 self.memo_dir.mkdir(parents=True)
                 self.created_memo_dir = True
-            self.staging = Path(tempfile.mkdtemp(prefix=".kamadvisor-staging-", dir=self.memo_dir))
+            _remove_abandoned_staging(self.memo_dir)
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.memo_dir)
+            )
         except OSError as error:
             self.discard()
             raise FileSystemError.of(error, str(self.memo_dir), "write memos to") from None
