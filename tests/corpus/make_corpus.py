@@ -973,7 +973,7 @@ def hostile_packs(h: Hardening) -> None:
             "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
             "recursion limit exceeded",
         ),
-        "division-by-zero": ("{{ params.phase_min_signals / 0 }}", "division by zero"),
+        "division-by-zero": ("{{ account.name|length // 0 }}", "division by zero"),
         "bad-format": ("{{ '%d' % 'many' }}", "TypeError"),
         "item-private": ("{{ account['__class__'] }}", "private attribute '__class__'"),
         "attr-private": ("{{ account|attr('__class__') }}", "private attribute '__class__'"),
