@@ -4,8 +4,8 @@ the file and the place, no traceback, and no output file left behind."""
 from __future__ import annotations
 
 import csv
-import io
 import hashlib
+import io
 import json
 import os
 import resource
