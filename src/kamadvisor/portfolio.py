@@ -31,7 +31,7 @@ from kamadvisor.diagnosis import (
     render_advice,
 )
 from kamadvisor.engine import RuleEngine
-from kamadvisor.errors import InputError, Problem
+from kamadvisor.errors import FileSystemError, InputError, Problem
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
@@ -178,6 +178,8 @@ def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[
     except InputError as error:
         reasons = "; ".join(problem.format() for problem in error.problems)
         return [Problem(record.source, message=f"could not be diagnosed: {reasons}; skipped")]
+    except (FileSystemError, OSError):
+        raise  # a full or read-only disk stops the batch: it is no one account's fault
     except Exception as error:  # any one account's failure is reported and skipped
         message = f"could not be diagnosed ({type(error).__name__}: {error}); skipped"
         return [Problem(record.source, message=message)]
