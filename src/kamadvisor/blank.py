@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kamadvisor.questionnaire import SECTION_MODELS, Contact, Questionnaire, TeamMember
+from kamadvisor.questionnaire import (
+    SECTION_MODELS,
+    Contact,
+    PreviousAction,
+    PreviousPlan,
+    Questionnaire,
+    TeamMember,
+)
 
 HEADER = """\
 # kamadvisor account questionnaire
@@ -75,4 +82,16 @@ def blank_questionnaire(account_name: str = "New account") -> str:
             lines.append("  # one entry a person, for example:")
             lines.extend("  # " + entry for entry in _field_lines(Contact, "", item=True))
             lines.append("")
+    lines.extend(_previous_plan_lines())
     return "\n".join(lines)
+
+
+def _previous_plan_lines() -> list[str]:
+    """Commented out: a first assessment has no previous plan to follow up."""
+    lines = [f"# {Questionnaire.model_fields['previous_plan'].description}"]
+    lines.append("# previous_plan:")
+    lines.extend("#   " + line for line in _field_lines(PreviousPlan, ""))
+    lines.append("#     # one entry an action of the previous plan, for example:")
+    lines.extend("#     " + entry for entry in _field_lines(PreviousAction, "", item=True))
+    lines.append("")
+    return lines
