@@ -182,6 +182,53 @@ def schema_diagnosis() -> None:
     click.echo(render_diagnosis_schema(), nl=False)
 
 
+@schema.command("comparison")
+def schema_comparison() -> None:
+    """Print the versioned JSON Schema of `compare -f json` output."""
+    from kamadvisor.compare_render import render_comparison_schema
+
+    click.echo(render_comparison_schema(), nl=False)
+
+
+@cli.command()
+@click.argument("before_file", metavar="EARLIER")
+@click.argument("after_file", metavar="LATER")
+@click.option("-o", "--output", help="Write the comparison to this file (default: standard output).")
+@click.option(
+    "-f",
+    "--format",
+    "compare_format",
+    type=click.Choice(["md", "html", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown, self-contained printable HTML, or JSON (see `kamadvisor schema comparison`).",
+)
+@_RULES_OPTION
+def compare(
+    before_file: str,
+    after_file: str,
+    output: str | None,
+    compare_format: str,
+    house_packs: tuple[Path, ...],
+) -> None:
+    """Compare two assessments of one account: what moved, and which answers moved it.
+
+    Both files must carry the same account.id and assessment dates, the earlier one first.
+    """
+    from kamadvisor.api import open_advisor
+    from kamadvisor.compare import compare_files
+    from kamadvisor.compare_render import CompareFormat, render_comparison
+    from kamadvisor.output import write_output
+
+    selected = cast(CompareFormat, compare_format)  # click.Choice allows only these
+    with open_advisor(house_packs) as advisor:
+        comparison = compare_files(advisor, before_file, after_file)
+        text = render_comparison(comparison, advisor.rulebook, selected)
+    write_output(text, output)
+    if output and output != "-":
+        click.echo(f"wrote {output}", err=True)
+
+
 @cli.command()
 @click.argument("questionnaire_file", metavar="FILE")
 @click.argument("rule_id", metavar="RULE_ID")

@@ -39,6 +39,26 @@ class Frozen(BaseModel):
 class AssessmentRef(Frozen):
     assessed_on: date
     pack: PackInfo
+    attractiveness: float | None
+    business_strength: float | None
+
+    @classmethod
+    def of(cls, diagnosis: Diagnosis) -> AssessmentRef:
+        assert diagnosis.assessed_on is not None
+        scores = [diagnosis.facts.get(f"scores.{name}") for name in SCORE_NAMES]
+        return cls(
+            assessed_on=diagnosis.assessed_on,
+            pack=diagnosis.pack,
+            attractiveness=_score(scores[0]),
+            business_strength=_score(scores[1]),
+        )
+
+
+SCORE_NAMES = ("attractiveness", "business_strength")
+
+
+def _score(value: FactValue | None) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class AnswerChange(Frozen):
@@ -222,8 +242,8 @@ def compare(rulebook: Rulebook, before: Assessment, after: Assessment) -> Compar
     assert first.assessed_on is not None and second.assessed_on is not None
     return Comparison(
         account=second.account,
-        before=AssessmentRef(assessed_on=first.assessed_on, pack=first.pack),
-        after=AssessmentRef(assessed_on=second.assessed_on, pack=second.pack),
+        before=AssessmentRef.of(first),
+        after=AssessmentRef.of(second),
         days_between=(second.assessed_on - first.assessed_on).days,
         placements=[
             _movement(name, rulebook, before, after, answers) for name in second.placements
@@ -270,7 +290,7 @@ def _is_records(value: Any) -> bool:
 def _summary(value: Any) -> AnswerValue:
     if isinstance(value, dict):
         label = value.get("name") or value.get("what") or value.get("role")
-        return str(label) if label else "answered"
+        return str(label) if label else "recorded"
     if _is_records(value) and value:
         return f"{len(value)} entries" if len(value) != 1 else "1 entry"
     if isinstance(value, list):
