@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from kamadvisor import __version__
-from kamadvisor.errors import ExitCode, InputError, KamAdvisorError
+from kamadvisor.errors import ExitCode, InputError, KamAdvisorError, UsageError
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -130,12 +130,19 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
 )
+@click.option(
+    "--previous",
+    "previous_file",
+    metavar="FILE",
+    help="The account's previous assessment: adds a 'Since the last review' section (md, html).",
+)
 @_RULES_OPTION
 def memo(
     questionnaire_file: str,
     output: str | None,
     memo_format: str,
     as_of: Any,
+    previous_file: str | None,
     house_packs: tuple[Path, ...],
 ) -> None:
     """Write the advice memo for one account questionnaire."""
@@ -144,9 +151,21 @@ def memo(
     from kamadvisor.render import MemoFormat, render_memo
 
     selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
+    if previous_file is not None and selected == "json":
+        raise UsageError(
+            "--previous adds a section to md and html memos; for the comparison as JSON use "
+            "`kamadvisor compare PREVIOUS FILE -f json`"
+        )
     with open_advisor(house_packs) as advisor:
-        diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
-        text = render_memo(diagnosis, advisor.rulebook, selected)
+        if previous_file is not None:
+            from kamadvisor.compare import review_files
+
+            comparison, diagnosis = review_files(advisor, previous_file, questionnaire_file)
+            since = comparison.model_dump(mode="json")
+        else:
+            diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
+            since = None
+        text = render_memo(diagnosis, advisor.rulebook, selected, since)
     _warn_future_dates(questionnaire_file, diagnosis)
     write_output(text, output)
     if output and output != "-":

@@ -232,8 +232,16 @@ def assess(advisor: Advisor, document: SourceDocument) -> Assessment:
 
 
 def compare_files(advisor: Advisor, before_path: str, after_path: str) -> Comparison:
+    return review_files(advisor, before_path, after_path)[0]
+
+
+def review_files(
+    advisor: Advisor, before_path: str, after_path: str
+) -> tuple[Comparison, Diagnosis]:
+    """The comparison of two assessments and the later one's diagnosis (for its memo)."""
     before, after = load_pair(before_path, after_path)
-    return compare(advisor.rulebook, assess(advisor, before), assess(advisor, after))
+    later = assess(advisor, after)
+    return compare(advisor.rulebook, assess(advisor, before), later), later.diagnosis
 
 
 def compare(rulebook: Rulebook, before: Assessment, after: Assessment) -> Comparison:

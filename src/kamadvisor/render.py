@@ -30,7 +30,10 @@ def template_dirs(rulebook: Rulebook) -> list[Path]:
 
 
 def memo_context(
-    diagnosis: Diagnosis, rulebook: Rulebook, memo_format: str = "md"
+    diagnosis: Diagnosis,
+    rulebook: Rulebook,
+    memo_format: str = "md",
+    since_last_review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The documented context every memo template receives (see README, "Template context").
 
@@ -104,6 +107,7 @@ def memo_context(
         ],
         "sources": sources,
         "source_numbers": source_numbers,
+        "since_last_review": since_last_review,
     }
 
 
@@ -149,15 +153,22 @@ def _sources(
     return sources, numbers
 
 
-def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoFormat = "md") -> str:
-    """The memo in `memo_format`; the same diagnosis and pack always give the same text."""
+def render_memo(
+    diagnosis: Diagnosis,
+    rulebook: Rulebook,
+    memo_format: MemoFormat = "md",
+    since_last_review: dict[str, Any] | None = None,
+) -> str:
+    """The memo in `memo_format`; the same diagnosis and pack always give the same text.
+    `since_last_review` is a comparison with the previous assessment (`memo --previous`)."""
     if memo_format == "json":
         return render_json(diagnosis)
     name = TEMPLATE_NAMES[memo_format]
     environment = sandboxed_environment(template_dirs(rulebook), autoescape=memo_format == "html")
     try:
         template = environment.get_template(name)
-        return template.render(**memo_context(diagnosis, rulebook, memo_format))
+        context = memo_context(diagnosis, rulebook, memo_format, since_last_review)
+        return template.render(**context)
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
         line = getattr(error, "lineno", None)
