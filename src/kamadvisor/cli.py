@@ -212,7 +212,9 @@ def schema_comparison() -> None:
 @cli.command()
 @click.argument("before_file", metavar="EARLIER")
 @click.argument("after_file", metavar="LATER")
-@click.option("-o", "--output", help="Write the comparison to this file (default: standard output).")
+@click.option(
+    "-o", "--output", help="Write the comparison to this file (default: standard output)."
+)
 @click.option(
     "-f",
     "--format",

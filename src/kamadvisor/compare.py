@@ -247,7 +247,8 @@ def review_files(
 def compare(rulebook: Rulebook, before: Assessment, after: Assessment) -> Comparison:
     answers = answer_changes(before.questionnaire, after.questionnaire)
     first, second = before.diagnosis, after.diagnosis
-    assert first.assessed_on is not None and second.assessed_on is not None
+    assert first.assessed_on is not None
+    assert second.assessed_on is not None
     return Comparison(
         account=second.account,
         before=AssessmentRef.of(first),
@@ -484,7 +485,8 @@ def _normalised(text: str) -> str:
 def _actions_review(before: Assessment, after: Assessment) -> ActionsReview:
     planned = before.diagnosis.actions
     plan = after.questionnaire.previous_plan
-    assert before.diagnosis.assessed_on is not None and after.diagnosis.assessed_on is not None
+    assert before.diagnosis.assessed_on is not None
+    assert after.diagnosis.assessed_on is not None
     began = (plan.began if plan else None) or before.diagnosis.assessed_on
     as_of = after.diagnosis.assessed_on
     by_text = {_normalised(action.what): action for action in planned}
@@ -543,5 +545,3 @@ def _actions_review(before: Assessment, after: Assessment) -> ActionsReview:
             if _normalised(action.what) not in matched
         ],
     )
-
-
