@@ -271,6 +271,51 @@ def explain(
     click.echo("\n".join(lines))
 
 
+@cli.command()
+@click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "-f",
+    "--format",
+    "history_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A table an account, or JSON.",
+)
+@click.option("-o", "--output", help="Write the history to this file (default: standard output).")
+@_RULES_OPTION
+def history(
+    paths: tuple[Path, ...], history_format: str, output: str | None, house_packs: tuple[Path, ...]
+) -> None:
+    """Every account's assessments by date: phase, category, stage and open high findings.
+
+    PATH is a questionnaire or a folder of them in any layout (searched at every depth).
+    Assessments are grouped by account.id. A file that cannot be read is reported and skipped;
+    exit code 1 when anything was skipped.
+    """
+    from kamadvisor.api import open_advisor
+    from kamadvisor.history import build_history, render_history_json, render_history_text
+    from kamadvisor.output import write_output
+
+    with open_advisor(house_packs) as advisor:
+        found = build_history(advisor, paths)
+        columns = tuple(
+            name for name, spec in advisor.rulebook.manifest.conclusions.items() if spec.single
+        )
+    text = (
+        render_history_json(found)
+        if history_format == "json"
+        else render_history_text(found, columns)
+    )
+    write_output(text, output)
+    for skipped in found.skipped:
+        click.echo(f"skipped: {skipped.place}: {skipped.message}", err=True)
+    if found.skipped:
+        raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
+
+
 @cli.group()
 def rules() -> None:
     """Check, test and list rule packs."""
