@@ -434,6 +434,12 @@ def questionnaire_template(output: str) -> None:
     "--encoding",
     help="The CSV file's text encoding, e.g. cp1252 (default: UTF-8, else Windows-1252).",
 )
+@click.option(
+    "--previous",
+    "previous_report",
+    metavar="REPORT.json",
+    help="A previous `portfolio -f json` report: adds the portfolio's movement since it.",
+)
 @_RULES_OPTION
 def portfolio(
     source: Path,
@@ -447,6 +453,7 @@ def portfolio(
     delimiter: str | None,
     decimal: str | None,
     encoding: str | None,
+    previous_report: str | None,
     house_packs: tuple[Path, ...],
 ) -> None:
     """Diagnose many accounts (a workbook, a CSV file or a folder) and report on the portfolio.
@@ -472,6 +479,11 @@ def portfolio(
         decimal=cast(Decimal | None, decimal),  # click.Choice allows only "." and ","
         encoding=encoding,
     )
+    previous = None
+    if previous_report is not None:
+        from kamadvisor.portfolio_movement import load_previous_report
+
+        previous = load_previous_report(previous_report)
     run = PortfolioRun(
         path=source,
         contacts=contacts,
@@ -497,7 +509,13 @@ def portfolio(
         for number, account in enumerate(report.accounts, start=1):
             if account.memo is not None:
                 links[number] = Path(os.path.relpath(memos_dir / account.memo, base)).as_posix()
-    write_output(render_report(report, rulebook, report_format, links), output)  # type: ignore[arg-type]
+    movement = None
+    if previous is not None:
+        from kamadvisor.portfolio_movement import portfolio_movement
+
+        movement = portfolio_movement(report, previous)
+    text = render_report(report, rulebook, report_format, links, movement)  # type: ignore[arg-type]
+    write_output(text, output)
     summary = f"{report.input_records} account(s) read: {len(report.accounts)} diagnosed"
     summary += f", {report.skipped_accounts} skipped"
     if report.skipped:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from kamadvisor.conditions import ParamRef
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio import PortfolioReport
+from kamadvisor.portfolio_movement import PortfolioMovement
 from kamadvisor.render import template_dirs
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, parameter_value
 from kamadvisor.sandbox import TemplateError, sandboxed_environment
@@ -74,8 +75,33 @@ def matrix_layout(report: PortfolioReport) -> list[MatrixPoint]:
     return sorted(points, key=lambda p: p.number)
 
 
+def movement_arrows(report: PortfolioReport, movement: PortfolioMovement) -> list[dict[str, Any]]:
+    """An arrow on the matrix for each account that changed category or phase and was scored
+    both times: from its previous position to its dot."""
+    left, top, size = PLOT["left"], PLOT["top"], PLOT["size"]
+
+    def point(attractiveness: float, strength: float) -> tuple[float, float]:
+        return (
+            round(left + (10 - strength) / 9 * size, 1),
+            round(top + (10 - attractiveness) / 9 * size, 1),
+        )
+
+    arrows = []
+    for move in movement.moved:
+        if move.position_before is None or move.position_after is None:
+            continue
+        x1, y1 = point(move.position_before.attractiveness, move.position_before.business_strength)
+        x2, y2 = point(move.position_after.attractiveness, move.position_after.business_strength)
+        if abs(x2 - x1) + abs(y2 - y1) >= 6:
+            arrows.append({"name": move.name, "x1": x1, "y1": y1, "x2": x2, "y2": y2})
+    return arrows
+
+
 def report_context(
-    report: PortfolioReport, rulebook: Rulebook, memo_links: dict[int, str]
+    report: PortfolioReport,
+    rulebook: Rulebook,
+    memo_links: dict[int, str],
+    movement: PortfolioMovement | None = None,
 ) -> dict[str, Any]:
     themes = sorted(rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0]))
     points = matrix_layout(report)
@@ -104,6 +130,8 @@ def report_context(
             ),
         },
         "memo_links": {str(k): v for k, v in memo_links.items()},
+        "movement": movement.model_dump(mode="json") if movement else None,
+        "arrows": movement_arrows(report, movement) if movement else [],
     }
 
 
@@ -112,23 +140,20 @@ def render_report(
     rulebook: Rulebook,
     report_format: ReportFormat,
     memo_links: dict[int, str] | None = None,
+    movement: PortfolioMovement | None = None,
 ) -> str:
     if report_format == "json":
+        data = report.model_dump(mode="json")
+        if movement is not None:
+            data["movement"] = movement.model_dump(mode="json")
         return (
-            json.dumps(
-                report.model_dump(mode="json"),
-                indent=2,
-                sort_keys=True,
-                ensure_ascii=False,
-                allow_nan=False,
-            )
-            + "\n"
+            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
         )
     name = TEMPLATES[report_format]
     environment = sandboxed_environment(template_dirs(rulebook), autoescape=report_format == "html")
     try:
         return environment.get_template(name).render(
-            **report_context(report, rulebook, memo_links or {})
+            **report_context(report, rulebook, memo_links or {}, movement)
         )
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
