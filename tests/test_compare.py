@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
+from test_memo_formats import browser_test, print_to_pdf
 
 from kamadvisor.cli import cli
 from kamadvisor.compare import COMPARISON_SCHEMA_VERSION
@@ -459,3 +460,36 @@ def test_memo_with_a_previous_of_another_account_is_refused() -> None:
     code, _, err = invoke("memo", str(HELIX_LATER), "--previous", str(NORTHWIND))
     assert code == 2
     assert "account.id: 'HLX-2207' is not the account" in err
+
+
+# --- printed by a real browser -----------------------------------------------------------------
+
+
+@browser_test
+@pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
+def test_html_comparison_prints_in_chromium(before: Path, after: Path, tmp_path: Path) -> None:
+    code, html, err = invoke("compare", str(before), str(after), "-f", "html")
+    assert code == 0, err
+    text, pages, size = print_to_pdf(html, tmp_path, "A4")
+    flat = " ".join(text.split())
+    assert "A4" in size
+    for heading in (
+        "SINCE THE LAST REVIEW",  # the eyebrow prints in capitals
+        "What moved",
+        "Findings",
+        "The previous plan's actions",
+    ):
+        assert heading in flat, heading
+    assert "Our business strength" in flat
+    assert 1 <= pages <= 12
+    assert f"Page {pages} of {pages}" in flat
+
+
+@browser_test
+def test_memo_with_previous_prints_the_section(tmp_path: Path) -> None:
+    code, html, err = invoke("memo", str(HELIX_LATER), "--previous", str(HELIX), "-f", "html")
+    assert code == 0, err
+    text, _, _ = print_to_pdf(html, tmp_path)
+    flat = " ".join(text.split())
+    assert "Since the last review" in flat
+    assert "Portfolio category: from Star to Strategic" in flat
