@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PORTFOLIO = ROOT / "examples" / "portfolio"
 CSV = str(PORTFOLIO / "accounts.csv")
 PROGRAMME = str(PORTFOLIO / "programme.yaml")
-Q3 = str(ROOT / "examples" / "history" / "portfolio-2026-q3.json")
+Q3 = str(ROOT / "examples" / "portfolio" / "report-2026-q3.json")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
