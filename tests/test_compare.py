@@ -493,3 +493,22 @@ def test_memo_with_previous_prints_the_section(tmp_path: Path) -> None:
     flat = " ".join(text.split())
     assert "Since the last review" in flat
     assert "Portfolio category: from Star to Strategic" in flat
+
+
+def test_the_plan_section_printed_for_the_next_review_follows_up_every_action(
+    tmp_path: Path,
+) -> None:
+    code, block, err = invoke("questionnaire", "plan", str(HELIX))
+    assert code == 0, err
+    data = load(HELIX_LATER)
+    del data["previous_plan"]
+    later = write(tmp_path, "review.yaml", data)
+    later.write_text(later.read_text(encoding="utf-8") + block, encoding="utf-8")
+    actions = compare_json(HELIX, later)["actions"]
+    assert actions["recorded"] is True
+    assert actions["began"] == "2026-09-30"
+    assert actions["not_followed_up"] == []
+    assert actions["counts"]["recorded"] == actions["counts"]["status_unknown"] == 10
+    # Every status left empty: none is read as done, none as overdue.
+    assert actions["counts"]["done"] == actions["counts"]["overdue"] == 0
+    assert actions["actions"][0]["answers"] == "PLAN-SHELVED"

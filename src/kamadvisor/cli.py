@@ -97,6 +97,23 @@ def _as_of(value: Any) -> date | None:
     return value.date() if value is not None else None
 
 
+@questionnaire.command("plan")
+@click.argument("questionnaire_file", metavar="FILE")
+@_RULES_OPTION
+def questionnaire_plan(questionnaire_file: str, house_packs: tuple[Path, ...]) -> None:
+    """Print the `previous_plan` section for the next review of this assessment.
+
+    It lists the assessment's 90-day actions with empty statuses; append it to the review's
+    questionnaire and fill in each status.
+    """
+    from kamadvisor.api import diagnose_file, open_advisor
+    from kamadvisor.blank import previous_plan_block
+
+    with open_advisor(house_packs) as advisor:
+        diagnosis = diagnose_file(questionnaire_file, advisor)
+    click.echo(previous_plan_block(diagnosis), nl=False)
+
+
 @cli.command()
 @click.argument("questionnaire_file", metavar="FILE")
 @click.option(
