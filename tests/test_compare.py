@@ -512,3 +512,23 @@ def test_the_plan_section_printed_for_the_next_review_follows_up_every_action(
     # Every status left empty: none is read as done, none as overdue.
     assert actions["counts"]["done"] == actions["counts"]["overdue"] == 0
     assert actions["actions"][0]["answers"] == "PLAN-SHELVED"
+
+
+def test_a_straddle_and_its_confidence_show_beside_the_placement(advisor: Any) -> None:
+    from kamadvisor.compare import compare_files
+    from kamadvisor.compare_render import render_comparison
+
+    comparison = compare_files(advisor, str(NORTHWIND), str(NORTHWIND_LATER))
+    phase = next(m for m in comparison.placements if m.name == "phase")
+    weighed = phase.model_copy(
+        update={"straddles_after": ["preferred_supplier", "consultative_selling"]}
+        | {"confidence_after": "low"}
+    )
+    placements = [weighed if m.name == "phase" else m for m in comparison.placements]
+    text = render_comparison(
+        comparison.model_copy(update={"placements": placements}), advisor.rulebook, "md"
+    )
+    assert (
+        "| Preferred supplier (straddling preferred supplier and consultative selling) "
+        "(low confidence) | up two phases |" in text
+    )

@@ -88,6 +88,10 @@ class Movement(Frozen):
     after_label: str | None
     direction: Direction
     steps: int
+    straddles_before: list[str]
+    straddles_after: list[str]
+    confidence_before: str | None
+    confidence_after: str | None
     causes: list[Cause]
 
 
@@ -385,7 +389,15 @@ def _movement(
     else:
         steps = order.index(new.value) - order.index(old_value)
         direction = "up" if steps > 0 else "down" if steps < 0 else "same"
-    moved = direction not in ("same", "unplaced_both")
+    # Placement by the weight of evidence adds straddles and a confidence to a placement; a pack
+    # placing without them leaves both empty.
+    straddles = [list(getattr(p, "straddles", None) or []) if p else [] for p in (old, new)]
+    confidence = [getattr(p, "confidence", None) if p else None for p in (old, new)]
+    moved = (
+        direction not in ("same", "unplaced_both")
+        or straddles[0] != straddles[1]
+        or confidence[0] != confidence[1]
+    )
     return Movement(
         name=name,
         description=new.description,
@@ -395,6 +407,10 @@ def _movement(
         after_label=new.label,
         direction=direction,
         steps=abs(steps),
+        straddles_before=straddles[0],
+        straddles_after=straddles[1],
+        confidence_before=confidence[0],
+        confidence_after=confidence[1],
         causes=_causes(_deciding_rules(name, rulebook), rulebook, before, after, answers)
         if moved
         else [],
