@@ -532,3 +532,16 @@ def test_a_straddle_and_its_confidence_show_beside_the_placement(advisor: Any) -
         "| Preferred supplier (straddling preferred supplier and consultative selling) "
         "(low confidence) | up two phases |" in text
     )
+
+
+def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
+    later = later_copy(NORTHWIND, tmp_path, {}, "2026-11-20")
+    before = later.read_bytes()
+    for args in (
+        ("compare", str(NORTHWIND), str(later), "-o", str(later)),
+        ("memo", str(later), "--previous", str(NORTHWIND), "-o", str(later)),
+    ):
+        code, _, err = invoke(*args)
+        assert code == 2
+        assert "is an input of this command" in err
+        assert later.read_bytes() == before

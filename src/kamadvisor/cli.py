@@ -97,6 +97,16 @@ def _as_of(value: Any) -> date | None:
     return value.date() if value is not None else None
 
 
+def _not_an_input(output: str | None, *inputs: str) -> None:
+    """Refuse an output file that is one of the command's inputs: no input is ever overwritten."""
+    if output is None or output == "-":
+        return
+    target = Path(output).resolve()
+    for given in inputs:
+        if given != "-" and Path(given).resolve() == target:
+            raise UsageError(f"{output}: is an input of this command; choose another output file")
+
+
 @questionnaire.command("plan")
 @click.argument("questionnaire_file", metavar="FILE")
 @_RULES_OPTION
@@ -168,6 +178,7 @@ def memo(
     from kamadvisor.render import MemoFormat, render_memo
 
     selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
+    _not_an_input(output, questionnaire_file, *([previous_file] if previous_file else []))
     if previous_file is not None and selected == "json":
         raise UsageError(
             "--previous adds a section to md and html memos; for the comparison as JSON use "
@@ -259,6 +270,7 @@ def compare(
     from kamadvisor.output import write_output
 
     selected = cast(CompareFormat, compare_format)  # click.Choice allows only these
+    _not_an_input(output, before_file, after_file)
     with open_advisor(house_packs) as advisor:
         comparison = compare_files(advisor, before_file, after_file)
         text = render_comparison(comparison, advisor.rulebook, selected)
@@ -497,6 +509,7 @@ def portfolio(
         encoding=encoding,
     )
     previous = None
+    _not_an_input(output, *([previous_report] if previous_report else []))
     if previous_report is not None:
         from kamadvisor.portfolio_movement import load_previous_report
 
