@@ -360,10 +360,18 @@ def _derives(path: str, source: str) -> bool:
 
 
 def _deciding_rules(name: str, rulebook: Rulebook) -> list[str]:
+    """The rules that conclude, signal or (where the pack gates values) rule out `name`."""
     return [
         rule.id
         for rule in rulebook.scoped("account")
-        if name in (rule.spec.conclude or {}) or name in (rule.spec.signal or {})
+        if any(
+            name in (produced or {})
+            for produced in (
+                rule.spec.conclude,
+                rule.spec.signal,
+                getattr(rule.spec, "rules_out", None),
+            )
+        )
     ]
 
 
