@@ -17,7 +17,7 @@ from kamadvisor.questionnaire import PreviousAction
 from kamadvisor.sourcefile import SourceDocument
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -39,7 +39,12 @@ def review(draw: st.DrawFn) -> dict[str, Any]:
     """A later questionnaire that may record the previous plan's actions."""
     data = dated(draw(questionnaire_strategy()), LATER)
     if draw(st.booleans()):
-        actions = draw(st.none() | st.lists(model_strategy(PreviousAction), max_size=8))
+        action = st.builds(
+            lambda fields, answers: {**fields, "answers": answers},
+            model_strategy(PreviousAction),
+            st.sampled_from([None, "PLAN-SHELVED", "LEAD-NO-EXECUTIVE-SPONSOR", "NOT-A-RULE"]),
+        )
+        actions = draw(st.none() | st.lists(action, max_size=8))
         began = draw(st.none() | st.dates(min_value=EARLIER, max_value=LATER))
         data["previous_plan"] = json.loads(
             json.dumps({"began": began, "actions": actions}, default=str)

@@ -360,7 +360,7 @@ def _derives(path: str, source: str) -> bool:
 
 
 def _deciding_rules(name: str, rulebook: Rulebook) -> list[str]:
-    """The rules that conclude, signal or (where the pack gates values) rule out `name`."""
+    """The rules that conclude, signal or rule out a value of `name`."""
     return [
         rule.id
         for rule in rulebook.scoped("account")
@@ -369,7 +369,7 @@ def _deciding_rules(name: str, rulebook: Rulebook) -> list[str]:
             for produced in (
                 rule.spec.conclude,
                 rule.spec.signal,
-                getattr(rule.spec, "rules_out", None),
+                rule.spec.rules_out,
             )
         )
     ]
@@ -397,10 +397,8 @@ def _movement(
     else:
         steps = order.index(new.value) - order.index(old_value)
         direction = "up" if steps > 0 else "down" if steps < 0 else "same"
-    # Placement by the weight of evidence adds straddles and a confidence to a placement; a pack
-    # placing without them leaves both empty.
-    straddles = [list(getattr(p, "straddles", None) or []) if p else [] for p in (old, new)]
-    confidence = [getattr(p, "confidence", None) if p else None for p in (old, new)]
+    straddles = [list(p.straddles) if p else [] for p in (old, new)]
+    confidence = [p.confidence if p else None for p in (old, new)]
     moved = (
         direction not in ("same", "unplaced_both")
         or straddles[0] != straddles[1]
