@@ -9,7 +9,16 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kamadvisor.questionnaire import SECTION_MODELS, Contact, Questionnaire, TeamMember
+from kamadvisor.diagnosis import Diagnosis
+from kamadvisor.questionnaire import (
+    SECTION_MODELS,
+    ActionStatus,
+    Contact,
+    PreviousAction,
+    PreviousPlan,
+    Questionnaire,
+    TeamMember,
+)
 
 HEADER = """\
 # kamadvisor account questionnaire
@@ -75,4 +84,44 @@ def blank_questionnaire(account_name: str = "New account") -> str:
             lines.append("  # one entry a person, for example:")
             lines.extend("  # " + entry for entry in _field_lines(Contact, "", item=True))
             lines.append("")
+    lines.extend(_previous_plan_lines())
     return "\n".join(lines)
+
+
+def _previous_plan_lines() -> list[str]:
+    """Commented out: a first assessment has no previous plan to follow up."""
+    lines = [f"# {Questionnaire.model_fields['previous_plan'].description}"]
+    lines.append("# previous_plan:")
+    lines.extend("#   " + line for line in _field_lines(PreviousPlan, ""))
+    lines.append("#     # one entry an action of the previous plan, for example:")
+    lines.extend("#     " + entry for entry in _field_lines(PreviousAction, "", item=True))
+    lines.append("")
+    return lines
+
+
+def previous_plan_block(diagnosis: Diagnosis) -> str:
+    """The `previous_plan` section for the next review of this assessment: its 90-day actions,
+    each with an empty status to fill in (an empty status stays unanswered, never "not done")."""
+    lines = [
+        f"# The 90-day plan of the assessment of {diagnosis.assessed_on or 'an undated day'}"
+        f" ({diagnosis.account.name}): at the review, fill in each action's status.",
+        "previous_plan:",
+    ]
+    if diagnosis.assessed_on is not None:
+        lines.append(f"  began: {diagnosis.assessed_on.isoformat()}")
+    if not diagnosis.actions:
+        lines.append("  actions: []")
+    else:
+        lines.append("  actions:")
+    choices = ", ".join(typing.get_args(ActionStatus))
+    for action in diagnosis.actions:
+        lines.extend(
+            [
+                f"    - what: {json.dumps(action.what, ensure_ascii=False)}",
+                f"      owner: {json.dumps(action.owner, ensure_ascii=False)}",
+                f"      due_day: {action.due_day}",
+                f"      answers: {action.rule_id}",
+                f"      status:    # one of: {choices}; leave empty when not known",
+            ]
+        )
+    return "\n".join(lines) + "\n"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from kamadvisor import __version__
-from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError
+from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError, UsageError
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -106,6 +106,33 @@ def _as_of(value: Any) -> date | None:
     return value.date() if value is not None else None
 
 
+def _not_an_input(output: str | None, *inputs: str) -> None:
+    """Refuse an output file that is one of the command's inputs: no input is ever overwritten."""
+    if output is None or output == "-":
+        return
+    target = Path(output).resolve()
+    for given in inputs:
+        if given != "-" and Path(given).resolve() == target:
+            raise UsageError(f"{output}: is an input of this command; choose another output file")
+
+
+@questionnaire.command("plan")
+@click.argument("questionnaire_file", metavar="FILE")
+@_RULES_OPTION
+def questionnaire_plan(questionnaire_file: str, house_packs: tuple[Path, ...]) -> None:
+    """Print the `previous_plan` section for the next review of this assessment.
+
+    It lists the assessment's 90-day actions with empty statuses; append it to the review's
+    questionnaire and fill in each status.
+    """
+    from kamadvisor.api import diagnose_file, open_advisor
+    from kamadvisor.blank import previous_plan_block
+
+    with open_advisor(house_packs) as advisor:
+        diagnosis = diagnose_file(questionnaire_file, advisor)
+    click.echo(previous_plan_block(diagnosis), nl=False)
+
+
 @cli.command()
 @click.argument("questionnaire_file", metavar="FILE")
 @click.option(
@@ -139,12 +166,19 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
 )
+@click.option(
+    "--previous",
+    "previous_file",
+    metavar="FILE",
+    help="The account's previous assessment: adds a 'Since the last review' section (md, html).",
+)
 @_RULES_OPTION
 def memo(
     questionnaire_file: str,
     output: str | None,
     memo_format: str,
     as_of: Any,
+    previous_file: str | None,
     house_packs: tuple[Path, ...],
 ) -> None:
     """Write the advice memo for one account questionnaire."""
@@ -154,9 +188,22 @@ def memo(
 
     check_output(output, RunInputs.of([questionnaire_file], packs=house_packs))
     selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
+    _not_an_input(output, questionnaire_file, *([previous_file] if previous_file else []))
+    if previous_file is not None and selected == "json":
+        raise UsageError(
+            "--previous adds a section to md and html memos; for the comparison as JSON use "
+            "`kamadvisor compare PREVIOUS FILE -f json`"
+        )
     with open_advisor(house_packs) as advisor:
-        diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
-        text = render_memo(diagnosis, advisor.rulebook, selected)
+        if previous_file is not None:
+            from kamadvisor.compare import review_files
+
+            comparison, diagnosis = review_files(advisor, previous_file, questionnaire_file)
+            since = comparison.model_dump(mode="json")
+        else:
+            diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
+            since = None
+        text = render_memo(diagnosis, advisor.rulebook, selected, since)
     _warn_future_dates(questionnaire_file, diagnosis)
     write_output(text, output)
     if output and output != "-":
@@ -192,6 +239,56 @@ def schema_diagnosis() -> None:
     click.echo(render_diagnosis_schema(), nl=False)
 
 
+@schema.command("comparison")
+def schema_comparison() -> None:
+    """Print the versioned JSON Schema of `compare -f json` output."""
+    from kamadvisor.compare_render import render_comparison_schema
+
+    click.echo(render_comparison_schema(), nl=False)
+
+
+@cli.command()
+@click.argument("before_file", metavar="EARLIER")
+@click.argument("after_file", metavar="LATER")
+@click.option(
+    "-o", "--output", help="Write the comparison to this file (default: standard output)."
+)
+@click.option(
+    "-f",
+    "--format",
+    "compare_format",
+    type=click.Choice(["md", "html", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown, self-contained printable HTML, or JSON (see `kamadvisor schema comparison`).",
+)
+@_RULES_OPTION
+def compare(
+    before_file: str,
+    after_file: str,
+    output: str | None,
+    compare_format: str,
+    house_packs: tuple[Path, ...],
+) -> None:
+    """Compare two assessments of one account: what moved, and which answers moved it.
+
+    Both files must carry the same account.id and assessment dates, the earlier one first.
+    """
+    from kamadvisor.api import open_advisor
+    from kamadvisor.compare import compare_files
+    from kamadvisor.compare_render import CompareFormat, render_comparison
+    from kamadvisor.output import write_output
+
+    selected = cast(CompareFormat, compare_format)  # click.Choice allows only these
+    _not_an_input(output, before_file, after_file)
+    with open_advisor(house_packs) as advisor:
+        comparison = compare_files(advisor, before_file, after_file)
+        text = render_comparison(comparison, advisor.rulebook, selected)
+    write_output(text, output)
+    if output and output != "-":
+        click.echo(f"wrote {output}", err=True)
+
+
 @cli.command()
 @click.argument("questionnaire_file", metavar="FILE")
 @click.argument("rule_id", metavar="RULE_ID")
@@ -211,6 +308,51 @@ def explain(
     with open_advisor(house_packs) as advisor:
         lines = explain_rule(advisor, questionnaire, rule_id.upper(), _as_of(as_of))
     click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "-f",
+    "--format",
+    "history_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A table an account, or JSON.",
+)
+@click.option("-o", "--output", help="Write the history to this file (default: standard output).")
+@_RULES_OPTION
+def history(
+    paths: tuple[Path, ...], history_format: str, output: str | None, house_packs: tuple[Path, ...]
+) -> None:
+    """Every account's assessments by date: phase, category, stage and open high findings.
+
+    PATH is a questionnaire or a folder of them in any layout (searched at every depth).
+    Assessments are grouped by account.id. A file that cannot be read is reported and skipped;
+    exit code 1 when anything was skipped.
+    """
+    from kamadvisor.api import open_advisor
+    from kamadvisor.history import build_history, render_history_json, render_history_text
+    from kamadvisor.output import write_output
+
+    with open_advisor(house_packs) as advisor:
+        found = build_history(advisor, paths)
+        columns = tuple(
+            name for name, spec in advisor.rulebook.manifest.conclusions.items() if spec.single
+        )
+    text = (
+        render_history_json(found)
+        if history_format == "json"
+        else render_history_text(found, columns)
+    )
+    write_output(text, output)
+    for skipped in found.skipped:
+        click.echo(f"skipped: {skipped.place}: {skipped.message}", err=True)
+    if found.skipped:
+        raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
 
 
 @cli.group()
@@ -331,6 +473,12 @@ def questionnaire_template(output: str) -> None:
     "--encoding",
     help="The CSV file's text encoding, e.g. cp1252 (default: UTF-8, else Windows-1252).",
 )
+@click.option(
+    "--previous",
+    "previous_report",
+    metavar="REPORT.json",
+    help="A previous `portfolio -f json` report: adds the portfolio's movement since it.",
+)
 @_RULES_OPTION
 def portfolio(
     source: Path,
@@ -344,6 +492,7 @@ def portfolio(
     delimiter: str | None,
     decimal: str | None,
     encoding: str | None,
+    previous_report: str | None,
     house_packs: tuple[Path, ...],
 ) -> None:
     """Diagnose many accounts (a workbook, a CSV file or a folder) and report on the portfolio.
@@ -373,6 +522,12 @@ def portfolio(
         decimal=cast(Decimal | None, decimal),  # click.Choice allows only "." and ","
         encoding=encoding,
     )
+    previous = None
+    _not_an_input(output, *([previous_report] if previous_report else []))
+    if previous_report is not None:
+        from kamadvisor.portfolio_movement import load_previous_report
+
+        previous = load_previous_report(previous_report)
     outputs = OutputSet(memos_dir)
     try:
         staging = outputs.open()
@@ -389,7 +544,12 @@ def portfolio(
         )
         report = _run_with_progress(run, rulebook)
         links = _memo_links(report, memos_dir, output)
-        text = render_report(report, rulebook, report_format, links)  # type: ignore[arg-type]
+        movement = None
+        if previous is not None:
+            from kamadvisor.portfolio_movement import portfolio_movement
+
+            movement = portfolio_movement(report, previous)
+        text = render_report(report, rulebook, report_format, links, movement)  # type: ignore[arg-type]
         staged = stage_output(text, output)
         try:
             outputs.commit(staged)

@@ -19,6 +19,7 @@ from kamadvisor.conditions import (
     Group,
     Not,
     ParamRef,
+    iter_tests,
 )
 from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import UsageError
@@ -192,6 +193,38 @@ class _Explainer:
             if item.rule_id not in seen:
                 lines.extend(self.rule(self.rulebook.rule(item.rule_id), depth + 1, seen))
         return lines
+
+
+# The explainer is also the tracer of comparisons: one way of retracing a rule, not two.
+Tracer = _Explainer
+
+
+def changed_facts(
+    rule: Rule, before: Tracer, after: Tracer, depth: int = 0, seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """The facts read by tests of `rule` that held for one account and not for the other,
+    following a changed concluded fact into the rules that produced it on either side (as far
+    as `explain` follows them)."""
+    found: set[str] = set()
+    seen = seen | {rule.id}
+    for test in iter_tests(rule.condition):
+        if isinstance(test, FactTest):
+            if before.fact_holds(test) != after.fact_holds(test):
+                found.add(test.fact)
+                if isinstance(test.value, FactRef):
+                    found.add(test.value.name)
+            continue
+        if depth >= MAX_DEPTH or before.concluded_holds(test) == after.concluded_holds(test):
+            continue
+        producers = dict.fromkeys(
+            item.rule_id for tracer in (before, after) for item in tracer.produced(test)
+        )
+        for rule_id in producers:
+            fired = (rule_id in before.result.fired, rule_id in after.result.fired)
+            if rule_id not in seen and fired[0] != fired[1]:
+                producer = before.rulebook.rule(rule_id)
+                found |= changed_facts(producer, before, after, depth + 1, seen)
+    return found
 
 
 def _compare(actual: Any, op: str, expected: Any) -> bool:

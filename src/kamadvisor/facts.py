@@ -12,15 +12,18 @@ import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.questionnaire import (
     SECTION_MODELS,
+    ActionStatus,
     Contact,
     ContactLevel,
+    PreviousAction,
+    PreviousPlan,
     Questionnaire,
     TeamMember,
 )
@@ -299,6 +302,47 @@ DERIVED_SPECS: list[FactSpec] = [
         "account.assessment_date",
         "planning.review_cadence_days",
     ),
+    _count(
+        "previous_plan.actions",
+        "Actions of the previous plan recorded at this review.",
+        "previous_plan.actions",
+    ),
+    *[
+        _count(
+            f"previous_plan.{status}",
+            f"Actions of the previous plan recorded as {status.replace('_', ' ')}.",
+            "previous_plan.actions",
+        )
+        for status in typing.get_args(ActionStatus)
+    ],
+    _count(
+        "previous_plan.status_unknown",
+        "Actions of the previous plan whose status was not given.",
+        "previous_plan.actions",
+    ),
+    _count(
+        "previous_plan.due",
+        "Actions of the previous plan due by the assessment date.",
+        "previous_plan.actions",
+        "previous_plan.began",
+        "account.assessment_date",
+    ),
+    _count(
+        "previous_plan.overdue",
+        "Actions of the previous plan due by the assessment date and recorded as not started or "
+        "in progress (an action without a status is not counted).",
+        "previous_plan.actions",
+        "previous_plan.began",
+        "account.assessment_date",
+    ),
+    _number(
+        "previous_plan.overdue_pct",
+        "Overdue actions as a percentage of the actions due (those without a status count as due, "
+        "never as overdue).",
+        "previous_plan.actions",
+        "previous_plan.began",
+        "account.assessment_date",
+    ),
 ]
 
 
@@ -365,6 +409,9 @@ def derive_facts(
         share = _percent_of(revenue, potential)
         if share is not None:
             values["economics.revenue_to_potential_pct"] = share
+    if questionnaire.previous_plan is not None:
+        values.update(_previous_plan(questionnaire.previous_plan, as_of))
+        unanswered.extend(_previous_plan_unanswered(questionnaire.previous_plan))
     return AccountFacts(
         values=dict(sorted(values.items())),
         unanswered=unanswered,
@@ -542,3 +589,62 @@ def _team(members: Sequence[TeamMember]) -> dict[str, FactValue]:
         values[f"team.{role}"] = roles.count(role)
     values["team.permanent"] = sum(1 for member in members if member.permanent)
     return values
+
+
+OPEN_STATUSES: tuple[ActionStatus, ...] = ("not_started", "in_progress")
+
+
+def action_due_on(began: date | None, action: PreviousAction) -> date | None:
+    """The date an action of the previous plan was due by, where the answers give it."""
+    if began is None or action.due_day is None:
+        return None
+    return began + timedelta(days=action.due_day)
+
+
+def _previous_plan(plan: PreviousPlan, as_of: date | None) -> dict[str, FactValue]:
+    if plan.actions is None:
+        return {}
+    actions = plan.actions
+    statuses = [action.status for action in actions]
+    values: dict[str, FactValue] = {"previous_plan.actions": len(actions)}
+    for status in typing.get_args(ActionStatus):
+        values[f"previous_plan.{status}"] = statuses.count(status)
+    values["previous_plan.status_unknown"] = statuses.count(None)
+    if as_of is None or plan.began is None:
+        return values
+    due_dates = [action_due_on(plan.began, action) for action in actions]
+    # An action without a due day is not known to be due: it counts towards neither figure.
+    due = [a for a, on in zip(actions, due_dates, strict=True) if on is not None and on <= as_of]
+    overdue = [action for action in due if action.status in OPEN_STATUSES]
+    values["previous_plan.due"] = len(due)
+    values["previous_plan.overdue"] = len(overdue)
+    if due:
+        values["previous_plan.overdue_pct"] = round(len(overdue) * 100 / len(due), 2)
+    return values
+
+
+def _previous_plan_unanswered(plan: PreviousPlan) -> list[UnansweredQuestion]:
+    fields = PreviousPlan.model_fields
+    questions: list[UnansweredQuestion] = []
+    if plan.began is None:
+        questions.append(
+            UnansweredQuestion(
+                path="previous_plan.began", question=fields["began"].description or ""
+            )
+        )
+    if plan.actions is None:
+        questions.append(
+            UnansweredQuestion(
+                path="previous_plan.actions", question=fields["actions"].description or ""
+            )
+        )
+    for index, action in enumerate(plan.actions or []):
+        for name in ("due_day", "status"):
+            if getattr(action, name) is None:
+                questions.append(
+                    UnansweredQuestion(
+                        path=f"previous_plan.actions[{index}].{name}",
+                        question=PreviousAction.model_fields[name].description or "",
+                    )
+                )
+    return questions

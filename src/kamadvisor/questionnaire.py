@@ -105,6 +105,7 @@ Involvement = Literal["none", "occasional", "regular"]
 ServiceLevel = Literal["standard", "enhanced", "tailored", "integrated"]
 Resources = Literal["minimal", "standard", "significant", "strategic"]
 PlannedChange = Literal["reduce", "maintain", "increase"]
+ActionStatus = Literal["done", "in_progress", "not_started", "dropped"]
 
 
 class Section(BaseModel):
@@ -468,6 +469,44 @@ class Scores(Section):
     )
 
 
+class PreviousAction(Section):
+    what: str = Field(
+        min_length=1, max_length=500, description="The action as the previous plan stated it."
+    )
+    owner: str | None = Field(None, max_length=200, description="Who owned it.")
+    due_day: int | None = Field(
+        None,
+        ge=1,
+        le=365,
+        description="The day of the previous plan it was due by (days after the plan began).",
+    )
+    status: ActionStatus | None = Field(
+        None,
+        description="Where it stands now: done, in_progress, not_started or dropped (leave it "
+        "empty when not known).",
+    )
+    answers: str | None = Field(
+        None,
+        pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$",
+        description="The rule id of the finding it answered, as the previous memo's plan shows "
+        "it in brackets (optional).",
+    )
+
+
+class PreviousPlan(Section):
+    """The plan agreed at the previous review, and how far each of its actions got."""
+
+    began: date | None = Field(
+        None,
+        description="The day the previous plan began (its day 0), usually the previous "
+        "assessment's date (YYYY-MM-DD).",
+    )
+    actions: list[PreviousAction] | None = Field(
+        None,
+        description="The previous plan's actions and where each stands (empty list: it had none).",
+    )
+
+
 class Questionnaire(BaseModel):
     """One account's answers. Only `account.name` is required."""
 
@@ -486,6 +525,11 @@ class Questionnaire(BaseModel):
     planning: Planning = Planning()
     service: ServiceInvestment = ServiceInvestment()
     scores: Scores = Scores()
+    previous_plan: PreviousPlan | None = Field(
+        None,
+        description="At a review: the previous plan's actions and their status (leave it out at a "
+        "first assessment).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -493,7 +537,7 @@ class Questionnaire(BaseModel):
         # `relationship:` with nothing under it reads as null in YAML: treat it as all unanswered.
         if isinstance(data, dict):
             return {
-                key: ({} if value is None and key not in ("contacts",) else value)
+                key: ({} if value is None and key not in ("contacts", "previous_plan") else value)
                 for key, value in data.items()
             }
         return data
@@ -554,12 +598,23 @@ def _date_problems(questionnaire: Questionnaire, document: SourceDocument) -> li
     read here: a date after today is the CLI's warning, not a validation error."""
     assessed = questionnaire.account.assessment_date
     reviewed = questionnaire.planning.last_reviewed
-    if assessed is None or reviewed is None or reviewed <= assessed:
-        return []
-    path = ("planning", "last_reviewed")
-    line, column = document.locate(path) or (None, None)
-    message = (
-        f"{reviewed} is after account.assessment_date ({assessed}); a plan cannot have been "
-        "reviewed after the date the answers describe"
-    )
-    return [Problem(document.name, line, column, render_path(path), message)]
+    problems: list[Problem] = []
+
+    def problem(path: tuple[str, ...], message: str) -> None:
+        line, column = document.locate(path) or (None, None)
+        problems.append(Problem(document.name, line, column, render_path(path), message))
+
+    if assessed is not None and reviewed is not None and reviewed > assessed:
+        problem(
+            ("planning", "last_reviewed"),
+            f"{reviewed} is after account.assessment_date ({assessed}); a plan cannot have been "
+            "reviewed after the date the answers describe",
+        )
+    began = questionnaire.previous_plan.began if questionnaire.previous_plan else None
+    if assessed is not None and began is not None and began > assessed:
+        problem(
+            ("previous_plan", "began"),
+            f"{began} is after account.assessment_date ({assessed}); the previous plan must "
+            "have begun before the assessment that reviews it",
+        )
+    return problems

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from kamadvisor.bounds import render_bounded, template_limits
+from kamadvisor.bounds import RenderLimits, render_bounded, template_limits
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, resource_dir
@@ -31,7 +31,10 @@ def template_dirs(rulebook: Rulebook) -> list[Path]:
 
 
 def memo_context(
-    diagnosis: Diagnosis, rulebook: Rulebook, memo_format: str = "md"
+    diagnosis: Diagnosis,
+    rulebook: Rulebook,
+    memo_format: str = "md",
+    since_last_review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The documented context every memo template receives (see README, "Template context").
 
@@ -105,6 +108,7 @@ def memo_context(
         ],
         "sources": sources,
         "source_numbers": source_numbers,
+        "since_last_review": since_last_review,
     }
 
 
@@ -150,18 +154,31 @@ def _sources(
     return sources, numbers
 
 
-def render_memo(diagnosis: Diagnosis, rulebook: Rulebook, memo_format: MemoFormat = "md") -> str:
-    """The memo in `memo_format`; the same diagnosis and pack always give the same text."""
+def render_memo(
+    diagnosis: Diagnosis,
+    rulebook: Rulebook,
+    memo_format: MemoFormat = "md",
+    since_last_review: dict[str, Any] | None = None,
+) -> str:
+    """The memo in `memo_format`; the same diagnosis and pack always give the same text.
+    `since_last_review` is a comparison with the previous assessment (`memo --previous`)."""
     if memo_format == "json":
         return render_json(diagnosis)
-    name = TEMPLATE_NAMES[memo_format]
+    context = memo_context(diagnosis, rulebook, memo_format, since_last_review)
+    limits = template_limits(rulebook.parameter_values)
+    return render_pack_template(rulebook, TEMPLATE_NAMES[memo_format], context, limits)
+
+
+def render_pack_template(
+    rulebook: Rulebook, name: str, context: dict[str, Any], limits: RenderLimits
+) -> str:
+    """Render the pack's template `name` (HTML autoescaped) in the sandbox within `limits`; a
+    template error is the pack's, located at its file and line."""
     environment = template_environment(
-        tuple(template_dirs(rulebook)), autoescape=memo_format == "html"
+        tuple(template_dirs(rulebook)), autoescape=name.endswith(".html.j2")
     )
     try:
-        template = environment.get_template(name)
-        limits = template_limits(rulebook.parameter_values)
-        return render_bounded(template, memo_context(diagnosis, rulebook, memo_format), limits)
+        return render_bounded(environment.get_template(name), context, limits)
     except TemplateError as error:
         where = getattr(error, "filename", None) or name
         line = getattr(error, "lineno", None)

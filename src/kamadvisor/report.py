@@ -6,13 +6,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from kamadvisor.bounds import render_bounded, template_limits
+from kamadvisor.bounds import template_limits
 from kamadvisor.conditions import ParamRef
-from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio import PortfolioReport
-from kamadvisor.render import template_dirs
+from kamadvisor.portfolio_movement import PortfolioMovement
+from kamadvisor.render import render_pack_template
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, parameter_value
-from kamadvisor.sandbox import TemplateError, template_environment
 
 ReportFormat = Literal["md", "html", "json"]
 TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
@@ -75,8 +74,33 @@ def matrix_layout(report: PortfolioReport) -> list[MatrixPoint]:
     return sorted(points, key=lambda p: p.number)
 
 
+def movement_arrows(report: PortfolioReport, movement: PortfolioMovement) -> list[dict[str, Any]]:
+    """An arrow on the matrix for each account that changed category or phase and was scored
+    both times: from its previous position to its dot."""
+    left, top, size = PLOT["left"], PLOT["top"], PLOT["size"]
+
+    def point(attractiveness: float, strength: float) -> tuple[float, float]:
+        return (
+            round(left + (10 - strength) / 9 * size, 1),
+            round(top + (10 - attractiveness) / 9 * size, 1),
+        )
+
+    arrows = []
+    for move in movement.moved:
+        if move.position_before is None or move.position_after is None:
+            continue
+        x1, y1 = point(move.position_before.attractiveness, move.position_before.business_strength)
+        x2, y2 = point(move.position_after.attractiveness, move.position_after.business_strength)
+        if abs(x2 - x1) + abs(y2 - y1) >= 6:
+            arrows.append({"name": move.name, "x1": x1, "y1": y1, "x2": x2, "y2": y2})
+    return arrows
+
+
 def report_context(
-    report: PortfolioReport, rulebook: Rulebook, memo_links: dict[int, str]
+    report: PortfolioReport,
+    rulebook: Rulebook,
+    memo_links: dict[int, str],
+    movement: PortfolioMovement | None = None,
 ) -> dict[str, Any]:
     themes = sorted(rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0]))
     points = matrix_layout(report)
@@ -105,6 +129,8 @@ def report_context(
             ),
         },
         "memo_links": {str(k): v for k, v in memo_links.items()},
+        "movement": movement.model_dump(mode="json") if movement else None,
+        "arrows": movement_arrows(report, movement) if movement else [],
     }
 
 
@@ -113,32 +139,15 @@ def render_report(
     rulebook: Rulebook,
     report_format: ReportFormat,
     memo_links: dict[int, str] | None = None,
+    movement: PortfolioMovement | None = None,
 ) -> str:
     if report_format == "json":
+        data = report.model_dump(mode="json")
+        if movement is not None:
+            data["movement"] = movement.model_dump(mode="json")
         return (
-            json.dumps(
-                report.model_dump(mode="json"),
-                indent=2,
-                sort_keys=True,
-                ensure_ascii=False,
-                allow_nan=False,
-            )
-            + "\n"
+            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
         )
-    name = TEMPLATES[report_format]
-    environment = template_environment(
-        tuple(template_dirs(rulebook)), autoescape=report_format == "html"
-    )
-    try:
-        template = environment.get_template(name)
-        limits = template_limits(rulebook.parameter_values, scale=len(report.accounts) // 1000 + 1)
-        return render_bounded(template, report_context(report, rulebook, memo_links or {}), limits)
-    except TemplateError as error:
-        where = getattr(error, "filename", None) or name
-        raise InputError(
-            [
-                Problem(
-                    str(where), getattr(error, "lineno", None), None, "", f"template error: {error}"
-                )
-            ]
-        ) from None
+    limits = template_limits(rulebook.parameter_values, scale=len(report.accounts) // 1000 + 1)
+    context = report_context(report, rulebook, memo_links or {}, movement)
+    return render_pack_template(rulebook, TEMPLATES[report_format], context, limits)

@@ -7,6 +7,7 @@ import importlib.util
 import socket
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -83,10 +84,15 @@ def serve_folder(
         ws="none",
         http="h11",
     )
+    server = _server_class()(config, announcement)
     try:
-        _server_class()(config, announcement).run(sockets=[listener])
+        server.run(sockets=[listener])
     finally:
         advisor.close()
+    if server.stopped_by_signal:
+        # uvicorn re-raises the signal once it has shut down, but a SIGINT ignored since start
+        # (a job started in the background by a shell) would then be lost: stop as interrupted.
+        raise KeyboardInterrupt
         listener.close()
 
 
@@ -99,6 +105,11 @@ def _server_class() -> type[Any]:
         def __init__(self, config: uvicorn.Config, announcement: str) -> None:
             super().__init__(config)
             self.announcement = announcement
+            self.stopped_by_signal = False
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            self.stopped_by_signal = True
+            super().handle_exit(sig, frame)
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
