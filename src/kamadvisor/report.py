@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -115,16 +116,7 @@ def render_report(
     memo_links: dict[int, str] | None = None,
 ) -> str:
     if report_format == "json":
-        return (
-            json.dumps(
-                report.model_dump(mode="json"),
-                indent=2,
-                sort_keys=True,
-                ensure_ascii=False,
-                allow_nan=False,
-            )
-            + "\n"
-        )
+        return _json_text(report.model_dump(mode="json"))
     name = TEMPLATES[report_format]
     environment = template_environment(
         tuple(template_dirs(rulebook)), autoescape=report_format == "html"
@@ -142,3 +134,14 @@ def render_report(
                 )
             ]
         ) from None
+
+
+def _json_text(data: Any) -> str:
+    """`json.dumps(data, indent=2, sort_keys=True, allow_nan=False)` written chunk by chunk: with an indent,
+    `json.dumps` first collects every chunk in a list, millions of them for a large portfolio."""
+    buffer = io.StringIO()
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    for chunk in encoder.iterencode(data):
+        buffer.write(chunk)
+    buffer.write("\n")
+    return buffer.getvalue()
