@@ -494,3 +494,13 @@ def _advice_context(
         "params": dict(rulebook.parameter_values),
         "concluded": concluded,
     }
+
+
+def render_reported_advice(
+    questionnaire: Questionnaire, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
+) -> None:
+    """Render the advice of every finding as a diagnosis would, and discard it: an account whose
+    advice cannot render is skipped from a portfolio even when no memo is written."""
+    context = _advice_context(questionnaire, facts, result, rulebook)
+    for rule, _ in reported_findings(result, rulebook):
+        render_advice(rule, context)

@@ -31,6 +31,7 @@ from kamadvisor.diagnosis import (
     nested,
     placed_values,
     render_advice,
+    render_reported_advice,
     reported_findings,
 )
 from kamadvisor.engine import EngineResult, RuleEngine
@@ -300,6 +301,7 @@ def _diagnose_and_render(
     if plan is None or memo is None:
         # The report needs placements, finding titles and a few figures, not a full diagnosis.
         facts, result = advisor.run(questionnaire, _STATE.as_of)
+        render_reported_advice(questionnaire, facts, result, advisor.rulebook)
         return CompactResult.of(
             AccountResult.summarize(
                 record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of
