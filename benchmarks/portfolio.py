@@ -20,7 +20,6 @@ import csv
 import itertools
 import json
 import math
-import operator
 import os
 import pstats
 import random
@@ -32,16 +31,17 @@ import tempfile
 import time
 import typing
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
-from kamadvisor.compiler import CompiledRulebook, compile_rulebook, engine_fact
+from kamadvisor.compiler import compile_rulebook
 from kamadvisor.engine import RuleEngine
+from kamadvisor.evaluator import PythonEvaluator
 from kamadvisor.facts import derive_facts
 from kamadvisor.questionnaire import (
     ContactLevel,
@@ -577,7 +577,9 @@ def run_cli(
     )
 
 
-def measure_sizes(sizes: Sequence[int], jobs: int, seed: int, repeat: int) -> list[CliRun]:
+def measure_sizes(
+    sizes: Sequence[int], jobs: int, seed: int, repeat: int, xlsx_max: int
+) -> list[CliRun]:
     runs: list[CliRun] = []
     all_accounts = generate_accounts(max(sizes), seed)
     for size in sizes:
@@ -585,13 +587,15 @@ def measure_sizes(sizes: Sequence[int], jobs: int, seed: int, repeat: int) -> li
             folder = Path(scratch)
             accounts = all_accounts[:size]
             started = time.perf_counter()
-            csv_path = write_csv(accounts, folder)
-            xlsx_path = write_workbook(accounts, folder)
+            inputs = [("csv", write_csv(accounts, folder))]
+            if size <= xlsx_max:
+                inputs.append(("xlsx", write_workbook(accounts, folder)))
             written = time.perf_counter() - started
-            print(f"  {size:>6} accounts written (csv + xlsx) in {written:.1f} s; running the CLI")
+            kinds = " + ".join(source for source, _ in inputs)
+            print(f"  {size:>6} accounts written ({kinds}) in {written:.1f} s; running the CLI")
             if not runs:  # warm the file cache and bytecode: one unmeasured run
-                measure_cli([cli_executable(), "portfolio", str(csv_path), "-f", "json"])
-            for source, path in (("csv", csv_path), ("xlsx", xlsx_path)):
+                measure_cli([cli_executable(), "portfolio", str(inputs[0][1]), "-f", "json"])
+            for source, path in inputs:
                 (folder / "report.json").unlink(missing_ok=True)
                 run = run_cli(accounts, source, path, jobs, repeat)
                 runs.append(run)
@@ -604,198 +608,7 @@ def measure_sizes(sizes: Sequence[int], jobs: int, seed: int, repeat: int) -> li
     return runs
 
 
-# --- the floor: plain-Python evaluation of the compiled conditions ---------------------------
-
-Fact = Mapping[str, Any]
-Predicate = Callable[[Fact], bool]
-_MISSING = object()
-_ORDERING: dict[str, Callable[[Any, Any], bool]] = {
-    "$lt": operator.lt,
-    "$lte": operator.le,
-    "$gt": operator.gt,
-    "$gte": operator.ge,
-}
-
-
-_NUMBERS = (int, float)
-
-
-def _kinds(value: Any) -> tuple[type, ...]:
-    """The types a value compares with: booleans with booleans, numbers with numbers, text with
-    text (in Python, True == 1; in the engine, a boolean is not a number)."""
-    return _NUMBERS if type(value) in _NUMBERS else (type(value),)
-
-
-def _test(prop: str, value: Any, relation: Callable[[Any, Any], bool]) -> Predicate:
-    """A missing property (an unanswered question) satisfies no comparison."""
-    if isinstance(value, dict) and "$m" in value:
-        return _referenced(prop, value["$m"], relation)
-    kinds = _kinds(value)
-
-    def constant(fact: Fact) -> bool:
-        left = fact.get(prop, _MISSING)
-        return type(left) in kinds and relation(left, value)
-
-    return constant
-
-
-def _referenced(prop: str, other: str, relation: Callable[[Any, Any], bool]) -> Predicate:
-    """A right-hand `{"$m": other}`: another property of the same fact."""
-
-    def referenced(fact: Fact) -> bool:
-        left, right = fact.get(prop, _MISSING), fact.get(other, _MISSING)
-        if left is _MISSING or right is _MISSING or type(left) not in _kinds(right):
-            return False
-        return relation(left, right)
-
-    return referenced
-
-
-def _all_of(items: list[Predicate]) -> Predicate:
-    if len(items) == 1:
-        return items[0]
-
-    def conjunction(fact: Fact) -> bool:
-        # A plain loop, not all(generator): this is the hot path of the floor.
-        for item in items:  # noqa: SIM110
-            if not item(fact):
-                return False
-        return True
-
-    return conjunction
-
-
-def _any_of(items: list[Predicate]) -> Predicate:
-    if len(items) == 1:
-        return items[0]
-
-    def disjunction(fact: Fact) -> bool:
-        for item in items:  # noqa: SIM110
-            if item(fact):
-                return True
-        return False
-
-    return disjunction
-
-
-def compile_expression(expression: Mapping[str, Any]) -> Predicate:
-    """A durable_rules condition as a Python predicate over one fact (compiled once, like the
-    engine's registration; each key of a mapping must hold)."""
-    return _all_of([_compile_clause(key, value) for key, value in expression.items()])
-
-
-def _compile_clause(key: str, value: Any) -> Predicate:
-    if key in ("$and", "$or"):
-        items = [compile_expression(item) for item in value]
-        return _all_of(items) if key == "$and" else _any_of(items)
-    if key in ("$ex", "$nex"):
-        (prop,) = value
-        present = key == "$ex"
-        return lambda fact: (prop in fact) is present
-    if key in _ORDERING or key == "$neq":
-        ((prop, right),) = value.items()
-        return _test(prop, right, operator.ne if key == "$neq" else _ORDERING[key])
-    if key.startswith("$"):
-        raise ValueError(f"the floor evaluator does not know operator {key}")
-    return _test(key, value, operator.eq)
-
-
-@dataclass
-class FloorRule:
-    rule_id: str
-    account: Predicate | None  # the "a" pattern, on the account fact
-    context: list[Predicate]  # the "cN" patterns, on conclusion and signal facts
-    count: int  # matches needed: durable_rules' `count` (at least N signals)
-
-    def fires(self, account: Fact, context: Sequence[Fact]) -> bool:
-        if self.account is not None and not self.account(account):
-            return False
-        frames = 1
-        for pattern in self.context:
-            matched = 0
-            for fact in context:
-                if pattern(fact):
-                    matched += 1
-            if not matched:
-                return False
-            frames *= matched
-        return frames >= self.count
-
-
-@dataclass
-class FloorResult:
-    fired: list[str] = field(default_factory=list)
-    conclusions: list[tuple[str, str, str]] = field(default_factory=list)  # (name, value, rule)
-
-
-class FloorEvaluator:
-    """What RuleEngine.run does, with the matching done in plain Python."""
-
-    def __init__(self, compiled: CompiledRulebook) -> None:
-        rulebook = compiled.rulebook
-        self._rules = {rule.id: rule for rule in rulebook.rules}
-        self._singles = {
-            name for name, spec in rulebook.manifest.conclusions.items() if spec.single
-        }
-        self._strata: list[list[FloorRule]] = [
-            [self._compile(rule_id, d) for rs in stratum for rule_id, d in rs.definition.items()]
-            for stratum in compiled.strata
-        ]
-
-    @staticmethod
-    def _compile(rule_id: str, definition: Mapping[str, Any]) -> FloorRule:
-        account: Predicate | None = None
-        context: list[Predicate] = []
-        for pattern in definition["all"]:
-            ((name, expression),) = pattern.items()
-            if name == "a":
-                account = compile_expression(expression)
-            else:
-                context.append(compile_expression(expression))
-        return FloorRule(rule_id, account, context, int(definition.get("count", 1)))
-
-    def run(self, values: dict[str, Any]) -> FloorResult:
-        result = FloorResult()
-        account = engine_fact(values)
-        settled: list[tuple[str, str, str]] = []
-        context: list[dict[str, Any]] = []
-        for stratum in self._strata:
-            fired = [rule.rule_id for rule in stratum if rule.fires(account, context)]
-            produced: list[tuple[str, str, str]] = []
-            for rule_id in fired:
-                spec = self._rules[rule_id].spec
-                produced += [(n, v, rule_id) for n, v in (spec.conclude or {}).items()]
-                context += [
-                    {"kind": "signal", "name": n, "value": v, "rule": rule_id}
-                    for n, v in (spec.signal or {}).items()
-                ]
-            kept = self._settle(produced, settled)
-            settled += kept
-            context += [
-                {"kind": "conclusion", "name": n, "value": v, "rule": r} for n, v, r in kept
-            ]
-            result.fired += fired
-        result.conclusions = settled
-        return result
-
-    def _settle(
-        self, produced: list[tuple[str, str, str]], settled: list[tuple[str, str, str]]
-    ) -> list[tuple[str, str, str]]:
-        """A single-valued conclusion keeps its lowest (salience, rule order) producer's value."""
-        decided = {name for name, _, _ in settled}
-        kept: list[tuple[str, str, str]] = []
-
-        def rank(item: tuple[str, str, str]) -> tuple[int, int]:
-            rule = self._rules[item[2]]
-            return rule.spec.salience, rule.order
-
-        for item in sorted(produced, key=rank):
-            name, value, _ = item
-            if name in self._singles and (name in decided or any(k[0] == name for k in kept)):
-                continue
-            if not any(k[0] == name and k[1] == value for k in kept):
-                kept.append(item)
-        return kept
+# --- the floor: the plain-Python evaluator on the same compiled conditions -----------------
 
 
 @dataclass
@@ -837,18 +650,14 @@ def compare_with_floor(seed: int, runs: int = 3) -> FloorComparison:
     rulebook = load_rulebook()
     compiled = compile_rulebook(rulebook)
     facts = account_facts(generate_accounts(FLOOR_ACCOUNTS, seed), rulebook)
-    floor = FloorEvaluator(compiled)
+    floor = PythonEvaluator(compiled)
     with RuleEngine(compiled) as engine:
         engine.run(facts[0])  # warm up
         engine_s, engine_results = _best_of(runs, lambda: [engine.run(f) for f in facts])
     floor_s, floor_results = _best_of(runs, lambda: [floor.run(f) for f in facts])
     mismatches, first = 0, ""
     for index, (ours, theirs) in enumerate(zip(floor_results, engine_results, strict=True)):
-        engine_conclusions = {(c.name, c.value, c.rule_id) for c in theirs.conclusions}
-        if (
-            sorted(ours.fired) != sorted(theirs.fired)
-            or set(ours.conclusions) != engine_conclusions
-        ):
+        if ours.fired != theirs.fired or ours.conclusions != theirs.conclusions:
             mismatches += 1
             first = first or (
                 f"account {index}: only engine {sorted(set(theirs.fired) - set(ours.fired))}, "
@@ -974,7 +783,9 @@ def _print_linearity(runs: Sequence[CliRun], source: str) -> None:
 def print_floor(floor: FloorComparison) -> None:
     print(f"\nengine vs floor on {floor.accounts} accounts (CPU time, best of 3 passes)")
     print(f"  engine  {floor.engine_ms:7.3f} ms/account  (RuleEngine.run)")
-    print(f"  floor   {floor.floor_ms:7.3f} ms/account  (plain Python, same compiled conditions)")
+    print(
+        f"  floor   {floor.floor_ms:7.3f} ms/account  (PythonEvaluator.run, same compiled rulesets)"
+    )
     print(f"  ratio   {floor.ratio:7.2f}")
     print(
         f"  mismatches: {floor.mismatches}"
@@ -1016,6 +827,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1, help="CLI runs per point (median)")
+    parser.add_argument(
+        "--xlsx-max",
+        type=int,
+        default=10_000,
+        help="largest size also run from a workbook (writing one of 50,000 rows takes minutes)",
+    )
     parser.add_argument("--profile", action="store_true", help="also cProfile 1,000 accounts")
     options = parser.parse_args(argv)
 
@@ -1023,7 +840,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"kamadvisor portfolio benchmark: sizes {options.sizes}, jobs {options.jobs}, "
         f"seed {options.seed}, {os.cpu_count()} cores, {_load()}"
     )
-    runs = measure_sizes(options.sizes, options.jobs, options.seed, options.repeat)
+    runs = measure_sizes(
+        options.sizes, options.jobs, options.seed, options.repeat, options.xlsx_max
+    )
     floor = compare_with_floor(options.seed)
     print(f"\nfinished at {_load()} (includes this benchmark's own processes)")
     print_table(runs)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from kamadvisor.compiler import CompiledRulebook, compile_rulebook
 from kamadvisor.diagnosis import Diagnosis, build_diagnosis
-from kamadvisor.engine import RuleEngine
+from kamadvisor.engine import EngineResult, RuleEngine
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.facts import derive_facts
-from kamadvisor.questionnaire import Questionnaire, load_questionnaire
+from kamadvisor.facts import AccountFacts, ScoreWeights, derive_facts
+from kamadvisor.questionnaire import Questionnaire, load_questionnaire, validate_questionnaire
 from kamadvisor.rulebook import Rulebook, load_rulebook
+from kamadvisor.sourcefile import SourceDocument
 
 
 @dataclass
@@ -23,16 +26,26 @@ class Advisor:
     compiled: CompiledRulebook = field(repr=False)
     _engine: RuleEngine | None = field(default=None, repr=False)
 
+    @functools.cached_property
+    def weights(self) -> ScoreWeights:
+        return self.rulebook.score_weights()
+
     @property
     def engine(self) -> RuleEngine:
         if self._engine is None:
             self._engine = RuleEngine(self.compiled)
         return self._engine
 
-    def diagnose(self, questionnaire: Questionnaire, as_of: date | None = None) -> Diagnosis:
+    def run(
+        self, questionnaire: Questionnaire, as_of: date | None = None
+    ) -> tuple[AccountFacts, EngineResult]:
+        """The account's facts and what the engine concluded from them."""
         check_effective_date(questionnaire, as_of)
-        facts = derive_facts(questionnaire, self.rulebook.score_weights(), as_of)
-        result = self.engine.run(dict(facts.values))
+        facts = derive_facts(questionnaire, self.weights, as_of)
+        return facts, self.engine.run(dict(facts.values))
+
+    def diagnose(self, questionnaire: Questionnaire, as_of: date | None = None) -> Diagnosis:
+        facts, result = self.run(questionnaire, as_of)
         return build_diagnosis(questionnaire, facts, result, self.rulebook, as_of)
 
     def close(self) -> None:
@@ -72,3 +85,21 @@ def open_advisor(
 
 def diagnose_file(path: str, advisor: Advisor, as_of: date | None = None) -> Diagnosis:
     return advisor.diagnose(load_questionnaire(path), as_of)
+
+
+def diagnose_answers(
+    answers: dict[str, Any], house_packs: tuple[str, ...] = (), as_of: date | None = None
+) -> dict[str, Any]:
+    """One account, as a pure function: a questionnaire's answers (plain data, as a YAML or JSON
+    file holds them) in, its diagnosis out (the data `memo -f json` writes). The same answers
+    and packs always give the same diagnosis, and nothing but the arguments crosses in or out,
+    so it can be mapped over many accounts by any process pool or cluster scheduler. Each
+    process opens the packs' advisor once and keeps it."""
+    questionnaire = validate_questionnaire(SourceDocument("answers", answers))
+    diagnosis = _process_advisor(house_packs).diagnose(questionnaire, as_of)
+    return diagnosis.model_dump(mode="json")
+
+
+@functools.cache
+def _process_advisor(house_packs: tuple[str, ...]) -> Advisor:
+    return open_advisor(tuple(Path(pack) for pack in house_packs))

@@ -9,6 +9,7 @@ branches matching one fact, so at most about 50 rules a ruleset).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ MAX_RULES_PER_RULESET = 40
 ACCOUNT_KIND = "account"
 
 
+@functools.cache  # called for every fact of every account: the names are a fixed few hundred
 def property_name(fact: str) -> str:
     """Engine property of a fact: dots would be read as nested paths by the engine."""
     return fact.replace(".", "__")

@@ -159,33 +159,10 @@ def build_diagnosis(
     for item in result.conclusions:
         conclusions.setdefault(item.name, []).append(item.value)
     context = _advice_context(questionnaire, facts, result, rulebook)
-    # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
-    overruled = {item.rule_id for item in result.overruled}
-    reporting = [
-        rule_id for rule_id in result.fired if rules[rule_id].reports and rule_id not in overruled
-    ]
-    carriers = _carriers(reporting, rules)
     findings = [
-        _finding(
-            rules[rule_id],
-            facts,
-            result,
-            rulebook,
-            context,
-            [
-                rules[other]
-                for other in reporting
-                if carriers[other] == rule_id and other != rule_id
-            ],
-        )
-        for rule_id in reporting
-        if carriers[rule_id] == rule_id
+        _finding(rule, facts, result, rulebook, context, subsumed)
+        for rule, subsumed in reported_findings(result, rulebook)
     ]
-    severity_rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
-    theme_rank = {name: (theme.order, name) for name, theme in rulebook.manifest.themes.items()}
-    findings.sort(
-        key=lambda f: (severity_rank[f.severity], theme_rank[f.theme], rules[f.rule_id].order)
-    )
     account = questionnaire.account
     return Diagnosis(
         account=AccountSummary(
@@ -213,6 +190,60 @@ def build_diagnosis(
         given_facts=sorted(facts.given),
         unanswered=facts.unanswered,
     )
+
+
+def reported_findings(result: EngineResult, rulebook: Rulebook) -> list[tuple[Rule, list[Rule]]]:
+    """The fired rules reported as findings, each with the fired rules it subsumes, ranked as
+    the diagnosis lists them: by severity (the most severe of the rule and those it subsumes),
+    then theme, then pack order."""
+    rules = {rule.id: rule for rule in rulebook.rules}
+    # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
+    overruled = {item.rule_id for item in result.overruled}
+    reporting = [
+        rule_id for rule_id in result.fired if rules[rule_id].reports and rule_id not in overruled
+    ]
+    carriers = _carriers(reporting, rules)
+    reported = [
+        (
+            rules[rule_id],
+            [
+                rules[other]
+                for other in reporting
+                if carriers[other] == rule_id and other != rule_id
+            ],
+        )
+        for rule_id in reporting
+        if carriers[rule_id] == rule_id
+    ]
+    theme_rank = {name: (theme.order, name) for name, theme in rulebook.manifest.themes.items()}
+    return sorted(
+        reported,
+        key=lambda item: (
+            _SEVERITY_RANK[finding_severity(*item)],
+            theme_rank[item[0].spec.theme],
+            item[0].order,
+        ),
+    )
+
+
+_SEVERITY_RANK = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
+
+
+def finding_severity(rule: Rule, subsumed: list[Rule]) -> Severity:
+    """One root cause, one finding, as severe as the most severe statement of it."""
+    return min(
+        [rule.spec.severity, *(other.spec.severity for other in subsumed)],
+        key=_SEVERITY_RANK.__getitem__,
+    )
+
+
+def placed_values(result: EngineResult, rulebook: Rulebook) -> dict[str, str | None]:
+    """Each single-valued conclusion (phase, category, ...) and the value it settled on."""
+    return {
+        name: next((item.value for item in result.conclusions if item.name == name), None)
+        for name, spec in rulebook.manifest.conclusions.items()
+        if spec.single
+    }
 
 
 def _carriers(reporting: list[str], rules: dict[str, Rule]) -> dict[str, str]:
@@ -393,12 +424,7 @@ def _finding(
     subsumed: list[Rule],
 ) -> Finding:
     advice, actions = render_advice(rule, context)
-    severity_rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
-    # One root cause, one finding, as severe as the most severe statement of it.
-    severity = min(
-        [rule.spec.severity, *(other.spec.severity for other in subsumed)],
-        key=severity_rank.__getitem__,
-    )
+    severity = finding_severity(rule, subsumed)
     concluded_names = {
         test_name
         for test_name in _concluded_inputs(rule)
@@ -468,3 +494,13 @@ def _advice_context(
         "params": dict(rulebook.parameter_values),
         "concluded": concluded,
     }
+
+
+def render_reported_advice(
+    questionnaire: Questionnaire, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
+) -> None:
+    """Render the advice of every finding as a diagnosis would, and discard it: an account whose
+    advice cannot render is skipped from a portfolio even when no memo is written."""
+    context = _advice_context(questionnaire, facts, result, rulebook)
+    for rule, _ in reported_findings(result, rulebook):
+        render_advice(rule, context)

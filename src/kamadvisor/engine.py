@@ -3,17 +3,17 @@
 The engine knows nothing of key account management: it matches facts against compiled rulesets,
 records which rules fired, and carries conclusions from one stratum to the next. Its pitfalls
 (see the project notes) are handled here: no background timer threads, unique ruleset names,
-exceptions in actions captured and re-raised, unmatched facts treated as normal, one fact per
-assertion, context facts before the account fact, and each session deleted when done.
+unmatched facts treated as normal, one fact per assertion, context facts before the account
+fact, and each session deleted when done. The engine is driven through `DirectRuleset`, which
+hands back each firing's rule name without the stock Host's JSON round trip of the session state.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
-from collections.abc import Callable
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from kamadvisor._durable import durable_rules_engine
 from kamadvisor._durable import engine as durable_engine
@@ -22,6 +22,8 @@ from kamadvisor.placement import Tally, tally
 from kamadvisor.rulebook import Rule
 
 _ruleset_names = itertools.count(1)
+# What json.dumps(fact, ensure_ascii=False) does, without building an encoder for every fact.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 # Every ruleset gets a rule that fires once per session on the account fact. The engine crashes
 # (double free) when deleting a session in which no action ran, and leaks sessions whose facts no
 # rule accepts (MemoryError after 1,024), so every session must see one action.
@@ -29,7 +31,6 @@ _SESSION_RULE = "__session__"
 _SESSION_RULE_DEFINITION = {
     "pri": 65535,
     "all": [{"a": {"kind": ACCOUNT_KIND}}],
-    "run": _SESSION_RULE,
 }
 
 
@@ -56,77 +57,35 @@ class EngineResult:
     tallies: dict[str, Tally] = field(default_factory=dict)
 
 
-class _QuietHost(durable_engine.Host):  # type: ignore[misc]
-    """A Host without the two timer threads the stock Host starts and never stops."""
-
-    def __init__(self, on_fire: Callable[[str, Any], None]) -> None:
-        self._on_fire = on_fire
-        super().__init__()
-
-    def _run(self) -> None:
-        return None
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        on_fire = self._on_fire
-        if action_name == _SESSION_RULE:
-            return _no_action
-
-        def action(closure: Any) -> None:
-            on_fire(action_name, closure)
-
-        return action
-
-
-def _no_action(closure: Any) -> None:
-    return None
-
-
-class RuleEngine:
-    """Registered rulesets for one compiled rulebook; `run` diagnoses one account at a time."""
+class StratifiedRunner:
+    """The stratum loop every evaluator of compiled rulesets shares: run each stratum's rulesets
+    on the account and the conclusions, signals and placements so far, then settle the stratum's
+    conclusions (a single-valued fact keeps its most salient rule's value). Subclasses match one
+    ruleset (`_match`)."""
 
     def __init__(self, compiled: CompiledRulebook) -> None:
         self._compiled = compiled
-        self._firings: list[str] = []
-        self._host = _QuietHost(self._record)
-        self._names: list[list[str]] = []
-        self._sessions = itertools.count(1)
+        self._rules = {rule.id: rule for rule in compiled.rulebook.rules}
+        self._singles = {
+            name for name, spec in compiled.rulebook.manifest.conclusions.items() if spec.single
+        }
         self._placed = sorted(
             name
             for name, spec in compiled.rulebook.manifest.conclusions.items()
             if spec.single and spec.evidence is not None
         )
-        for stratum in compiled.strata:
-            names = []
-            for ruleset in stratum:
-                name = f"kam{next(_ruleset_names)}"
-                # The engine mutates definitions (it deletes "run"): hand it a copy.
-                definition = copy.deepcopy(ruleset.definition)
-                definition[_SESSION_RULE] = dict(_SESSION_RULE_DEFINITION)
-                self._host.register_rulesets({name: definition})
-                names.append(name)
-            self._names.append(names)
-
-    def _record(self, rule_id: str, closure: Any) -> None:
-        # An exception here would be swallowed into the session state; `_assert` checks for it.
-        self._firings.append(rule_id)
 
     def run(self, facts: dict[str, Any]) -> EngineResult:
         result = EngineResult()
         account = engine_fact(facts)
-        rules = {rule.id: rule for rule in self._compiled.rulebook.rules}
-        singles = {
-            name
-            for name, spec in self._compiled.rulebook.manifest.conclusions.items()
-            if spec.single
-        }
+        rules = self._rules
+        singles = self._singles
         settled: list[Produced] = []
-        for stratum, names in zip(self._compiled.strata, self._names, strict=True):
+        for stratum in self._compiled.strata:
             fired_here: list[str] = []
-            for ruleset, name in zip(stratum, names, strict=True):
+            for ruleset in stratum:
                 self._place(ruleset, result, rules)
-                fired_here.extend(
-                    self._run_ruleset(name, ruleset, account, settled, result, singles)
-                )
+                fired_here.extend(self._run_ruleset(ruleset, account, settled, result, singles))
             produced_conclusions: list[Produced] = []
             for rule_id in fired_here:
                 rule = rules[rule_id]
@@ -169,15 +128,12 @@ class RuleEngine:
 
     def _run_ruleset(
         self,
-        name: str,
         ruleset: CompiledRuleset,
         account: dict[str, Any],
         conclusions: list[Produced],
         result: EngineResult,
         singles: set[str],
     ) -> list[str]:
-        sid = f"s{next(self._sessions)}"
-        self._firings = []
         reads = ruleset.concluded_inputs
         context = [
             {"kind": "conclusion", "name": item.name, "value": item.value, "rule": item.rule_id}
@@ -204,45 +160,77 @@ class RuleEngine:
         ]
         wanted = ruleset.account_properties
         account = {key: value for key, value in account.items() if key in wanted or key == "kind"}
-        try:
-            # Context first, the account last: negations are evaluated as positive facts arrive.
-            for fact in [*context, account]:
-                self._assert(name, {**fact, "sid": sid})
-        finally:
-            self._host.delete_state(name, sid)
         fired: list[str] = []
-        for rule_id in self._firings:
+        # Context first, the account last: negations are evaluated as positive facts arrive.
+        for rule_id in self._match(ruleset, [*context, account]):
             # `$or` branches and repeated counts fire a rule more than once: keep the first.
             if rule_id not in fired:
                 fired.append(rule_id)
         return fired
 
-    def _assert(self, ruleset_name: str, fact: dict[str, Any]) -> None:
-        try:
-            state = self._host.assert_fact(ruleset_name, fact)
-        except durable_engine.MessageNotHandledException:
-            return  # no rule looks at this fact: normal
-        except durable_engine.MessageObservedException:
-            return
-        except durable_rules_engine.error as error:
-            raise EngineError(f"engine rejected a fact in {ruleset_name}: {error}") from error
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"a rule action failed: {state['exception']}")
+    def _match(self, ruleset: CompiledRuleset, facts: list[dict[str, Any]]) -> list[str]:
+        """The rules of `ruleset` that fire as `facts` are asserted in order, in firing order."""
+        raise NotImplementedError
 
     def close(self) -> None:
-        for names in self._names:
-            for name in names:
-                ruleset = self._host._ruleset_directory.pop(name, None)
-                if ruleset is not None:
-                    self._host._ruleset_list.remove(ruleset)
-                    durable_rules_engine.delete_ruleset(ruleset._handle)
-        self._names = []
+        return None
 
-    def __enter__(self) -> RuleEngine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class RuleEngine(StratifiedRunner):
+    """Registered rulesets for one compiled rulebook; `run` diagnoses one account at a time."""
+
+    def __init__(self, compiled: CompiledRulebook) -> None:
+        super().__init__(compiled)
+        self._firings: list[str] = []
+        # By the identity of each compiled ruleset, which the compiled rulebook keeps alive.
+        self._rulesets: dict[int, Any] = {}
+        self._sessions = itertools.count(1)
+        for stratum in compiled.strata:
+            for ruleset in stratum:
+                name = f"kam{next(_ruleset_names)}"
+                # Rules are named by their ids, and every firing is recorded by name: no "run".
+                definition = {
+                    rule_id: {key: value for key, value in rule.items() if key != "run"}
+                    for rule_id, rule in ruleset.definition.items()
+                }
+                definition[_SESSION_RULE] = dict(_SESSION_RULE_DEFINITION)
+                self._rulesets[id(ruleset)] = durable_engine.DirectRuleset(
+                    name, definition, self._record
+                )
+
+    def _record(self, rule_id: str) -> None:
+        if rule_id != _SESSION_RULE:
+            self._firings.append(rule_id)
+
+    def _match(self, ruleset: CompiledRuleset, facts: list[dict[str, Any]]) -> list[str]:
+        sid = f"s{next(self._sessions)}"
+        self._firings = []
+        engine_ruleset = self._rulesets[id(ruleset)]
+        try:
+            for fact in facts:
+                self._assert(engine_ruleset, {**fact, "sid": sid})
+        finally:
+            engine_ruleset.delete_state(sid)
+        return self._firings
+
+    @staticmethod
+    def _assert(ruleset: Any, fact: dict[str, Any]) -> None:
+        # A fact no rule accepts, or one already observed, is normal: the call returns False.
+        try:
+            ruleset.assert_fact(_encode(fact))
+        except durable_rules_engine.error as error:
+            raise EngineError(f"engine rejected a fact in {ruleset._name}: {error}") from error
+
+    def close(self) -> None:
+        for ruleset in self._rulesets.values():
+            ruleset.close()
+        self._rulesets = {}
 
 
 def _settle(

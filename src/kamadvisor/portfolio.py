@@ -11,11 +11,11 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,11 +27,16 @@ from kamadvisor.diagnosis import (
     Finding,
     PackInfo,
     SourceRef,
+    finding_severity,
     nested,
+    placed_values,
     render_advice,
+    render_reported_advice,
+    reported_findings,
 )
-from kamadvisor.engine import RuleEngine
+from kamadvisor.engine import EngineResult, RuleEngine
 from kamadvisor.errors import FileSystemError, InputError, Problem
+from kamadvisor.facts import AccountFacts
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
@@ -104,6 +109,107 @@ class AccountResult(BaseModel):
             memo=memo,
         )
 
+    @classmethod
+    def summarize(
+        cls,
+        source: str,
+        questionnaire: Questionnaire,
+        facts: AccountFacts,
+        result: EngineResult,
+        rulebook: Rulebook,
+        as_of: date | None,
+    ) -> AccountResult:
+        """What `of` gives for the account's diagnosis, without building that diagnosis (its
+        evidence, the placements' signals and the rendered advice)."""
+        account = questionnaire.account
+        placements = {}
+        for name, value in placed_values(result, rulebook).items():
+            values = rulebook.manifest.conclusions[name].values
+            placements[name] = PlacementSummary(
+                value=value, label=values[value] if value is not None else None
+            )
+        return cls(
+            source=source,
+            name=account.name,
+            id=account.id,
+            assessed_on=account.assessment_date or as_of,
+            placements=placements,
+            findings=[
+                FindingSummary(
+                    rule_id=rule.id,
+                    title=rule.spec.title,
+                    theme=rule.spec.theme,
+                    severity=finding_severity(rule, subsumed),
+                )
+                for rule, subsumed in reported_findings(result, rulebook)
+            ],
+            facts={name: facts.values[name] for name in SUMMARY_FACTS if name in facts.values},
+        )
+
+
+class CompactResult(NamedTuple):
+    """An account's result as it crosses from a worker: plain values, no models."""
+
+    source: str
+    name: str
+    id: str | None
+    assessed_on: date | None
+    placements: tuple[tuple[str, str | None, str | None], ...]  # (name, value, label)
+    findings: tuple[tuple[str, str, str, str], ...]  # (rule id, title, theme, severity)
+    facts: dict[str, Any]
+    memo: str | None
+
+    @classmethod
+    def of(cls, result: AccountResult) -> CompactResult:
+        return cls(
+            result.source,
+            result.name,
+            result.id,
+            result.assessed_on,
+            tuple((name, p.value, p.label) for name, p in result.placements.items()),
+            tuple((f.rule_id, f.title, f.theme, f.severity) for f in result.findings),
+            result.facts,
+            result.memo,
+        )
+
+
+class ResultBuilder:
+    """Turns compact results back into AccountResults whose placement and finding summaries,
+    the same for many accounts, are shared rather than repeated ten thousand times."""
+
+    def __init__(self) -> None:
+        self._placements: dict[tuple[str | None, str | None], PlacementSummary] = {}
+        self._findings: dict[tuple[str, str, str, str], FindingSummary] = {}
+
+    def build(self, compact: CompactResult) -> AccountResult:
+        placements = {}
+        for name, value, label in compact.placements:
+            placement = self._placements.get((value, label))
+            if placement is None:
+                placement = self._placements[value, label] = PlacementSummary(
+                    value=value, label=label
+                )
+            placements[name] = placement
+        findings = []
+        for key in compact.findings:
+            finding = self._findings.get(key)
+            if finding is None:
+                rule_id, title, theme, severity = key
+                finding = self._findings[key] = FindingSummary(
+                    rule_id=rule_id, title=title, theme=theme, severity=severity
+                )
+            findings.append(finding)
+        return AccountResult(
+            source=compact.source,
+            name=compact.name,
+            id=compact.id,
+            assessed_on=compact.assessed_on,
+            placements=placements,
+            findings=findings,
+            facts=compact.facts,
+            memo=compact.memo,
+        )
+
 
 class SkippedRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -136,11 +242,10 @@ class PortfolioReport(BaseModel):
 
 @dataclass
 class MemoPlan:
-    """Where each account's memo goes (decided before the work is shared out) and its format."""
+    """Where the accounts' memos go and their format; each account's file name travels with it."""
 
     directory: Path
     memo_format: str
-    names: dict[int, str]
 
 
 @dataclass
@@ -152,6 +257,10 @@ class _WorkerState:
 
 _STATE = _WorkerState()
 
+# One unit of work: the account's index in the input, its record, its memo's file name.
+Work = tuple[int, AccountRecord, str | None]
+Outcome = CompactResult | list[Problem]
+
 
 def _start_worker(house_packs: Sequence[Path], as_of: date | None, memos: MemoPlan | None) -> None:
     _quiet_worker()
@@ -160,13 +269,11 @@ def _start_worker(house_packs: Sequence[Path], as_of: date | None, memos: MemoPl
     _STATE.memos = memos
 
 
-def _diagnose_chunk(
-    chunk: list[tuple[int, AccountRecord]],
-) -> list[tuple[int, AccountResult | list[Problem]]]:
-    return [(index, _diagnose_record(index, record)) for index, record in chunk]
+def _diagnose_chunk(chunk: list[Work]) -> list[tuple[int, Outcome]]:
+    return [(index, _diagnose_record(record, memo)) for index, record, memo in chunk]
 
 
-def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[Problem]:
+def _diagnose_record(record: AccountRecord, memo: str | None) -> Outcome:
     """One account's result, or the located problems that skip it: a failure on one account
     never stops the batch."""
     try:
@@ -174,7 +281,7 @@ def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[
     except InputError as error:
         return [record.relocate(problem) for problem in error.problems]
     try:
-        return _diagnose_and_render(index, record, questionnaire)
+        return _diagnose_and_render(record, questionnaire, memo)
     except InputError as error:
         reasons = "; ".join(problem.format() for problem in error.problems)
         return [Problem(record.source, message=f"could not be diagnosed: {reasons}; skipped")]
@@ -186,21 +293,27 @@ def _diagnose_record(index: int, record: AccountRecord) -> AccountResult | list[
 
 
 def _diagnose_and_render(
-    index: int, record: AccountRecord, questionnaire: Questionnaire
-) -> AccountResult:
+    record: AccountRecord, questionnaire: Questionnaire, memo: str | None
+) -> CompactResult:
     advisor = _STATE.advisor
     assert advisor is not None
-    diagnosis = advisor.diagnose(questionnaire, _STATE.as_of)
-    memo = None
     plan = _STATE.memos
-    if plan is not None:
-        from kamadvisor.output import write_output
-        from kamadvisor.render import render_memo
+    if plan is None or memo is None:
+        # The report needs placements, finding titles and a few figures, not a full diagnosis.
+        facts, result = advisor.run(questionnaire, _STATE.as_of)
+        render_reported_advice(questionnaire, facts, result, advisor.rulebook)
+        return CompactResult.of(
+            AccountResult.summarize(
+                record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of
+            )
+        )
+    from kamadvisor.output import write_output
+    from kamadvisor.render import render_memo
 
-        memo = plan.names[index]
-        text = render_memo(diagnosis, advisor.rulebook, plan.memo_format)  # type: ignore[arg-type]
-        write_output(text, str(plan.directory / memo))
-    return AccountResult.of(record.source, diagnosis, memo)
+    diagnosis = advisor.diagnose(questionnaire, _STATE.as_of)
+    text = render_memo(diagnosis, advisor.rulebook, plan.memo_format)  # type: ignore[arg-type]
+    write_output(text, str(plan.directory / memo))
+    return CompactResult.of(AccountResult.of(record.source, diagnosis, memo))
 
 
 @dataclass
@@ -219,37 +332,46 @@ class PortfolioRun:
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
+    """Records go to the workers in chunks, taken from the batch as the workers' pipe accepts
+    them; only compact results come back."""
     batch: Batch = read_batch(run.path, run.contacts, run.dialect)
-    records = list(enumerate(batch.records))
     memos = None
+    names: dict[int, str] | None = None
     if run.memos is not None:
         directory, memo_format = run.memos
         names = memo_file_names(batch.records, memo_format, run.reserved_names)
-        memos = MemoPlan(directory, memo_format, names)
+        memos = MemoPlan(directory, memo_format)
     results: dict[int, AccountResult | list[Problem]] = {}
-    total = len(records)
-    chunks = [records[start : start + CHUNK] for start in range(0, total, CHUNK)]
-    jobs = max(1, min(run.jobs, len(chunks) or 1))
+    builder = ResultBuilder()
+    total = len(batch.records)
     done = 0
+
+    def collect(finished: list[tuple[int, Outcome]]) -> None:
+        nonlocal done
+        for index, outcome in finished:
+            results[index] = outcome if isinstance(outcome, list) else builder.build(outcome)
+        done += len(finished)
+        if run.on_progress:
+            run.on_progress(done, max(total, done))
+
+    chunks = _chunks(_release(batch.records), names)
+    jobs = max(1, min(run.jobs, -(-total // CHUNK) or 1))
     if jobs == 1:
         _start_worker(run.house_packs, run.as_of, memos)
         try:
             for chunk in chunks:
-                for index, outcome in _diagnose_chunk(chunk):
-                    results[index] = outcome
-                done += len(chunk)
-                if run.on_progress:
-                    run.on_progress(done, total)
+                collect(_diagnose_chunk(chunk))
         finally:
             if _STATE.advisor is not None:
                 _STATE.advisor.close()
                 _STATE.advisor = None
     else:
-        # Processes, never threads: the engine is not thread-safe and holds the GIL. Workers
-        # start with SIGINT ignored (a disposition survives exec; a blocked mask does not), so a
-        # Ctrl-C reaches the main process alone, which stops them: leaving the `with` terminates
-        # the pool. Meanwhile the main thread blocks SIGINT: Linux keeps a blocked signal
-        # pending even while it is ignored, and delivers it once the handler is back.
+        # Processes, never threads: the engine is not thread-safe and holds the GIL. The pool
+        # takes chunks from the generator only as fast as the workers' pipe accepts them.
+        # Workers start with SIGINT ignored (a disposition survives exec; a blocked mask does
+        # not), so a Ctrl-C reaches the main process alone, which stops them: leaving the `with`
+        # terminates the pool. Meanwhile the main thread blocks SIGINT: Linux keeps a blocked
+        # signal pending even while it is ignored, and delivers it once the handler is back.
         context = multiprocessing.get_context("spawn")
         _quiet_resource_tracker()
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -263,15 +385,11 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         with pool:
             for finished in pool.imap_unordered(_diagnose_chunk, chunks):
-                for index, result in finished:
-                    results[index] = result
-                done += len(finished)
-                if run.on_progress:
-                    run.on_progress(done, total)
+                collect(finished)
     accounts: list[AccountResult] = []
     skipped = [SkippedRecord(place=p.place(), message=_message(p)) for p in batch.skipped]
     skipped_accounts = batch.skipped_accounts
-    for index, _record in records:
+    for index in sorted(results):
         outcome = results[index]
         if isinstance(outcome, list):
             skipped.extend(SkippedRecord(place=p.place(), message=_message(p)) for p in outcome)
@@ -279,6 +397,24 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
         else:
             accounts.append(outcome)
     return portfolio_report(accounts, skipped, skipped_accounts, run.programme, rulebook, run.as_of)
+
+
+def _release(records: list[AccountRecord]) -> Iterator[AccountRecord]:
+    """The records in order, each let go by the batch once handed out."""
+    for index in range(len(records)):
+        record, records[index] = records[index], None  # type: ignore[call-overload]
+        yield record
+
+
+def _chunks(records: Iterator[AccountRecord], names: dict[int, str] | None) -> Iterator[list[Work]]:
+    chunk: list[Work] = []
+    for index, record in enumerate(records):
+        chunk.append((index, record, names[index] if names is not None else None))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _message(problem: Problem) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -145,9 +146,18 @@ def render_report(
         data = report.model_dump(mode="json")
         if movement is not None:
             data["movement"] = movement.model_dump(mode="json")
-        return (
-            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-        )
+        return _json_text(data)
     limits = template_limits(rulebook.parameter_values, scale=len(report.accounts) // 1000 + 1)
     context = report_context(report, rulebook, memo_links or {}, movement)
     return render_pack_template(rulebook, TEMPLATES[report_format], context, limits)
+
+
+def _json_text(data: Any) -> str:
+    """`json.dumps(data, indent=2, sort_keys=True, allow_nan=False)` written chunk by chunk: with an indent,
+    `json.dumps` first collects every chunk in a list, millions of them for a large portfolio."""
+    buffer = io.StringIO()
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    for chunk in encoder.iterencode(data):
+        buffer.write(chunk)
+    buffer.write("\n")
+    return buffer.getvalue()

@@ -963,3 +963,56 @@ class Host(object):
         self._t_timer.start()
 
 
+
+
+def _action_name(message):
+    """The rule name of a started action: the first key of the engine's JSON result, read
+    without decoding the matched facts that follow it."""
+    name, _ = json.decoder.scanstring(message, message.index('"') + 1)
+    return name
+
+
+class DirectRuleset(object):
+    """One ruleset driven synchronously, in the caller's thread, without the Host machinery.
+
+    It makes the same calls into the C core as `Host.assert_fact` followed by `do_actions`
+    (assert, start the first action, and for each action update the state and complete it),
+    but it hands each firing's rule name to `on_fire` instead of building a `Closure` and
+    JSON-decoding the session state and the matched facts, then JSON-encoding the state again.
+    The state text goes back to the engine as the engine wrote it. No timer threads are started.
+    """
+
+    def __init__(self, name, definition, on_fire):
+        self._name = name
+        self._on_fire = on_fire
+        self._handle = durable_rules_engine.create_ruleset(
+            name, json.dumps(definition, ensure_ascii=False))
+
+    def assert_fact(self, fact_text):
+        """Asserts one fact (as JSON text) and runs every action it starts. Returns False when
+        no rule accepts the fact or it was already observed, True otherwise."""
+        handle = self._handle
+        code, state_handle = durable_rules_engine.assert_fact(handle, fact_text)
+        if code == 1 or code == 2:
+            return False
+        started = durable_rules_engine.start_action_for_state(handle, state_handle)
+        if not started:
+            return True
+        state_text, message = started
+        while message:
+            try:
+                self._on_fire(_action_name(message))
+                durable_rules_engine.update_state(handle, state_text)
+            except BaseException:
+                durable_rules_engine.abandon_action(handle, state_handle)
+                raise
+            message = durable_rules_engine.complete_and_start_action(handle, state_handle)
+        return True
+
+    def delete_state(self, sid):
+        durable_rules_engine.delete_state(self._handle, str(sid))
+
+    def close(self):
+        if self._handle is not None:
+            durable_rules_engine.delete_ruleset(self._handle)
+            self._handle = None
