@@ -546,5 +546,5 @@ def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
     ):
         code, _, err = invoke(*args)
         assert code == 2
-        assert "is an input of this command" in err
+        assert "is an input of this run" in err
         assert later.read_bytes() == before

@@ -106,16 +106,6 @@ def _as_of(value: Any) -> date | None:
     return value.date() if value is not None else None
 
 
-def _not_an_input(output: str | None, *inputs: str) -> None:
-    """Refuse an output file that is one of the command's inputs: no input is ever overwritten."""
-    if output is None or output == "-":
-        return
-    target = Path(output).resolve()
-    for given in inputs:
-        if given != "-" and Path(given).resolve() == target:
-            raise UsageError(f"{output}: is an input of this command; choose another output file")
-
-
 @questionnaire.command("plan")
 @click.argument("questionnaire_file", metavar="FILE")
 @_RULES_OPTION
@@ -186,9 +176,8 @@ def memo(
     from kamadvisor.output import RunInputs, check_output, write_output
     from kamadvisor.render import MemoFormat, render_memo
 
-    check_output(output, RunInputs.of([questionnaire_file], packs=house_packs))
+    check_output(output, RunInputs.of([questionnaire_file, previous_file], packs=house_packs))
     selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
-    _not_an_input(output, questionnaire_file, *([previous_file] if previous_file else []))
     if previous_file is not None and selected == "json":
         raise UsageError(
             "--previous adds a section to md and html memos; for the comparison as JSON use "
@@ -277,10 +266,10 @@ def compare(
     from kamadvisor.api import open_advisor
     from kamadvisor.compare import compare_files
     from kamadvisor.compare_render import CompareFormat, render_comparison
-    from kamadvisor.output import write_output
+    from kamadvisor.output import RunInputs, check_output, write_output
 
     selected = cast(CompareFormat, compare_format)  # click.Choice allows only these
-    _not_an_input(output, before_file, after_file)
+    check_output(output, RunInputs.of([before_file, after_file], packs=house_packs))
     with open_advisor(house_packs) as advisor:
         comparison = compare_files(advisor, before_file, after_file)
         text = render_comparison(comparison, advisor.rulebook, selected)
@@ -508,7 +497,7 @@ def portfolio(
     from kamadvisor.report import render_report
     from kamadvisor.rulebook import load_rulebook
 
-    inputs = _portfolio_inputs(source, contacts, programme_file, house_packs)
+    inputs = _portfolio_inputs(source, contacts, programme_file, previous_report, house_packs)
     check_output(output, inputs, created=memos_dir)
     reserved: frozenset[str] = frozenset()
     if memos_dir is not None:
@@ -523,7 +512,6 @@ def portfolio(
         encoding=encoding,
     )
     previous = None
-    _not_an_input(output, *([previous_report] if previous_report else []))
     if previous_report is not None:
         from kamadvisor.portfolio_movement import load_previous_report
 
@@ -602,11 +590,15 @@ def serve(folder: Path, host: str, port: int, house_packs: tuple[Path, ...]) -> 
 
 
 def _portfolio_inputs(
-    source: Path, contacts: Path | None, programme_file: str | None, house_packs: tuple[Path, ...]
+    source: Path,
+    contacts: Path | None,
+    programme_file: str | None,
+    previous_report: str | None,
+    house_packs: tuple[Path, ...],
 ) -> Any:
     from kamadvisor.output import RunInputs
 
-    files: list[str | Path | None] = [contacts, programme_file]
+    files: list[str | Path | None] = [contacts, programme_file, previous_report]
     folders = []
     if source.is_dir():
         folders.append(source)
