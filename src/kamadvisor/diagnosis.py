@@ -33,6 +33,17 @@ class Person(Frozen):
     name: str
 
 
+class ContactSummary(Frozen):
+    """One person we know at the customer, as the contact-coverage grid shows them."""
+
+    name: str | None
+    level: str | None
+    decision_role: str | None
+    role_to_us: str | None
+    strength: str | None
+    our_counterpart: str | None
+
+
 class AccountSummary(Frozen):
     name: str
     id: str | None
@@ -41,6 +52,7 @@ class AccountSummary(Frozen):
     assessment_date: date | None
     currency: str | None
     people: list[Person]
+    contacts: list[ContactSummary]
 
 
 class SourceRef(Frozen):
@@ -203,6 +215,17 @@ def build_diagnosis(
             assessment_date=account.assessment_date,
             currency=questionnaire.economics.currency,
             people=_people(questionnaire),
+            contacts=[
+                ContactSummary(
+                    name=contact.name,
+                    level=contact.level,
+                    decision_role=contact.decision_role,
+                    role_to_us=contact.role_to_us,
+                    strength=contact.strength,
+                    our_counterpart=contact.our_counterpart,
+                )
+                for contact in questionnaire.contacts or []
+            ],
         ),
         assessed_on=account.assessment_date or as_of,
         pack=PackInfo(name=rulebook.manifest.name, version=rulebook.manifest.version),
