@@ -19,6 +19,7 @@ import click
 
 from kamadvisor import __version__
 from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError
+from kamadvisor.formats import FORMATS
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -130,11 +131,12 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
     "-f",
     "--format",
     "memo_format",
-    type=click.Choice(["md", "html", "json"]),
+    type=click.Choice(list(FORMATS)),
     default="md",
     show_default=True,
-    help="Memo format: Markdown, self-contained printable HTML, or JSON "
-    "(see `kamadvisor schema diagnosis`).",
+    help="Memo format: "
+    + "; ".join(f"{fmt.name}, {fmt.description}" for fmt in FORMATS.values())
+    + ".",
 )
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
@@ -150,15 +152,14 @@ def memo(
     """Write the advice memo for one account questionnaire."""
     from kamadvisor.api import diagnose_file, open_advisor
     from kamadvisor.output import RunInputs, check_output, write_output
-    from kamadvisor.render import MemoFormat, render_memo
 
     check_output(output, RunInputs.of([questionnaire_file], packs=house_packs))
-    selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
+    selected = FORMATS[memo_format]
     with open_advisor(house_packs) as advisor:
         diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
-        text = render_memo(diagnosis, advisor.rulebook, selected)
+        content = selected.render(diagnosis, advisor.rulebook)
     _warn_future_dates(questionnaire_file, diagnosis)
-    write_output(text, output)
+    write_output(content if selected.binary else content.decode("utf-8"), output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 
@@ -311,7 +312,12 @@ def questionnaire_template(output: str) -> None:
     "--memos",
     "memos_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Also write one memo an account into this directory (same format).",
+    help="Also write one memo an account into this directory (in --memo-format).",
+)
+@click.option(
+    "--memo-format",
+    type=click.Choice(list(FORMATS)),
+    help="Format of the memos written with --memos (default: the report's format).",
 )
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Processes to diagnose with (default: cores)."
@@ -339,6 +345,7 @@ def portfolio(
     report_format: str,
     output: str | None,
     memos_dir: Path | None,
+    memo_format: str | None,
     jobs: int | None,
     as_of: Any,
     delimiter: str | None,
@@ -384,7 +391,7 @@ def portfolio(
             dialect=dialect,
             jobs=jobs or default_jobs(),
             as_of=_as_of(as_of),
-            memos=(staging, report_format) if staging is not None else None,
+            memos=(staging, memo_format or report_format) if staging is not None else None,
             reserved_names=reserved,
         )
         report = _run_with_progress(run, rulebook)

@@ -262,16 +262,15 @@ def _carriers(reporting: list[str], rules: dict[str, Rule]) -> dict[str, str]:
             seen.append(parent[seen[-1]])
         carriers[rule_id] = rule_id if seen[-1] in parent else seen[-1]
     return carriers
+
+
 def _people(questionnaire: Questionnaire) -> list[Person]:
     """Our people the questionnaire names, by the answer that names them: the memo's plan names
     owners with them."""
     named = [
         ("kam.name", questionnaire.kam.name),
         ("team.executive_sponsor_name", questionnaire.team.executive_sponsor_name),
-        *(
-            (f"team.{member.role}", member.name)
-            for member in questionnaire.team.members or []
-        ),
+        *((f"team.{member.role}", member.name) for member in questionnaire.team.members or []),
     ]
     return [Person(role=role, name=name.strip()) for role, name in named if name and name.strip()]
 
