@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.shared import Pt, RGBColor
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 
 from kamadvisor.diagnosis import Diagnosis
@@ -61,7 +63,14 @@ def _reference(rulebook: Rulebook) -> Path | None:
 def _new_document(rulebook: Rulebook) -> DocumentObject:
     reference = _reference(rulebook)
     if reference is None:
-        return Document()
+        document = Document()
+        # python-docx's own template is Letter with wide margins; ours is A4 and denser.
+        for section in document.sections:
+            section.page_width, section.page_height = Mm(210), Mm(297)
+            section.left_margin = section.right_margin = Mm(20)
+            section.top_margin = section.bottom_margin = Mm(18)
+        document.styles["Normal"].font.size = Pt(10)
+        return document
     try:
         document = Document(str(reference))
     except Exception as error:  # python-docx raises several kinds for a file that is not Word
@@ -76,10 +85,10 @@ def _new_document(rulebook: Rulebook) -> DocumentObject:
 
 
 def _fix_properties(document: DocumentObject, context: dict[str, Any]) -> None:
-    stamp = datetime(2000, 1, 1, tzinfo=UTC)
+    stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)
     if context["memo_date"]:
         year, month, day = (int(part) for part in context["memo_date"].split("-"))
-        stamp = datetime(year, month, day, tzinfo=UTC)
+        stamp = datetime(year, month, day, tzinfo=timezone.utc)
     properties = document.core_properties
     properties.author = context["account"].get("assessor") or ""
     properties.last_modified_by = properties.author
@@ -118,34 +127,53 @@ def _owner(row: dict[str, Any]) -> str:
 def _between(placement: dict[str, Any]) -> str:
     text = ""
     if placement.get("straddles"):
-        text += (
-            " (between " + " and ".join(v.replace("_", " ") for v in placement["straddles"]) + ")"
-        )
+        text += " (between " + " and ".join(v.replace("_", " ") for v in placement["straddles"]) + ")"
     if placement.get("confidence"):
         text += f", {placement['confidence']} confidence"
     return text
 
 
 def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -> Table:
+    """A table with a bold header row repeated on every page, and a small gap after it."""
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
+    header_properties = table.rows[0]._tr.get_or_add_trPr()
+    header_properties.append(OxmlElement("w:tblHeader"))
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
             cell.text = text
+    document.add_paragraph().paragraph_format.space_after = Pt(2)
     return table
 
 
+def _shade(cell: Any, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _numbered(document: DocumentObject, items: list[tuple[str, str]]) -> None:
+    """A numbered list that starts at 1 whatever came before (Word's List Number style would
+    continue the previous list's numbers)."""
+    for number, (lead, text) in enumerate(items, start=1):
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.left_indent = Pt(18)
+        paragraph.paragraph_format.first_line_indent = Pt(-18)
+        paragraph.add_run(f"{number}.\t")
+        if lead:
+            paragraph.add_run(lead).bold = True
+        paragraph.add_run(text)
+
+
 def _write(document: DocumentObject, context: dict[str, Any]) -> None:
-    account, memo, placements = (
-        context["account"],
-        context["memo"],
-        context["diagnosis"]["placements"],
-    )
+    account, memo, placements = context["account"], context["memo"], context["diagnosis"]["placements"]
     document.add_heading(account["name"], level=0)
     meta = [context["memo_date"] or "undated"]
     if account.get("assessor"):
@@ -206,21 +234,32 @@ def _summary(
         paragraph.add_run(memo["stance"]["reason"])
     if memo["causes"]:
         document.add_heading("What holds the account back", level=2)
-        for cause in memo["causes"]:
-            paragraph = document.add_paragraph(style="List Number")
-            paragraph.add_run(f"{cause['title']}. ").bold = True
-            more = len(cause["findings"]) - 1
-            paragraph.add_run(
-                cause["lead"]["title"]
-                + (f", and {more} related finding{'s' if more > 1 else ''}" if more else "")
-                + "."
-            )
+        _numbered(
+            document,
+            [
+                (
+                    f"{cause['title']}. ",
+                    cause["lead"]["title"]
+                    + (
+                        f", and {len(cause['findings']) - 1} related finding"
+                        f"{'s' if len(cause['findings']) > 2 else ''}"
+                        if len(cause["findings"]) > 1
+                        else ""
+                    )
+                    + ".",
+                )
+                for cause in memo["causes"]
+            ],
+        )
     if memo["decisions"]:
         document.add_heading("Decisions for leadership", level=2)
-        for row in memo["decisions"][:3]:
-            document.add_paragraph(
-                f"{row['what']} ({_owner(row)}, by day {row['due_day']})", style="List Number"
-            )
+        _numbered(
+            document,
+            [
+                ("", f"{row['what']} ({_owner(row)}, by day {row['due_day']})")
+                for row in memo["decisions"][:3]
+            ],
+        )
 
 
 def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
@@ -229,10 +268,7 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
     document.add_heading("Where the account stands", level=1)
     category = placements.get("category", {})
     labels = {s["value"]: s["label"] for s in context["scales"].get("category", [])}
-    attractiveness, strength = (
-        facts.get("scores.attractiveness"),
-        facts.get("scores.business_strength"),
-    )
+    attractiveness, strength = facts.get("scores.attractiveness"), facts.get("scores.business_strength")
 
     def quadrant(name: str) -> str:
         mark = f"{labels.get(name, name)}"
@@ -252,6 +288,10 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
             ["Attractiveness low", quadrant("status"), quadrant("streamline")],
         ],
     )
+    placed = {"strategic": (1, 1), "star": (1, 2), "status": (2, 1), "streamline": (2, 2)}
+    if category.get("value") in placed:
+        row_index, column_index = placed[category["value"]]
+        _shade(matrix.rows[row_index].cells[column_index], "DDE7F2")
     for row in matrix.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
@@ -265,7 +305,9 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
         rows = []
         for factor in pictures["strength_factors"]:
             score = float(factor["score"])
-            rows.append([factor["factor"].capitalize(), f"{score:g}", "\u2588" * round(score * 2)])
+            rows.append(
+                [factor["factor"].capitalize(), f"{score:g}", "\u2588" * round(score)]
+            )
         bars = _table(document, ["Factor", "Score", "Against the best competitor"], rows)
         for row in bars.rows[1:]:
             for run in row.cells[2].paragraphs[0].runs:
@@ -327,9 +369,9 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
             text = "The point to reach, below; then write the next 90-day plan."
         else:
             decided = len(review["decisions_due"])
-            text = (
-                f"{decided} decision{'s' if decided != 1 else ''} taken. " if decided else ""
-            ) + (" ".join(m["measure"] for m in review["measures"]) or "Progress on every action.")
+            text = (f"{decided} decision{'s' if decided != 1 else ''} taken. " if decided else "") + (
+                " ".join(m["measure"] for m in review["measures"]) or "Progress on every action."
+            )
         review_rows.append([str(review["day"]), text])
     _table(document, ["Day", "What the review checks"], review_rows)
     if memo["causes"]:
@@ -391,9 +433,7 @@ def _appendix(
         document.add_paragraph(
             "Left to the portfolio report, as they concern the programme rather than this "
             "account: "
-            + "; ".join(
-                f"{f['title'].lower()} [{f['rule_id']}]" for f in memo["programme_findings"]
-            )
+            + "; ".join(f"{f['title'].lower()} [{f['rule_id']}]" for f in memo["programme_findings"])
             + "."
         )
     if memo["plan"]["held_back"]:
