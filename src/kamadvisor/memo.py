@@ -235,26 +235,33 @@ def _within_capacity(
 
 
 def _sequence(rows: list[dict[str, Any]]) -> None:
-    """Work waits for the decisions of its cause; the work of one owner is spread so it does not
-    all fall due on the same day."""
+    """Decisions first, early enough to leave time for the work they unblock; work waits for the
+    decisions of its cause; one owner's items are spread a week apart rather than piled on one
+    day."""
+    decisions = [row for row in rows if row["decision"]]
+    work = [row for row in rows if not row["decision"]]
+    latest_decision = PLAN_DAYS - DECISION_LEAD_DAYS
+    _spread(decisions, latest_decision)
     decided_by: dict[int, int] = {}
-    for row in rows:
-        if row["decision"]:
-            decided_by[row["cause"]] = max(decided_by.get(row["cause"], 0), row["due_day"])
-    for row in rows:
-        if not row["decision"] and row["cause"] in decided_by:
-            row["due_day"] = min(
-                PLAN_DAYS, max(row["due_day"], decided_by[row["cause"]] + DECISION_LEAD_DAYS)
-            )
+    for row in decisions:
+        decided_by[row["cause"]] = max(decided_by.get(row["cause"], 0), row["due_day"])
+    for row in work:
+        if row["cause"] in decided_by:
+            row["due_day"] = max(row["due_day"], decided_by[row["cause"]] + DECISION_LEAD_DAYS)
+    _spread(work, PLAN_DAYS)
+
+
+def _spread(rows: list[dict[str, Any]], last_day: int) -> None:
     by_owner: dict[str, list[dict[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: (r["due_day"], r["cause"])):
         by_owner.setdefault(row["owner"], []).append(row)
     for owned in by_owner.values():
         last = 0
         for row in owned:
-            # One owner, one deliverable a week at most: a pile on one day is not a plan.
-            row["due_day"] = min(PLAN_DAYS, max(row["due_day"], last + 7))
+            row["due_day"] = min(last_day, max(row["due_day"], last + 7))
             last = row["due_day"]
+    for row in rows:
+        row["due_day"] = min(row["due_day"], last_day)
 
 
 def _reviews(
