@@ -22,8 +22,8 @@ from kamadvisor.api import Advisor, diagnose_file, open_advisor
 from kamadvisor.casetest import CaseRunner, conflicting_findings, load_cases
 from kamadvisor.cli import cli
 from kamadvisor.diagnosis import Diagnosis
-from kamadvisor.rulebook import Rulebook, base_pack_dir, load_rulebook
 from kamadvisor.render import memo_context
+from kamadvisor.rulebook import Rulebook, base_pack_dir, load_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -297,10 +297,11 @@ def test_memo_and_report_draw_the_matrix_the_same_way(tmp_path: Path) -> None:
     # Cranfield's orientation: strategic top left, star top right, streamline bottom right.
     strategic, star = memo_quadrants["Strategic"], memo_quadrants["Star"]
     streamline = memo_quadrants["Streamline"]
-    assert strategic[0] < star[0] and strategic[1] < streamline[1]
+    assert strategic[0] < star[0]
+    assert strategic[1] < streamline[1]
     # The point sits in the same place in both.
     point = r'<circle class="point" cx="([\d.]+)" cy="([\d.]+)"'
-    assert re.findall(point, memo_svg) [:1] == re.findall(point, report_svg)[:1]
+    assert re.findall(point, memo_svg)[:1] == re.findall(point, report_svg)[:1]
 
 
 def test_templates_do_not_rederive_the_category() -> None:
@@ -322,7 +323,11 @@ def docx_bytes(example: Path, *args: str) -> bytes:
 
 def test_docx_has_real_heading_styles_and_plan_tables() -> None:
     document = Document(io.BytesIO(docx_bytes(NORTHWIND)))
-    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith(("Heading", "Title"))
+    ]
     assert ("Heading 1", "Summary") in headings
     assert ("Heading 1", "The next 90 days") in headings
     assert ("Heading 1", "Appendix: how this was diagnosed") in headings
@@ -384,7 +389,8 @@ def test_docx_opens_and_converts_in_libreoffice(example: Path, tmp_path: Path) -
         timeout=240,
     )
     pdf = tmp_path / "memo.pdf"
-    assert pdf.is_file() and pdf.stat().st_size > 0
+    assert pdf.is_file()
+    assert pdf.stat().st_size > 0
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout

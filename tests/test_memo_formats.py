@@ -3,6 +3,7 @@ the HTML printed by a real browser (headless Chromium) and read back with popple
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -109,7 +110,7 @@ def test_html_memo_has_every_section_and_the_pictures(example: Path) -> None:
     assert marked == ([data["placements"]["category"]["label"]] if category else [])
     # Headings never skip a level; table headers carry their scope.
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     assert "<th>" not in html
 
 

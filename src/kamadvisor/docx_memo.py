@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +85,10 @@ def _new_document(rulebook: Rulebook) -> DocumentObject:
 
 
 def _fix_properties(document: DocumentObject, context: dict[str, Any]) -> None:
-    stamp = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    stamp = datetime(2000, 1, 1, tzinfo=UTC)
     if context["memo_date"]:
         year, month, day = (int(part) for part in context["memo_date"].split("-"))
-        stamp = datetime(year, month, day, tzinfo=timezone.utc)
+        stamp = datetime(year, month, day, tzinfo=UTC)
     properties = document.core_properties
     properties.author = context["account"].get("assessor") or ""
     properties.last_modified_by = properties.author
@@ -127,7 +127,9 @@ def _owner(row: dict[str, Any]) -> str:
 def _between(placement: dict[str, Any]) -> str:
     text = ""
     if placement.get("straddles"):
-        text += " (between " + " and ".join(v.replace("_", " ") for v in placement["straddles"]) + ")"
+        text += (
+            " (between " + " and ".join(v.replace("_", " ") for v in placement["straddles"]) + ")"
+        )
     if placement.get("confidence"):
         text += f", {placement['confidence']} confidence"
     return text
@@ -135,7 +137,7 @@ def _between(placement: dict[str, Any]) -> str:
 
 def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -> Table:
     """A table with a bold header row repeated on every page, and a small gap after it."""
-    table = document.add_table(rows=1, cols=len(header))
+    table: Table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = ""
@@ -144,7 +146,7 @@ def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -
     header_properties = table.rows[0]._tr.get_or_add_trPr()
     header_properties.append(OxmlElement("w:tblHeader"))
     for values in rows:
-        cells = table.add_row().cells
+        cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for cell, text in zip(cells, values, strict=True):
             cell.text = text
     document.add_paragraph().paragraph_format.space_after = Pt(2)
@@ -173,7 +175,11 @@ def _numbered(document: DocumentObject, items: list[tuple[str, str]]) -> None:
 
 
 def _write(document: DocumentObject, context: dict[str, Any]) -> None:
-    account, memo, placements = context["account"], context["memo"], context["diagnosis"]["placements"]
+    account, memo, placements = (
+        context["account"],
+        context["memo"],
+        context["diagnosis"]["placements"],
+    )
     document.add_heading(account["name"], level=0)
     meta = [context["memo_date"] or "undated"]
     if account.get("assessor"):
@@ -268,7 +274,10 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
     document.add_heading("Where the account stands", level=1)
     category = placements.get("category", {})
     labels = {s["value"]: s["label"] for s in context["scales"].get("category", [])}
-    attractiveness, strength = facts.get("scores.attractiveness"), facts.get("scores.business_strength")
+    attractiveness, strength = (
+        facts.get("scores.attractiveness"),
+        facts.get("scores.business_strength"),
+    )
 
     def quadrant(name: str) -> str:
         mark = f"{labels.get(name, name)}"
@@ -305,9 +314,7 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
         rows = []
         for factor in pictures["strength_factors"]:
             score = float(factor["score"])
-            rows.append(
-                [factor["factor"].capitalize(), f"{score:g}", "\u2588" * round(score)]
-            )
+            rows.append([factor["factor"].capitalize(), f"{score:g}", "\u2588" * round(score)])
         bars = _table(document, ["Factor", "Score", "Against the best competitor"], rows)
         for row in bars.rows[1:]:
             for run in row.cells[2].paragraphs[0].runs:
@@ -369,9 +376,9 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
             text = "The point to reach, below; then write the next 90-day plan."
         else:
             decided = len(review["decisions_due"])
-            text = (f"{decided} decision{'s' if decided != 1 else ''} taken. " if decided else "") + (
-                " ".join(m["measure"] for m in review["measures"]) or "Progress on every action."
-            )
+            text = (
+                f"{decided} decision{'s' if decided != 1 else ''} taken. " if decided else ""
+            ) + (" ".join(m["measure"] for m in review["measures"]) or "Progress on every action.")
         review_rows.append([str(review["day"]), text])
     _table(document, ["Day", "What the review checks"], review_rows)
     if memo["causes"]:
@@ -394,7 +401,7 @@ def _appendix(
     placements: dict[str, Any],
     memo: dict[str, Any],
 ) -> None:
-    document.add_page_break()
+    document.add_page_break()  # type: ignore[no-untyped-call]
     document.add_heading("Appendix: how this was diagnosed", level=1)
     pack = context["diagnosis"]["pack"]
     document.add_paragraph(
@@ -433,7 +440,9 @@ def _appendix(
         document.add_paragraph(
             "Left to the portfolio report, as they concern the programme rather than this "
             "account: "
-            + "; ".join(f"{f['title'].lower()} [{f['rule_id']}]" for f in memo["programme_findings"])
+            + "; ".join(
+                f"{f['title'].lower()} [{f['rule_id']}]" for f in memo["programme_findings"]
+            )
             + "."
         )
     if memo["plan"]["held_back"]:
