@@ -109,7 +109,7 @@ def test_straddle_and_confidence_appear_only_when_the_diagnosis_has_them(
         template_dirs(advisor.rulebook), autoescape=memo_format == "html"
     )
     text = environment.get_template(f"memo.{memo_format}.j2").render(**context)
-    assert "(between transactional selling and consultative selling), medium confidence" in text
+    assert ", between transactional selling and consultative selling (medium confidence)" in text
 
 
 # --- causes, decisions, the plan -----------------------------------------------------------------

@@ -246,7 +246,7 @@ def test_memo_date_is_the_assessment_date_or_the_option(memo_format: str, tmp_pa
     assert today.isoformat() not in plain
     assert f"{today.day} {today.strftime('%B')} {today.year}" not in plain
     given = memo(undated, "-f", memo_format, "--date", "2026-03-04")
-    expected = {"md": "2026-03-04", "html": "4 March 2026", "json": "2026-03-04"}
+    expected = {"md": "Assessment date: 2026-03-04", "html": "4 March 2026", "json": "2026-03-04"}
     assert expected[memo_format] in given
     assert memo(undated, "-f", memo_format, "--date", "2026-03-04") == given
 

@@ -124,14 +124,13 @@ def _owner(row: dict[str, Any]) -> str:
     return str(row["owner"]).capitalize()
 
 
-def _between(placement: dict[str, Any]) -> str:
+def _between(placement: dict[str, Any], labels: dict[str, str]) -> str:
     text = ""
     if placement.get("straddles"):
-        text += (
-            " (between " + " and ".join(v.replace("_", " ") for v in placement["straddles"]) + ")"
-        )
+        first, second = (labels.get(v, v).lower() for v in placement["straddles"][:2])
+        text += f", between {first} and {second}"
     if placement.get("confidence"):
-        text += f", {placement['confidence']} confidence"
+        text += f" ({placement['confidence']} confidence)"
     return text
 
 
@@ -207,14 +206,21 @@ def _summary(
     document.add_heading("Summary", level=1)
     parts = []
     category, phase, stage = (placements.get(n, {}) for n in ("category", "phase", "stage"))
+    labels = _labels(context)
     if category.get("value"):
-        parts.append(f"a {category['label'].lower()} account{_between(category)}")
+        parts.append(
+            f"a {category['label'].lower()} account{_between(category, labels['category'])}"
+        )
     else:
         parts.append("an account not yet placed on the portfolio matrix")
     if phase.get("value"):
-        parts.append(f"managed at the {phase['label'].lower()} phase{_between(phase)}")
+        parts.append(
+            f"managed at the {phase['label'].lower()} phase{_between(phase, labels['phase'])}"
+        )
     if stage.get("value"):
-        parts.append(f"in a {stage['label'].lower()} relationship{_between(stage)}")
+        parts.append(
+            f"in a {stage['label'].lower()} relationship{_between(stage, labels['stage'])}"
+        )
     document.add_paragraph(f"{context['account']['name']} is " + ", ".join(parts) + ".")
     economics, currency = memo["economics"], memo["currency"]
     figures = []
@@ -247,9 +253,9 @@ def _summary(
                     f"{cause['title']}. ",
                     cause["lead"]["title"]
                     + (
-                        f", and {len(cause['findings']) - 1} related finding"
-                        f"{'s' if len(cause['findings']) > 2 else ''}"
-                        if len(cause["findings"]) > 1
+                        f", and {len(cause['related'])} related finding"
+                        f"{'s' if len(cause['related']) > 1 else ''}"
+                        if cause["related"]
                         else ""
                     )
                     + ".",
@@ -266,6 +272,13 @@ def _summary(
                 for row in memo["decisions"][:3]
             ],
         )
+
+
+def _labels(context: dict[str, Any]) -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {name: {} for name in ("category", "phase", "stage")}
+    for name, scale in context["scales"].items():
+        labels[name] = {item["value"]: item["label"] for item in scale}
+    return labels
 
 
 def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
@@ -348,11 +361,9 @@ def _causes(document: DocumentObject, memo: dict[str, Any]) -> None:
     for cause in memo["causes"]:
         document.add_heading(f"{cause['number']}. {cause['title']}", level=2)
         document.add_paragraph(cause["lead"]["advice"])
-        if len(cause["findings"]) > 1:
+        if cause["related"]:
             document.add_paragraph(
-                "Also part of this: "
-                + "; ".join(f["title"].lower() for f in cause["findings"][1:])
-                + "."
+                "Also part of this: " + "; ".join(t.lower() for t in cause["related"]) + "."
             )
 
 
@@ -413,7 +424,7 @@ def _appendix(
         text = (
             f"{TITLES.get(name, name.replace('_', ' ').capitalize())}: "
             f"{placement['label'] if placement['value'] else 'not determined'}"
-            f"{_between(placement)}"
+            f"{_between(placement, _labels(context).get(name, {}))}"
         )
         if placement["rule_id"]:
             text += f" [{placement['rule_id']}]"

@@ -142,6 +142,13 @@ def _causes(
     for number, group in enumerate(ordered, start=1):
         group["number"] = number
         group["lead"] = group["findings"][0]
+        # Every other statement of the cause: the other findings and those they subsume.
+        group["related"] = [
+            title
+            for index, finding in enumerate(group["findings"])
+            for title in ([finding["title"]] if index else [])
+            + [other["title"] for other in finding.get("subsumes", [])]
+        ]
     return ordered
 
 
