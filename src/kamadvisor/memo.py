@@ -21,6 +21,8 @@ from kamadvisor.sandbox import TemplateError, render_snippet
 PLAN_DAYS = 90
 # Work a decision unblocks starts after it: at least this many days later.
 DECISION_LEAD_DAYS = 14
+# Leadership decides in the first two months, so the work they unblock fits in the plan.
+LATEST_DECISION_DAY = 60
 # Themes that never become a cause of their own: the stance is the verdict, not a finding.
 VERDICT_THEMES = frozenset({"stance"})
 
@@ -247,8 +249,9 @@ def _sequence(rows: list[dict[str, Any]]) -> None:
     day."""
     decisions = [row for row in rows if row["decision"]]
     work = [row for row in rows if not row["decision"]]
-    latest_decision = PLAN_DAYS - DECISION_LEAD_DAYS
-    _spread(decisions, latest_decision)
+    for row in decisions:
+        row["due_day"] = min(row["due_day"], LATEST_DECISION_DAY)
+    _spread(decisions, LATEST_DECISION_DAY)
     decided_by: dict[int, int] = {}
     for row in decisions:
         decided_by[row["cause"]] = max(decided_by.get(row["cause"], 0), row["due_day"])
