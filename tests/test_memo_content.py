@@ -399,3 +399,20 @@ def test_docx_opens_and_converts_in_libreoffice(example: Path, tmp_path: Path) -
     assert name in flat
     for section in ("Summary", "The next 90 days", "Appendix: how this was diagnosed", "Sources"):
         assert section in flat, section
+
+
+# --- assess on an 80-column terminal -------------------------------------------------------------
+
+
+def test_assess_fits_80_columns_and_wraps_rather_than_truncates(advisor: Advisor) -> None:
+    out = run("assess", str(NORTHWIND)).stdout
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "\u2026" not in out
+    diagnosis = diagnose_file(str(NORTHWIND), advisor)
+    flat = " ".join(out.split())
+    # The summary comes first, then the findings one a row, each title and rule id whole.
+    assert flat.index("Transactional") < flat.index("Findings (")
+    for finding in diagnosis.findings:
+        if finding.severity != "info":
+            assert f"{finding.title} {finding.rule_id}" in flat
