@@ -74,7 +74,7 @@ def test_markdown_memo_has_every_section(example: Path) -> None:
         "## Summary",
         "## The next 90 days",
         "### Reviews",
-        "By day 90, the point to reach",
+        "the point to reach by day 90",
         "## Appendix: how this was diagnosed",
         "### Placements",
         "### Sources",

@@ -251,14 +251,7 @@ def _summary(
             [
                 (
                     f"{cause['title']}. ",
-                    cause["lead"]["title"]
-                    + (
-                        f", and {len(cause['related'])} related finding"
-                        f"{'s' if len(cause['related']) > 1 else ''}"
-                        if cause["related"]
-                        else ""
-                    )
-                    + ".",
+                    cause["lead"]["title"] + ".",
                 )
                 for cause in memo["causes"]
             ],
@@ -387,16 +380,31 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
             text = "The point to reach, below; then write the next 90-day plan."
         else:
             decided = len(review["decisions_due"])
-            text = (
-                f"{decided} decision{'s' if decided != 1 else ''} taken. " if decided else ""
-            ) + (" ".join(m["measure"] for m in review["measures"]) or "Progress on every action.")
+            text = f"{decided} decision{'s' if decided != 1 else ''} taken; " if decided else ""
+            causes = review["causes"]
+            text += (
+                f"progress on cause{'s' if len(causes) != 1 else ''} "
+                + ", ".join(str(n) for n in causes)
+                + "."
+                if causes
+                else "progress on every action."
+            )
         review_rows.append([str(review["day"]), text])
     _table(document, ["Day", "What the review checks"], review_rows)
     if memo["causes"]:
-        document.add_heading("By day 90, the point to reach", level=2)
-        for cause in memo["causes"]:
-            if cause["target"]:
-                document.add_paragraph(cause["target"], style="List Bullet")
+        document.add_heading("How progress is measured, and the point to reach by day 90", level=2)
+        _table(
+            document,
+            ["Cause", "Checked at each review", "By day 90"],
+            [
+                [
+                    str(cause["number"]),
+                    cause["measure"] or "Progress on its actions.",
+                    cause["target"] or "Its findings resolved.",
+                ]
+                for cause in memo["causes"]
+            ],
+        )
     held = memo["plan"]["held_back"]
     if held:
         document.add_paragraph(

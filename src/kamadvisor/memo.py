@@ -294,6 +294,7 @@ def _reviews(
                 "final": day == PLAN_DAYS,
                 "actions_due": len(due),
                 "decisions_due": [row["what"] for row in due if row["decision"]],
+                "causes": numbers,
                 "measures": [
                     {"cause": by_number[n]["title"], "measure": by_number[n]["measure"]}
                     for n in numbers

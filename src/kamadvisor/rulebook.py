@@ -177,9 +177,6 @@ class CauseSpec(Strict):
     first_step: ActionSpec
 
 
-NAME_SOURCES = ("kam.name", "team.executive_sponsor_name")
-
-
 class RoleSpec(Strict):
     """An owner of actions. Decisions belong to leadership ("Don't expect sales managers or
     account managers to do this themselves"); the rest is the account team's work."""
