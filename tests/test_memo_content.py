@@ -416,3 +416,21 @@ def test_assess_fits_80_columns_and_wraps_rather_than_truncates(advisor: Advisor
     for finding in diagnosis.findings:
         if finding.severity != "info":
             assert f"{finding.title} {finding.rule_id}" in flat
+
+
+def test_portfolio_writes_word_memos_from_the_registry(tmp_path: Path) -> None:
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    for example in EXAMPLES[:2]:
+        shutil.copy(example, folder / example.name)
+    memos, report = tmp_path / "memos", tmp_path / "report.html"
+    memos.mkdir()
+    run(
+        "portfolio", str(folder), "-f", "html", "-o", str(report),
+        "--memos", str(memos), "--memo-format", "docx", "--jobs", "1",
+    )  # fmt: skip
+    written = sorted(memos.glob("*.docx"))
+    assert len(written) == 2
+    for path in written:
+        assert Document(str(path)).paragraphs[0].text
+        assert path.name in report.read_text(encoding="utf-8")
