@@ -434,3 +434,21 @@ def test_portfolio_writes_word_memos_from_the_registry(tmp_path: Path) -> None:
     for path in written:
         assert Document(str(path)).paragraphs[0].text
         assert path.name in report.read_text(encoding="utf-8")
+
+
+def test_a_reference_document_without_the_memos_styles_is_a_clear_error(tmp_path: Path) -> None:
+    pack = tmp_path / "plain"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        "name: plain\nversion: '1'\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
+    )
+    reference = Document()
+    # Remove the style a house template might not define.
+    element = reference.styles["List Bullet"].element
+    element.getparent().remove(element)
+    reference.save(str(pack / "templates" / "memo.docx"))
+    result = CliRunner().invoke(cli, ["memo", str(NORTHWIND), "-f", "docx", "--rules", str(pack)])
+    assert result.exit_code == 2
+    assert "memo.docx" in result.stderr
+    assert "List Bullet" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

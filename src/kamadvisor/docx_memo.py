@@ -27,6 +27,8 @@ from kamadvisor.render import memo_context, template_dirs
 from kamadvisor.rulebook import Rulebook
 
 REFERENCE_NAME = "memo.docx"
+# Styles the memo is written in; a house reference document must define them.
+REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "List Bullet", "Table Grid")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 TITLES = {
     "phase": "KAM phase",
@@ -77,6 +79,21 @@ def _new_document(rulebook: Rulebook) -> DocumentObject:
         raise InputError(
             [Problem(str(reference), None, None, "", f"not a Word document: {error}")]
         ) from None
+    styles = {style.name for style in document.styles}
+    missing = [name for name in REQUIRED_STYLES if name not in styles]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    str(reference),
+                    None,
+                    None,
+                    "",
+                    f"the reference document lacks the style(s) {', '.join(missing)}; expected "
+                    "a Word document that defines them (use one saved from the memo Word writes)",
+                )
+            ]
+        )
     body = document.element.body
     for child in list(body):
         if not child.tag.endswith("}sectPr"):
@@ -130,7 +147,8 @@ def _between(placement: dict[str, Any], labels: dict[str, str]) -> str:
         first, second = (labels.get(v, v).lower() for v in placement["straddles"][:2])
         text += f", between {first} and {second}"
     if placement.get("confidence"):
-        text += f" ({placement['confidence']} confidence)"
+        given = ", on given values" if placement.get("given") else ""
+        text += f" ({placement['confidence']} confidence{given})"
     return text
 
 
