@@ -4,6 +4,7 @@ the HTML printed by a real browser (headless Chromium) and read back with popple
 from __future__ import annotations
 
 import itertools
+import io
 import json
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docx import Document
 from jsonschema import Draft202012Validator
 
 from kamadvisor.cli import cli
@@ -482,23 +484,34 @@ def _placements_shown(path: str, tmp_path: Path) -> list[tuple[str, str, str, li
     ]
 
 
+TITLES = {
+    "phase": "KAM phase",
+    "category": "Portfolio category",
+    "stage": "Relational stage",
+    "stance": "Strategic stance",
+}
+NOUNS = {"phase": "phase", "category": "account", "stage": "relationship"}
+
+
 @pytest.mark.parametrize("memo_format", ["md", "html"])
 @pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLE_IDS)
 def test_every_memo_states_each_placement_with_its_confidence(
     example: Path, memo_format: str, tmp_path: Path
 ) -> None:
     text = " ".join(memo(str(example), "-f", memo_format).split())
+    summary, appendix = text.split("Appendix: how this was diagnosed", 1)
     placements = _placements_shown(str(example), tmp_path)
-    assert {name for name, *_ in placements} == {"phase", "category", "stage"}
+    assert {"phase", "category", "stage"} <= {name for name, *_ in placements}
+    bold = ("**", "**") if memo_format == "md" else ("<strong>", "</strong>")
     for name, label, confidence, _ in placements:
         assert confidence in ("high", "medium", "low")
-        if memo_format == "md":
-            assert f"| {label} (confidence {confidence}" in text, (name, label)
-        else:
-            assert f'{label}</div> <div class="note confidence">confidence {confidence}' in text
-        assert f"Confidence: <strong>{confidence}</strong>" in text or (
-            f"Confidence: **{confidence}**" in text
-        )
+        # The appendix states every placement with its confidence (after its straddle).
+        stated = rf"{re.escape(bold[0] + TITLES[name] + ': ' + label + bold[1])}(, between [^(]*)? \({confidence} confidence"
+        assert re.search(stated, appendix), (name, label)
+        if name in NOUNS:
+            # The summary's sentence too.
+            said = rf"{re.escape(bold[0] + label.lower() + bold[1])} {NOUNS[name]}(, between [^(]*)? \({confidence} confidence"
+            assert re.search(said, summary), (name, label)
 
 
 def test_a_straddle_and_given_values_are_stated_in_every_format(tmp_path: Path) -> None:
@@ -513,14 +526,18 @@ def test_a_straddle_and_given_values_are_stated_in_every_format(tmp_path: Path) 
     )
     assert (category["value"], category["given"]) == ("star", True)
     assert category["given_facts"] == ["scores.attractiveness", "scores.business_strength"]
-    for memo_format in ("md", "html"):
-        text = " ".join(memo(str(path), "-f", memo_format).split())
-        assert "Consultative selling, between Consultative selling and preferred supplier" in text
-        assert "straddles consultative selling and preferred supplier" in text
-        assert "Star (confidence medium, on given values)" in text or (
-            'Star</div> <div class="note confidence">confidence medium, on given values' in text
-        )
-        assert "rests on values given directly" in text
+    for memo_format in ("md", "html", "docx"):
+        if memo_format == "docx":
+            result = CliRunner().invoke(cli, ["memo", str(path), "-f", "docx"])
+            document = Document(io.BytesIO(result.stdout_bytes))
+            text = " ".join(" ".join(p.text for p in document.paragraphs).split())
+        else:
+            text = " ".join(memo(str(path), "-f", memo_format).split())
+        assert "phase, between consultative selling and preferred supplier (low confidence)" in text
+        assert "account (medium confidence, on given values)" in text
+        if memo_format != "docx":
+            assert "straddles consultative selling and preferred supplier" in text
+            assert "rests on values given directly" in text
     _, out, _ = invoke("assess", str(path))
     flat = " ".join(out.split())
     assert "between Consultative selling and preferred supplier" in flat
@@ -533,9 +550,8 @@ def test_printed_memo_states_the_straddle_and_confidence(tmp_path: Path) -> None
     path.write_text(STRADDLING, encoding="utf-8")
     text, _, _ = print_to_pdf(memo(str(path), "-f", "html"), tmp_path)
     flat = " ".join(text.split())
-    assert "between Consultative selling and preferred supplier" in flat
-    assert "Confidence: low" in flat
-    assert "confidence medium, on given values" in flat
+    assert "between consultative selling and preferred supplier (low confidence)" in flat
+    assert "medium confidence, on given values" in flat
 
 
 CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"

@@ -32,12 +32,11 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
     console.print(heading)
 
     placements = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    placements.add_column("Diagnosis")
-    placements.add_column("Result")
-    placements.add_column("Confidence")
-    placements.add_column("Evidence", justify="right")
-    placements.add_column("Contradicting", justify="right")
-    placements.add_column("Consistent", justify="right")
+    # Three columns fit 80 characters; the counts of signals go in one, as words.
+    placements.add_column("Diagnosis", overflow="fold")
+    placements.add_column("Result", overflow="fold")
+    placements.add_column("Confidence", overflow="fold")
+    placements.add_column("Signals", overflow="fold")
     for placement in diagnosis.placements.values():
         result: str | Text = placement.label or Text("not determined", style="dim")
         if placement.straddles:
@@ -51,9 +50,9 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
             placement.name,
             result,
             confidence,
-            str(len(placement.evidence)),
-            str(len(placement.contradicting)),
-            str(len(placement.consistent)),
+            f"{len(placement.evidence)} for, {len(placement.contradicting)} against"
+            if placement.evidence or placement.contradicting
+            else "",
         )
     for name, label in (
         ("scores.attractiveness", "attractiveness score"),
