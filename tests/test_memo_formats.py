@@ -3,8 +3,8 @@ the HTML printed by a real browser (headless Chromium) and read back with popple
 
 from __future__ import annotations
 
-import itertools
 import io
+import itertools
 import json
 import os
 import re
