@@ -211,7 +211,7 @@ def _write(document: DocumentObject, context: dict[str, Any]) -> None:
     if memo["open_questions"]:
         document.add_heading("Questions that could change this advice", level=1)
         for question in memo["open_questions"]:
-            document.add_paragraph(question["question"], style="List Bullet")
+            document.add_paragraph(question["short"], style="List Bullet")
     _appendix(document, context, placements, memo)
 
 
@@ -374,7 +374,14 @@ def _causes(document: DocumentObject, memo: dict[str, Any]) -> None:
         document.add_paragraph(cause["lead"]["advice"])
         if cause["related"]:
             document.add_paragraph(
-                "Also part of this: " + "; ".join(t.lower() for t in cause["related"]) + "."
+                "Also part of this: "
+                + "; ".join(t.lower() for t in cause["related"][:3])
+                + (
+                    f"; and {len(cause['related']) - 3} more (see the appendix)"
+                    if len(cause["related"]) > 3
+                    else ""
+                )
+                + "."
             )
 
 
@@ -472,6 +479,10 @@ def _appendix(
                 text += f" (source {numbers[finding['rule_id']]})"
             if finding["evidence"]:
                 text += ". " + "; ".join(f"{e['fact']} = {e['value']}" for e in finding["evidence"])
+            if finding.get("subsumes"):
+                text += ". The same cause: " + "; ".join(
+                    f"{o['title'].lower()} [{o['rule_id']}]" for o in finding["subsumes"]
+                )
             document.add_paragraph(text + ".", style="List Bullet")
     if memo["programme_findings"]:
         document.add_paragraph(

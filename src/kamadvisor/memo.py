@@ -332,8 +332,35 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
             for rule_id in rule_ids
         }
         if informs or readers:
-            questions.append({**question, "informs": informs, "rules": sorted(readers)})
+            questions.append(
+                {
+                    **question,
+                    "short": _short_question(question["question"]),
+                    "informs": informs,
+                    "rules": sorted(readers),
+                }
+            )
     return questions
+
+
+def _short_question(text: str) -> str:
+    """A question's plain words, without the answer codes and scales the form explains:
+    'How much information flows: none; operational ...' -> 'How much information flows?'."""
+    cut = min(
+        (index for index in (text.find(": "), text.find("; "), text.find(" (")) if index > 0),
+        default=len(text),
+    )
+    short = text[:cut].rstrip(" ,.?")
+    if not short:
+        return text
+    asks = short.split(" ", 1)[0].lower() in QUESTION_WORDS
+    return short + ("?" if asks else ".")
+
+
+QUESTION_WORDS = frozenset(
+    {"who", "what", "how", "when", "where", "which", "why", "is", "are", "do", "does", "did",
+     "have", "has", "can"}
+)  # fmt: skip
 
 
 def _ruled_out(
