@@ -27,6 +27,15 @@ EXPECTED = {
     "meridian-retail": ("bespoke_solution", "status", "interdependent", {"INVEST-OVER-STATUS"}),
     "atlas-logistics": ("partnership", "strategic", "integrated", set()),
 }
+# The stance a senior consultant would take: develop the strategic and star accounts, step back
+# from the over-served status and loss-making streamline ones, hold the partnership.
+STANCES = {
+    "northwind-foods": "develop",
+    "kestrel-components": "step_back",
+    "helix-pharma": "develop",
+    "meridian-retail": "step_back",
+    "atlas-logistics": "hold",
+}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -34,7 +43,12 @@ def test_example_lands_where_intended(name: str, advisor: Advisor) -> None:
     phase, category, stage, findings = EXPECTED[name]
     diagnosis = diagnose_file(str(EXAMPLES / f"{name}.yaml"), advisor)
     placed = {key: placement.value for key, placement in diagnosis.placements.items()}
-    assert placed == {"phase": phase, "category": category, "stage": stage}
+    assert placed == {
+        "phase": phase,
+        "category": category,
+        "stage": stage,
+        "stance": STANCES[name],
+    }
     reported = {finding.rule_id for finding in diagnosis.findings} | {
         subsumed.rule_id for finding in diagnosis.findings for subsumed in finding.subsumes
     }

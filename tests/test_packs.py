@@ -124,8 +124,8 @@ def test_settings_and_disabled_rules_change_the_diagnosis(tmp_path: Path) -> Non
     )
     _, base_memo, _ = invoke("memo", NORTHWIND)
     _, house_memo, _ = invoke("memo", NORTHWIND, "--rules", str(pack))
-    assert "KAM phase | Transactional selling" in base_memo
-    assert "KAM phase | not determined" in house_memo
+    assert "**KAM phase: Transactional selling**" in base_memo
+    assert "**KAM phase: not determined**" in house_memo
     assert "INVEST-UNDER-STRATEGIC-RESOURCES" in base_memo
     assert "INVEST-UNDER-STRATEGIC-RESOURCES" not in house_memo
     _, listing, _ = invoke("rules", "list", "--rules", str(pack))

@@ -75,10 +75,11 @@ class CaseResult:
     missed: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     wrong_conclusions: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return not (self.missed or self.unexpected or self.wrong_conclusions)
+        return not (self.missed or self.unexpected or self.wrong_conclusions or self.conflicts)
 
     def explain(self) -> str:
         lines = [f"{self.case.file}:{self.case.line}: {self.case.name} failed"]
@@ -87,6 +88,7 @@ class CaseResult:
         if self.unexpected:
             lines.append(f"  fired but expected not to: {', '.join(self.unexpected)}")
         lines.extend(f"  {message}" for message in self.wrong_conclusions)
+        lines.extend(f"  {message}" for message in self.conflicts)
         lines.append(f"  fired: {', '.join(self.fired) or '(nothing)'}")
         return "\n".join(lines)
 
@@ -175,6 +177,10 @@ class CaseRunner:
         diagnosis = self._diagnose(case, case.spec.questionnaire)
         result = _compare(case, diagnosis.fired_rules, diagnosis.conclusions)
         result.wrong_conclusions.extend(_placement_mismatches(case.spec, diagnosis))
+        result.conflicts = [
+            f"contradictory findings fired together: {first} and {second}"
+            for first, second in conflicting_findings(diagnosis, self._advisor(case).rulebook)
+        ]
         return result
 
     def _run_portfolio(self, case: Case, portfolio: PortfolioCase) -> CaseResult:
@@ -201,6 +207,21 @@ class CaseRunner:
         for advisor in self._advisors.values():
             advisor.close()
         self._advisors = {}
+
+
+def conflicting_findings(diagnosis: Diagnosis, rulebook: Rulebook) -> list[tuple[str, str]]:
+    """Pairs of reported findings the pack declares contradictory (`conflicts_with`)."""
+    reported = {finding.rule_id for finding in diagnosis.findings}
+    for finding in diagnosis.findings:
+        reported.update(subsumed.rule_id for subsumed in finding.subsumes)
+    pairs: set[tuple[str, str]] = set()
+    for rule in rulebook.rules:
+        if rule.id not in reported:
+            continue
+        for other in rule.spec.conflicts_with:
+            if other in reported:
+                pairs.add(tuple(sorted((rule.id, other))))  # type: ignore[arg-type]
+    return sorted(pairs)
 
 
 def _compare(case: Case, fired: list[str], conclusions: dict[str, list[str]]) -> CaseResult:

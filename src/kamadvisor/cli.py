@@ -19,6 +19,7 @@ import click
 
 from kamadvisor import __version__
 from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError, UsageError
+from kamadvisor.formats import FORMATS
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -147,11 +148,12 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
     "-f",
     "--format",
     "memo_format",
-    type=click.Choice(["md", "html", "json"]),
+    type=click.Choice(list(FORMATS)),
     default="md",
     show_default=True,
-    help="Memo format: Markdown, self-contained printable HTML, or JSON "
-    "(see `kamadvisor schema diagnosis`).",
+    help="Memo format: "
+    + "; ".join(f"{fmt.name}, {fmt.description}" for fmt in FORMATS.values())
+    + ".",
 )
 @click.option(
     "--date", "as_of", type=DATE, help="Assessment date when the file gives none (YYYY-MM-DD)."
@@ -174,11 +176,10 @@ def memo(
     """Write the advice memo for one account questionnaire."""
     from kamadvisor.api import diagnose_file, open_advisor
     from kamadvisor.output import RunInputs, check_output, write_output
-    from kamadvisor.render import MemoFormat, render_memo
 
     check_output(output, RunInputs.of([questionnaire_file, previous_file], packs=house_packs))
-    selected = cast(MemoFormat, memo_format)  # click.Choice allows only the memo formats
-    if previous_file is not None and selected == "json":
+    selected = FORMATS[memo_format]
+    if previous_file is not None and memo_format not in ("md", "html"):
         raise UsageError(
             "--previous adds a section to md and html memos; for the comparison as JSON use "
             "`kamadvisor compare PREVIOUS FILE -f json`"
@@ -186,15 +187,17 @@ def memo(
     with open_advisor(house_packs) as advisor:
         if previous_file is not None:
             from kamadvisor.compare import review_files
+            from kamadvisor.render import render_memo
 
             comparison, diagnosis = review_files(advisor, previous_file, questionnaire_file)
             since = comparison.model_dump(mode="json")
+            text = render_memo(diagnosis, advisor.rulebook, memo_format, since)  # type: ignore[arg-type]
+            content = text.encode("utf-8")
         else:
             diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
-            since = None
-        text = render_memo(diagnosis, advisor.rulebook, selected, since)
+            content = selected.render(diagnosis, advisor.rulebook)
     _warn_future_dates(questionnaire_file, diagnosis)
-    write_output(text, output)
+    write_output(content if selected.binary else content.decode("utf-8"), output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 
@@ -442,7 +445,12 @@ def questionnaire_template(output: str) -> None:
     "--memos",
     "memos_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Also write one memo an account into this directory (same format).",
+    help="Also write one memo an account into this directory (in --memo-format).",
+)
+@click.option(
+    "--memo-format",
+    type=click.Choice(list(FORMATS)),
+    help="Format of the memos written with --memos (default: the report's format).",
 )
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Processes to diagnose with (default: cores)."
@@ -476,6 +484,7 @@ def portfolio(
     report_format: str,
     output: str | None,
     memos_dir: Path | None,
+    memo_format: str | None,
     jobs: int | None,
     as_of: Any,
     delimiter: str | None,
@@ -527,7 +536,7 @@ def portfolio(
             dialect=dialect,
             jobs=jobs or default_jobs(),
             as_of=_as_of(as_of),
-            memos=(staging, report_format) if staging is not None else None,
+            memos=(staging, memo_format or report_format) if staging is not None else None,
             reserved_names=reserved,
         )
         report = _run_with_progress(run, rulebook)

@@ -21,11 +21,27 @@ from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
 from kamadvisor.sandbox import TemplateError, render_snippet
 
-DIAGNOSIS_SCHEMA_VERSION = "2.0"
+DIAGNOSIS_SCHEMA_VERSION = "2.1"
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class Person(Frozen):
+    role: str
+    name: str
+
+
+class ContactSummary(Frozen):
+    """One person we know at the customer, as the contact-coverage grid shows them."""
+
+    name: str | None
+    level: str | None
+    decision_role: str | None
+    role_to_us: str | None
+    strength: str | None
+    our_counterpart: str | None
 
 
 class AccountSummary(Frozen):
@@ -34,6 +50,9 @@ class AccountSummary(Frozen):
     industry: str | None
     assessor: str | None
     assessment_date: date | None
+    currency: str | None
+    people: list[Person]
+    contacts: list[ContactSummary]
 
 
 class SourceRef(Frozen):
@@ -171,6 +190,19 @@ def build_diagnosis(
             industry=account.industry,
             assessor=account.assessor,
             assessment_date=account.assessment_date,
+            currency=questionnaire.economics.currency,
+            people=_people(questionnaire),
+            contacts=[
+                ContactSummary(
+                    name=contact.name,
+                    level=contact.level,
+                    decision_role=contact.decision_role,
+                    role_to_us=contact.role_to_us,
+                    strength=contact.strength,
+                    our_counterpart=contact.our_counterpart,
+                )
+                for contact in questionnaire.contacts or []
+            ],
         ),
         assessed_on=account.assessment_date or as_of,
         pack=PackInfo(name=rulebook.manifest.name, version=rulebook.manifest.version),
@@ -261,6 +293,17 @@ def _carriers(reporting: list[str], rules: dict[str, Rule]) -> dict[str, str]:
             seen.append(parent[seen[-1]])
         carriers[rule_id] = rule_id if seen[-1] in parent else seen[-1]
     return carriers
+
+
+def _people(questionnaire: Questionnaire) -> list[Person]:
+    """Our people the questionnaire names, by the answer that names them: the memo's plan names
+    owners with them."""
+    named = [
+        ("kam.name", questionnaire.kam.name),
+        ("team.executive_sponsor_name", questionnaire.team.executive_sponsor_name),
+        *((f"team.{member.role}", member.name) for member in questionnaire.team.members or []),
+    ]
+    return [Person(role=role, name=name.strip()) for role, name in named if name and name.strip()]
 
 
 def _evidence(rule: Rule, facts: AccountFacts) -> list[Evidence]:
@@ -489,7 +532,11 @@ def _advice_context(
         spec = rulebook.manifest.conclusions[item.name]
         concluded.setdefault(item.name, {"value": item.value, "label": spec.values[item.value]})
     return {
-        "account": questionnaire.account.model_dump(mode="json"),
+        # The currency travels with the account so advice can say "EUR 18,200", not "18,200".
+        "account": {
+            **questionnaire.account.model_dump(mode="json"),
+            "currency": questionnaire.economics.currency,
+        },
         "facts": nested(facts.values),
         "params": dict(rulebook.parameter_values),
         "concluded": concluded,

@@ -32,7 +32,15 @@ FactType = Literal["number", "integer", "boolean", "enum", "set", "date"]
 FactValue = str | int | float | bool | list[str]
 # Text answers (names, industry) describe the account but are not matched by rules.
 TEXT_FIELDS = frozenset(
-    {"account.name", "account.id", "account.industry", "account.assessor", "economics.currency"}
+    {
+        "account.name",
+        "account.id",
+        "account.industry",
+        "account.assessor",
+        "economics.currency",
+        "kam.name",
+        "team.executive_sponsor_name",
+    }
 )
 # Scores a summary sheet gives stand in for the derived scores of the same name.
 GIVEN_SECTION = "scores"

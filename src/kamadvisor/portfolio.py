@@ -307,12 +307,15 @@ def _diagnose_and_render(
                 record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of
             )
         )
+    from kamadvisor.formats import FORMATS
     from kamadvisor.output import write_output
-    from kamadvisor.render import render_memo
 
     diagnosis = advisor.diagnose(questionnaire, _STATE.as_of)
-    text = render_memo(diagnosis, advisor.rulebook, plan.memo_format)  # type: ignore[arg-type]
-    write_output(text, str(plan.directory / memo))
+    selected = FORMATS[plan.memo_format]
+    content = selected.render(diagnosis, advisor.rulebook)
+    write_output(
+        content if selected.binary else content.decode("utf-8"), str(plan.directory / memo)
+    )
     return CompactResult.of(AccountResult.of(record.source, diagnosis, memo))
 
 
@@ -339,7 +342,9 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     names: dict[int, str] | None = None
     if run.memos is not None:
         directory, memo_format = run.memos
-        names = memo_file_names(batch.records, memo_format, run.reserved_names)
+        from kamadvisor.formats import FORMATS
+
+        names = memo_file_names(batch.records, FORMATS[memo_format].suffix, run.reserved_names)
         memos = MemoPlan(directory, memo_format)
     results: dict[int, AccountResult | list[Problem]] = {}
     builder = ResultBuilder()

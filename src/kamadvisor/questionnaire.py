@@ -329,6 +329,9 @@ class Contact(Section):
 
 
 class KamRole(Section):
+    name: str | None = Field(
+        None, max_length=200, description="The name of the person managing the account."
+    )
     title: KamTitle | None = Field(
         None, description="The job title of the person managing the account."
     )
@@ -384,6 +387,9 @@ class Team(Section):
     executive_sponsor: bool | None = Field(
         None,
         description="Does the account have an executive sponsor on our board or executive committee?",
+    )
+    executive_sponsor_name: str | None = Field(
+        None, max_length=200, description="The executive sponsor's name, when there is one."
     )
     senior_management_involvement: Involvement | None = Field(
         None, description="How our senior managers take part in the account."

@@ -12,9 +12,14 @@ import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from markupsafe import Markup
+
 from kamadvisor.bounds import RenderLimits, render_bounded, template_limits
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
+from kamadvisor.matrix import MATRIX_STYLE
+from kamadvisor.memo import memo_view
+from kamadvisor.pictures import account_matrix, contact_grid, strength_factors, strength_svg
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, resource_dir
 from kamadvisor.sandbox import TemplateError, template_environment
 
@@ -68,12 +73,25 @@ def memo_context(
         *findings,
     ]
     sources, source_numbers = _sources(reading_order)
+    params = dict(sorted(rulebook.parameter_values.items()))
+    category = rulebook.manifest.conclusions.get("category")
+    factors = strength_factors(data["facts"])
     return {
+        "memo": memo_view(data, rulebook),
+        "pictures": {
+            "matrix": Markup(
+                account_matrix(data, params, dict(category.values) if category else {})
+            ),
+            "strength": Markup(strength_svg(factors, data["account"]["name"])) if factors else "",
+            "strength_factors": factors,
+            "contacts": contact_grid(data["account"]["contacts"]),
+            "style": Markup(MATRIX_STYLE),
+        },
         "diagnosis": data,
         "account": data["account"],
         "memo_date": data["assessed_on"],
         "format": memo_format,
-        "params": dict(sorted(rulebook.parameter_values.items())),
+        "params": params,
         "scales": {
             name: [{"value": value, "label": label} for value, label in spec.values.items()]
             for name, spec in rulebook.manifest.conclusions.items()

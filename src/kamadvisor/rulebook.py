@@ -49,6 +49,8 @@ FACT_PARAMETERS = frozenset(
 )
 # Parameters the renderer reads.
 RENDER_PARAMETERS = frozenset({"render_time_limit_seconds"})
+# Parameters the memo reads (the 90-day plan's workload cap and review rhythm).
+MEMO_PARAMETERS = frozenset({"max_actions_per_owner", "review_cadence_days"})
 ADVICE_NAMES = {
     "account": frozenset({"account", "facts", "params", "concluded"}),
     "portfolio": frozenset({"facts", "params", "accounts"}),
@@ -151,6 +153,38 @@ class ConclusionSpec(Strict):
     )
 
 
+class ActionSpec(Strict):
+    """A concrete step for the 90-day action list."""
+
+    what: str = Field(min_length=1, description="The action, a Jinja snippet like the advice.")
+    owner: str = Field(min_length=1, description="Who does it, by role (e.g. key account manager).")
+    due_day: int = Field(ge=1, le=90, description="By which day of the 90-day plan.")
+
+
+class CauseSpec(Strict):
+    """A root cause: the themes whose findings it groups, how progress on it is measured, and
+    the first step when no finding under it carries an action."""
+
+    title: str = Field(min_length=1)
+    themes: list[str] = Field(min_length=1)
+    order: int = 100
+    measure: str = Field(
+        min_length=1, description="What a 30-day review checks (a Jinja snippet like advice)."
+    )
+    target: str = Field(
+        min_length=1, description="The point to reach by day 90 (a Jinja snippet like advice)."
+    )
+    first_step: ActionSpec
+
+
+class RoleSpec(Strict):
+    """An owner of actions. Decisions belong to leadership ("Don't expect sales managers or
+    account managers to do this themselves"); the rest is the account team's work."""
+
+    decides: bool = False
+    named_by: Literal["kam.name", "team.executive_sponsor_name"] | None = None
+
+
 class PackManifest(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     version: str = Field(min_length=1)
@@ -167,6 +201,20 @@ class PackManifest(Strict):
     )
     conclusions: dict[str, ConclusionSpec] = Field(default_factory=dict)
     disabled: list[str] = Field(default_factory=list, description="Rule ids switched off.")
+    causes: dict[str, CauseSpec] = Field(
+        default_factory=dict,
+        description="Root causes the memo groups findings under, by theme; a later pack's cause "
+        "of the same id replaces the earlier one.",
+    )
+    roles: dict[str, RoleSpec] = Field(
+        default_factory=dict,
+        description="Owners of actions, by the role name actions use: whether the role decides "
+        "(leadership) and which answer names the person.",
+    )
+    references: dict[str, str] = Field(
+        default_factory=dict,
+        description="The full reference of each paper rules cite, by its short name.",
+    )
 
 
 class Source(Strict):
@@ -176,14 +224,6 @@ class Source(Strict):
         None,
         description="Where the rule goes beyond the paper (a threshold, a combination), say so.",
     )
-
-
-class ActionSpec(Strict):
-    """A concrete step for the 90-day action list."""
-
-    what: str = Field(min_length=1, description="The action, a Jinja snippet like the advice.")
-    owner: str = Field(min_length=1, description="Who does it, by role (e.g. key account manager).")
-    due_day: int = Field(ge=1, le=90, description="By which day of the 90-day plan.")
 
 
 class RuleSpec(Strict):
@@ -237,6 +277,16 @@ class RuleSpec(Strict):
     advice: str | None = None
     actions: list[ActionSpec] = Field(default_factory=list)
     source: Source | None = None
+    conflicts_with: list[str] = Field(
+        default_factory=list,
+        description="Rule ids whose advice contradicts this rule's: the pack's cases and the "
+        "examples are tested never to fire both.",
+    )
+    programme_level: bool = Field(
+        False,
+        description="A fact about the KAM programme rather than the account: reported in the "
+        "portfolio report, left out of the account memo.",
+    )
 
 
 class Origin(BaseModel):
@@ -528,6 +578,9 @@ class _Builder:
                     "themes": {**merged.themes, **manifest.themes},
                     "parameters": {**manifest.parameters, **merged.parameters},
                     "conclusions": {**manifest.conclusions, **merged.conclusions},
+                    "causes": {**merged.causes, **manifest.causes},
+                    "roles": {**merged.roles, **manifest.roles},
+                    "references": {**merged.references, **manifest.references},
                     "name": manifest.name,
                     "version": manifest.version,
                     "description": manifest.description,
@@ -554,6 +607,17 @@ class _Builder:
                 continue
             checked = Parameter.model_validate({**spec.model_dump(), "default": value})
             self.parameter_values[name] = checked.default
+        for name, cause in manifest.causes.items():
+            for index, theme in enumerate(cause.themes):
+                if theme not in merged.themes:
+                    self.problems.append(
+                        located(
+                            document,
+                            ("causes", name, "themes", index),
+                            f"unknown theme '{theme}'{did_you_mean(theme, list(merged.themes))}",
+                            "unknown-theme",
+                        )
+                    )
         self.manifest = merged
 
     def _add_rule(
@@ -641,6 +705,7 @@ class _Builder:
             if rule is not None:
                 rules.append(rule.model_copy(update={"order": len(rules)}))
         self._check_parameter_use(rules, manifest)
+        self._check_memo_references(manifest)
         rulebook = Rulebook(
             manifest=manifest,
             packs=self.packs,
@@ -833,8 +898,23 @@ class _Builder:
                 )
         return problems
 
+    def _check_memo_references(self, manifest: PackManifest) -> None:
+        """Declared conflicts name known rules."""
+        for spec, raw, *_ in self.entries.values():
+            for index, other in enumerate(spec.conflicts_with):
+                if other not in self.entries and other not in self.disabled:
+                    self.problems.append(
+                        located(
+                            raw.document,
+                            (*raw.base, "conflicts_with", index),
+                            f"conflicts with unknown rule '{other}'"
+                            f"{did_you_mean(other, list(self.entries))}",
+                            "unknown-rule",
+                        )
+                    )
+
     def _check_parameter_use(self, rules: list[Rule], manifest: PackManifest) -> None:
-        used: set[str] = set(FACT_PARAMETERS | RENDER_PARAMETERS)
+        used: set[str] = set(FACT_PARAMETERS | RENDER_PARAMETERS | MEMO_PARAMETERS)
         for spec in manifest.conclusions.values():
             if spec.evidence is not None:
                 used.update(

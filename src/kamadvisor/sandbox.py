@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,35 @@ def _number(value: Any, decimals: int = 0) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     return f"{value:,.{decimals}f}"
+
+
+def _money(value: Any, currency: Any = None) -> str:
+    """An amount as a reader wants it, with its currency: 4850000 -> 'EUR 4.85 million',
+    432750 -> 'EUR 433,000', -18200 -> 'EUR -18,200'. Without a currency, the bare amount."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    size = abs(value)
+    if size >= 1_000_000:
+        text = f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".") + " million"
+    elif size >= 100_000:
+        text = f"{round(value, -3):,.0f}"
+    else:
+        text = f"{value:,.0f}"
+    return f"{currency} {text}" if isinstance(currency, str) and currency else text
+
+
+def _markdown(value: Any) -> str:
+    """Text from a questionnaire made literal in Markdown: the characters that would start a
+    table cell, emphasis, a link, code or HTML are escaped, and line breaks become spaces; a
+    leading '#', '-' or '+', or a number and a dot, would start a heading or a list: escaped too."""
+    text = " ".join(str(value).split())
+    text = "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
+    if text[:1] in ("#", "-", "+"):
+        return "\\" + text
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|~")
 
 
 def _fact(facts: Any, name: str) -> Any:
@@ -132,6 +162,8 @@ def sandboxed_environment(
     environment.filters["number"] = _number
     environment.filters["fact"] = _fact
     environment.filters["words"] = _label
+    environment.filters["money"] = _money
+    environment.filters["md"] = _markdown
     environment.guard_filters()
     return environment
 

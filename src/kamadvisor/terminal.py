@@ -22,7 +22,8 @@ SEVERITY_STYLES = {
 
 def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
     target = stream or sys.stdout
-    width = None if target.isatty() else 110
+    # A pipe or a file gets the width of a classic terminal; long text wraps, never truncates.
+    width = None if target.isatty() else 80
     console = Console(file=target, width=width, highlight=False)
     account = diagnosis.account
     heading = Text(f"Key account diagnosis: {account.name}", style="bold")
@@ -31,12 +32,11 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
     console.print(heading)
 
     placements = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    placements.add_column("Diagnosis")
-    placements.add_column("Result")
-    placements.add_column("Confidence")
-    placements.add_column("Evidence", justify="right")
-    placements.add_column("Contradicting", justify="right")
-    placements.add_column("Consistent", justify="right")
+    # Three columns fit 80 characters; the counts of signals go in one, as words.
+    placements.add_column("Diagnosis", overflow="fold")
+    placements.add_column("Result", overflow="fold")
+    placements.add_column("Confidence", overflow="fold")
+    placements.add_column("Signals", overflow="fold")
     for placement in diagnosis.placements.values():
         result: str | Text = placement.label or Text("not determined", style="dim")
         if placement.straddles:
@@ -50,9 +50,9 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
             placement.name,
             result,
             confidence,
-            str(len(placement.evidence)),
-            str(len(placement.contradicting)),
-            str(len(placement.consistent)),
+            f"{len(placement.evidence)} for, {len(placement.contradicting)} against"
+            if placement.evidence or placement.contradicting
+            else "",
         )
     for name, label in (
         ("scores.attractiveness", "attractiveness score"),
@@ -70,18 +70,15 @@ def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
 
     recommendations = [f for f in diagnosis.findings if f.severity != "info"]
     if recommendations:
-        findings = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-        findings.add_column("Severity")
-        findings.add_column("Theme")
-        findings.add_column("Finding")
-        findings.add_column("Rule", style="dim", no_wrap=True)
+        console.print(Text(f"Findings ({len(recommendations)})", style="bold"))
+        # One finding a row: severity, then the title and its rule id, wrapping under the title.
+        findings = Table.grid(padding=(0, 2))
+        findings.add_column(no_wrap=True)
+        findings.add_column(overflow="fold")
         for finding in recommendations:
-            findings.add_row(
-                Text(finding.severity, style=SEVERITY_STYLES[finding.severity]),
-                finding.theme_title,
-                finding.title,
-                finding.rule_id,
-            )
+            text = Text(finding.title)
+            text.append(f"  {finding.rule_id}", style="dim")
+            findings.add_row(Text(finding.severity, style=SEVERITY_STYLES[finding.severity]), text)
         console.print(findings)
     else:
         console.print("No recommendation fired on the answers given.")

@@ -1,0 +1,457 @@
+"""What the memo argues: the verdict and the account's economics up front, root causes each with an
+action, decisions apart from the team's work, owners named and never overloaded, reviews on the
+pack's cadence, no contradictory findings, one matrix for memo and report, and a Word memo that
+opens and converts in LibreOffice."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from kamadvisor.api import Advisor, diagnose_file, open_advisor
+from kamadvisor.casetest import CaseRunner, conflicting_findings, load_cases
+from kamadvisor.cli import cli
+from kamadvisor.diagnosis import Diagnosis
+from kamadvisor.render import memo_context
+from kamadvisor.rulebook import Rulebook, base_pack_dir, load_rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+IDS = [example.stem for example in EXAMPLES]
+NORTHWIND = ROOT / "examples" / "northwind-foods.yaml"
+KESTREL = ROOT / "examples" / "kestrel-components.yaml"
+
+
+def run(*args: str) -> Any:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def context_of(example: Path, advisor: Advisor) -> dict[str, Any]:
+    diagnosis = diagnose_file(str(example), advisor)
+    return memo_context(diagnosis, advisor.rulebook, "md")
+
+
+def summary_of(text: str) -> str:
+    return text.split("## Root causes", 1)[0].split("## The next 90 days", 1)[0]
+
+
+# --- the verdict and the economics ---------------------------------------------------------------
+
+
+def test_northwind_summary_reaches_a_verdict_with_its_own_numbers() -> None:
+    summary = summary_of(run("memo", str(NORTHWIND)).stdout)
+    assert "**strategic** account" in summary
+    assert "**transactional selling** phase" in summary
+    assert "**basic** relationship" in summary
+    # 4,850,000 revenue, 6.2 % of ours, 21.5 % margin less 610,000 cost to serve = 432,750.
+    assert "EUR 4.85 million" in summary
+    assert "6.2 % of ours" in summary
+    assert "EUR 433,000" in summary
+    assert "growing 3.1 % a year" in summary
+    assert "**Our recommendation: Develop.**" in summary
+    assert "Decisions for leadership" in summary
+
+
+def test_kestrel_loss_carries_its_currency_and_the_stance_steps_back() -> None:
+    text = run("memo", str(KESTREL)).stdout
+    summary = summary_of(text)
+    assert "**Our recommendation: Step back.**" in summary
+    assert "EUR -18,200" in summary
+    # No amount anywhere in the body without its currency.
+    body = text.split("## Appendix", 1)[0]
+    amounts = re.findall(r"(?:[A-Z]{3} )?-?\d{1,3}(?:,\d{3})+(?![\d,])", body)
+    assert amounts
+    bare = [amount for amount in amounts if not re.match(r"[A-Z]{3} ", amount)]
+    assert bare == []
+
+
+def test_an_unanswered_economics_section_adds_no_placeholder(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("account: {name: Quiet Ltd}\n", encoding="utf-8")
+    summary = summary_of(run("memo", str(path)).stdout)
+    assert "The numbers" not in summary
+    assert "None" not in summary
+    assert "not determined" not in summary
+    assert "Our recommendation" not in summary, "no category, no stance"
+
+
+@pytest.mark.parametrize("memo_format", ["md", "html"])
+def test_straddle_and_confidence_appear_only_when_the_diagnosis_has_them(
+    memo_format: str, advisor: Advisor, tmp_path: Path
+) -> None:
+    """Written against the shape the diagnosis gives placements (`straddles`, `confidence`)."""
+    from kamadvisor.render import render_memo
+
+    diagnosis = diagnose_file(str(NORTHWIND), advisor)
+    plain = render_memo(diagnosis, advisor.rulebook, memo_format)  # type: ignore[arg-type]
+    assert "between" not in plain.split("Root causes", 1)[0]
+    data = diagnosis.model_dump(mode="json")
+    data["placements"]["phase"]["straddles"] = ["transactional_selling", "consultative_selling"]
+    data["placements"]["phase"]["confidence"] = "medium"
+    context = memo_context(diagnosis, advisor.rulebook, memo_format)
+    context["diagnosis"] = data
+    from kamadvisor.render import template_dirs
+    from kamadvisor.sandbox import sandboxed_environment
+
+    environment = sandboxed_environment(
+        template_dirs(advisor.rulebook), autoescape=memo_format == "html"
+    )
+    text = environment.get_template(f"memo.{memo_format}.j2").render(**context)
+    assert ", between transactional selling and consultative selling (medium confidence)" in text
+
+
+# --- causes, decisions, the plan -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_every_cause_has_an_action_and_no_owner_is_overloaded(
+    example: Path, advisor: Advisor
+) -> None:
+    memo = context_of(example, advisor)["memo"]
+    cap = advisor.rulebook.parameter_values["max_actions_per_owner"]
+    assert len(memo["causes"]) <= 7
+    for cause in memo["causes"]:
+        assert cause["actions"], cause["title"]
+    load: dict[str, int] = {}
+    for row in memo["plan"]["rows"]:
+        load[row["owner"]] = load.get(row["owner"], 0) + 1
+        assert 1 <= row["due_day"] <= 90
+    assert all(count <= cap for count in load.values()), load
+    # Decisions come before the work of their cause.
+    for cause in memo["causes"]:
+        decided = [row["due_day"] for row in cause["actions"] if row["decision"]]
+        work = [row["due_day"] for row in cause["actions"] if not row["decision"]]
+        if decided and work:
+            assert max(decided) < min(work), cause["title"]
+
+
+def test_decisions_belong_to_leadership_and_work_to_the_team(advisor: Advisor) -> None:
+    memo = context_of(NORTHWIND, advisor)["memo"]
+    roles = advisor.rulebook.manifest.roles
+    assert memo["decisions"]
+    assert all(roles[row["owner"]].decides for row in memo["decisions"])
+    assert all(not roles[row["owner"]].decides for row in memo["team_actions"])
+
+
+def test_a_cause_without_any_action_gets_the_packs_first_step(tmp_path: Path) -> None:
+    """Atlas's only planning finding has an action; a pack that strips it still plans the cause."""
+    pack = tmp_path / "bare"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        "name: bare\nversion: '1'\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
+    )
+    (pack / "rules.yaml").write_text(
+        "rules:\n  - id: BARE-PLAN\n    title: A planning gap with no action\n"
+        "    theme: planning\n    severity: critical\n"
+        "    when: {fact: planning.plan_exists, eq: true}\n"
+        "    advice: The plan has a gap.\n"
+        "    source: {paper: Mercuri, quote: plan}\n",
+        encoding="utf-8",
+    )
+    rulebook = load_rulebook(house_packs=[pack])
+    with open_advisor(rulebook=rulebook) as advisor:
+        memo = context_of(ROOT / "examples" / "atlas-logistics.yaml", advisor)["memo"]
+    planning = next(c for c in memo["causes"] if c["id"] == "planning")
+    assert planning["actions"]
+
+
+def test_owners_are_named_from_the_questionnaire(tmp_path: Path, advisor: Advisor) -> None:
+    text = NORTHWIND.read_text(encoding="utf-8").replace(
+        "  title: key_account_manager\n", "  name: Jonas Weber\n  title: key_account_manager\n"
+    )
+    path = tmp_path / "named.yaml"
+    path.write_text(text, encoding="utf-8")
+    memo = context_of(path, advisor)["memo"]
+    rows = [row for row in memo["plan"]["rows"] if row["owner"] == "key account manager"]
+    assert rows
+    assert all(row["owner_name"] == "Jonas Weber" for row in rows)
+    assert "Jonas Weber (key account manager)" in run("memo", str(path)).stdout
+
+
+def test_reviews_follow_the_packs_cadence(tmp_path: Path, advisor: Advisor) -> None:
+    pack = tmp_path / "fortnight"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        "name: fortnight\nversion: '1'\nbuilds_on: [kamadvisor-base]\n"
+        "settings: {review_cadence_days: 14}\n",
+        encoding="utf-8",
+    )
+    default = context_of(NORTHWIND, advisor)["memo"]["plan"]["reviews"]
+    assert [r["day"] for r in default] == [30, 60, 90]
+    with open_advisor(rulebook=load_rulebook(house_packs=[pack])) as fortnightly:
+        reviews = context_of(NORTHWIND, fortnightly)["memo"]["plan"]["reviews"]
+    assert [r["day"] for r in reviews] == [14, 28, 42, 56, 70, 84, 90]
+    html = run("memo", str(NORTHWIND), "-f", "html", "--rules", str(pack)).stdout
+    reviews_table = html.split(">Reviews</h3>", 1)[1].split("</table>", 1)[0]
+    assert [int(d) for d in re.findall(r'<td class="day">(\d+)</td>', reviews_table)] == [
+        14,
+        28,
+        42,
+        56,
+        70,
+        84,
+        90,
+    ]
+
+
+def test_programme_findings_stay_out_of_the_account_memo(advisor: Advisor) -> None:
+    diagnosis = diagnose_file(str(NORTHWIND), advisor)
+    assert "LEAD-HEAD-OF-KAM-NO-BOARD-VOICE" in {f.rule_id for f in diagnosis.findings}
+    text = run("memo", str(NORTHWIND)).stdout
+    body, appendix = text.split("## Appendix", 1)
+    assert "head of key accounts has no voice" not in body.lower()
+    assert "LEAD-HEAD-OF-KAM-NO-BOARD-VOICE" in appendix
+
+
+def test_questions_that_cannot_apply_are_not_asked(tmp_path: Path, advisor: Advisor) -> None:
+    """With no plan, the plan's details cannot change anything; the plan's existence can."""
+    path = tmp_path / "noplan.yaml"
+    path.write_text(
+        "account: {name: No Plan Ltd, nominated_key_account: true}\nplanning: {plan_exists: false}\n",
+        encoding="utf-8",
+    )
+    questions = {q["path"] for q in context_of(path, advisor)["memo"]["open_questions"]}
+    assert "planning.co_authored_with_customer" not in questions
+    assert "planning.last_reviewed" not in questions
+    path.write_text("account: {name: Open Plan Ltd}\n", encoding="utf-8")
+    questions = {q["path"] for q in context_of(path, advisor)["memo"]["open_questions"]}
+    assert "planning.plan_exists" in questions
+    assert "planning.co_authored_with_customer" in questions
+
+
+# --- no contradictions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_no_example_fires_a_declared_conflicting_pair(example: Path, advisor: Advisor) -> None:
+    diagnosis = diagnose_file(str(example), advisor)
+    assert conflicting_findings(diagnosis, advisor.rulebook) == []
+
+
+def test_the_base_pack_declares_conflicts_and_no_case_fires_one(base_rulebook: Rulebook) -> None:
+    declared = [rule for rule in base_rulebook.rules if rule.spec.conflicts_with]
+    assert len(declared) >= 4
+    runner = CaseRunner(base_rulebook)
+    try:
+        results = [runner.run(case) for case in load_cases(base_pack_dir(), base_rulebook)]
+    finally:
+        runner.close()
+    assert [r.explain() for r in results if r.conflicts] == []
+
+
+def test_a_conflicting_pair_is_caught(advisor: Advisor) -> None:
+    """The check is not vacuous: declare two findings Northwind fires as contradictory."""
+    diagnosis: Diagnosis = diagnose_file(str(NORTHWIND), advisor)
+    rulebook = advisor.rulebook
+    rules = [
+        rule.model_copy(
+            update={
+                "spec": rule.spec.model_copy(update={"conflicts_with": ["CONTACT-SINGLE-THREAD"]})
+            }
+        )
+        if rule.id == "CONTACT-PURCHASING-ONLY"
+        else rule
+        for rule in rulebook.rules
+    ]
+    altered = rulebook.model_copy(update={"rules": rules})
+    assert conflicting_findings(diagnosis, altered) == [
+        ("CONTACT-PURCHASING-ONLY", "CONTACT-SINGLE-THREAD")
+    ]
+
+
+# --- one matrix ----------------------------------------------------------------------------------
+
+
+def _quadrant_labels(svg: str) -> dict[str, tuple[float, float]]:
+    return {
+        label: (float(x), float(y))
+        for x, y, label in re.findall(
+            r'<text class="quadrant-name" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]+)</text>', svg
+        )
+    }
+
+
+def test_memo_and_report_draw_the_matrix_the_same_way(tmp_path: Path) -> None:
+    memo_svg = run("memo", str(NORTHWIND), "-f", "html").stdout.split('<svg class="matrix"', 1)[1]
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    shutil.copy(NORTHWIND, folder / "northwind.yaml")
+    report = tmp_path / "report.html"
+    run("portfolio", str(folder), "-f", "html", "-o", str(report), "--jobs", "1")
+    report_svg = report.read_text(encoding="utf-8").split('<svg class="matrix"', 1)[1]
+    memo_quadrants = _quadrant_labels(memo_svg.split("</svg>", 1)[0])
+    report_quadrants = _quadrant_labels(report_svg.split("</svg>", 1)[0])
+    assert memo_quadrants == report_quadrants
+    # Cranfield's orientation: strategic top left, star top right, streamline bottom right.
+    strategic, star = memo_quadrants["Strategic"], memo_quadrants["Star"]
+    streamline = memo_quadrants["Streamline"]
+    assert strategic[0] < star[0]
+    assert strategic[1] < streamline[1]
+    # The point sits in the same place in both.
+    point = r'<circle class="point" cx="([\d.]+)" cy="([\d.]+)"'
+    assert re.findall(point, memo_svg)[:1] == re.findall(point, report_svg)[:1]
+
+
+def test_templates_do_not_rederive_the_category() -> None:
+    for name in ("memo.html.j2", "memo.md.j2", "report.html.j2"):
+        text = (ROOT / "templates" / name).read_text(encoding="utf-8")
+        assert "category_cutoff" not in text, name
+
+
+# --- Word ----------------------------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+REQUIRE = "1" in (
+    os.environ.get("KAMADVISOR_REQUIRE_LIBREOFFICE"),
+    os.environ.get("KAMADVISOR_REQUIRE_BROWSER"),
+)
+
+
+def docx_bytes(example: Path, *args: str) -> bytes:
+    result = run("memo", str(example), "-f", "docx", *args)
+    return bytes(result.stdout_bytes)
+
+
+def test_docx_has_real_heading_styles_and_plan_tables() -> None:
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND)))
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith(("Heading", "Title"))
+    ]
+    assert ("Heading 1", "Summary") in headings
+    assert ("Heading 1", "The next 90 days") in headings
+    assert ("Heading 1", "Appendix: how this was diagnosed") in headings
+    tables = [[cell.text for cell in table.rows[0].cells] for table in document.tables]
+    assert ["By day", "Decision", "Owner", "Cause"] in tables
+    assert ["By day", "Action", "Owner", "Cause"] in tables
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Our recommendation: develop." in text
+
+
+def test_docx_zip_is_stable() -> None:
+    first, second = docx_bytes(NORTHWIND), docx_bytes(NORTHWIND)
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert "2026-10-15T00:00:00Z" in core
+
+
+def test_docx_takes_its_styles_from_a_house_reference(tmp_path: Path) -> None:
+    reference = Document()
+    reference.styles["Heading 1"].font.name = "Courier New"
+    reference.add_paragraph("text of the reference, not of the memo")
+    pack = tmp_path / "styled"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        "name: styled\nversion: '1'\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
+    )
+    reference.save(str(pack / "templates" / "memo.docx"))
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND, "--rules", str(pack))))
+    assert document.styles["Heading 1"].font.name == "Courier New"
+    assert "text of the reference" not in "\n".join(p.text for p in document.paragraphs)
+
+
+@pytest.mark.skipif(
+    SOFFICE is None and not REQUIRE,
+    reason="needs LibreOffice (apt-get install libreoffice-writer-nogui); "
+    "KAMADVISOR_REQUIRE_BROWSER=1 makes its absence a failure",
+)
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_docx_opens_and_converts_in_libreoffice(example: Path, tmp_path: Path) -> None:
+    if SOFFICE is None:
+        pytest.fail("KAMADVISOR_REQUIRE_BROWSER=1, but LibreOffice (soffice) is missing")
+    source = tmp_path / "memo.docx"
+    source.write_bytes(docx_bytes(example))
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    pdf = tmp_path / "memo.pdf"
+    assert pdf.is_file()
+    assert pdf.stat().st_size > 0
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(text.split())
+    name = Document(io.BytesIO(source.read_bytes())).paragraphs[0].text
+    assert name in flat
+    for section in ("Summary", "The next 90 days", "Appendix: how this was diagnosed", "Sources"):
+        assert section in flat, section
+
+
+# --- assess on an 80-column terminal -------------------------------------------------------------
+
+
+def test_assess_fits_80_columns_and_wraps_rather_than_truncates(advisor: Advisor) -> None:
+    out = run("assess", str(NORTHWIND)).stdout
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "\u2026" not in out
+    diagnosis = diagnose_file(str(NORTHWIND), advisor)
+    flat = " ".join(out.split())
+    # The summary comes first, then the findings one a row, each title and rule id whole.
+    assert flat.index("Transactional") < flat.index("Findings (")
+    for finding in diagnosis.findings:
+        if finding.severity != "info":
+            assert f"{finding.title} {finding.rule_id}" in flat
+
+
+def test_portfolio_writes_word_memos_from_the_registry(tmp_path: Path) -> None:
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    for example in EXAMPLES[:2]:
+        shutil.copy(example, folder / example.name)
+    memos, report = tmp_path / "memos", tmp_path / "report.html"
+    memos.mkdir()
+    run(
+        "portfolio", str(folder), "-f", "html", "-o", str(report),
+        "--memos", str(memos), "--memo-format", "docx", "--jobs", "1",
+    )  # fmt: skip
+    written = sorted(memos.glob("*.docx"))
+    assert len(written) == 2
+    for path in written:
+        assert Document(str(path)).paragraphs[0].text
+        assert path.name in report.read_text(encoding="utf-8")
+
+
+def test_a_reference_document_without_the_memos_styles_is_a_clear_error(tmp_path: Path) -> None:
+    pack = tmp_path / "plain"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        "name: plain\nversion: '1'\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
+    )
+    reference = Document()
+    # Remove the style a house template might not define.
+    element = reference.styles["List Bullet"].element
+    element.getparent().remove(element)
+    reference.save(str(pack / "templates" / "memo.docx"))
+    result = CliRunner().invoke(cli, ["memo", str(NORTHWIND), "-f", "docx", "--rules", str(pack)])
+    assert result.exit_code == 2
+    assert "memo.docx" in result.stderr
+    assert "List Bullet" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
