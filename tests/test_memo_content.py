@@ -102,13 +102,15 @@ def test_straddle_and_confidence_appear_only_when_the_diagnosis_has_them(
     data["placements"]["phase"]["confidence"] = "medium"
     context = memo_context(diagnosis, advisor.rulebook, memo_format)
     context["diagnosis"] = data
+    from kamadvisor.bounds import render_bounded, template_limits
     from kamadvisor.render import template_dirs
     from kamadvisor.sandbox import sandboxed_environment
 
     environment = sandboxed_environment(
         template_dirs(advisor.rulebook), autoescape=memo_format == "html"
     )
-    text = environment.get_template(f"memo.{memo_format}.j2").render(**context)
+    limits = template_limits(advisor.rulebook.parameter_values)
+    text = render_bounded(environment.get_template(f"memo.{memo_format}.j2"), context, limits)
     assert ", between transactional selling and consultative selling (medium confidence)" in text
 
 
