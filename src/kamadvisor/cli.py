@@ -665,6 +665,9 @@ def _say(line: str) -> None:
 
 
 def main() -> None:
+    from kamadvisor.output import interrupt_requested, watch_interrupts
+
+    watch_interrupts()
     # A second Ctrl-C while the first is being handled must not print a traceback either.
     try:
         code = cli.main(prog_name="kamadvisor", standalone_mode=False)
@@ -683,6 +686,11 @@ def main() -> None:
     except OSError as error:
         _say(f"error: {FileSystemError.of(error)}")
         code = ExitCode.USER_ERROR
+    if interrupt_requested() and code in (None, ExitCode.OK):
+        _say(
+            "interrupted"
+        )  # a Ctrl-C swallowed inside a finaliser: the run did not finish as asked
+        code = ExitCode.INTERRUPTED
     _flush_standard_output()
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
 

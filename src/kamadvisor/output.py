@@ -151,6 +151,24 @@ class StagedOutput:
             self.temporary = None
 
 
+_interrupt_seen = threading.Event()
+
+
+def watch_interrupts() -> None:
+    """Remember every Ctrl-C as well as raising it, unless SIGINT is ignored (a background job)."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    _interrupt_seen.set()
+    raise KeyboardInterrupt
+
+
+def interrupt_requested() -> bool:
+    return _interrupt_seen.is_set()
+
+
 def stage_output(text: str | bytes, destination: str | None) -> StagedOutput:
     """Write `text` beside `destination` (regular files), ready to be renamed into place."""
     staged = StagedOutput(destination, text)
@@ -289,7 +307,10 @@ class OutputSet:
 
     def commit(self, report: StagedOutput) -> None:
         """Move every memo, then the report, into place (renames within one file system), with
-        interrupts held until all are moved."""
+        interrupts held until all are moved. A Ctrl-C that Python swallowed on the way (raised
+        inside a finaliser, printed as "Exception ignored") still stops the run here."""
+        if interrupt_requested():
+            raise KeyboardInterrupt
         with deferred_interrupts():
             self._commit(report)
 
