@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import kamadvisor
 from kamadvisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -419,7 +420,7 @@ def test_an_unreadable_input_is_a_located_exit_2(tmp_path: Path) -> None:
         [*command, sys.executable, "-m", "kamadvisor", "assess", str(questionnaire)],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        env={**os.environ, "PYTHONPATH": str(Path(kamadvisor.__file__).resolve().parents[1])},
         check=False,
     )
     assert completed.returncode == 2, completed.stderr
