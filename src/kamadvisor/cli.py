@@ -79,19 +79,17 @@ def questionnaire() -> None:
 def questionnaire_new(name: str) -> None:
     """Print a blank questionnaire, every field commented with its meaning and scale."""
     from kamadvisor.blank import blank_questionnaire
+    from kamadvisor.schemas import yaml_modeline
 
-    click.echo(blank_questionnaire(name), nl=False)
+    click.echo(yaml_modeline() + blank_questionnaire(name), nl=False)
 
 
 @questionnaire.command("schema")
 def questionnaire_schema() -> None:
     """Print the JSON Schema of a questionnaire (for editors and validators)."""
-    import json
+    from kamadvisor.schemas import render_schema
 
-    from kamadvisor.questionnaire import Questionnaire
-
-    schema = Questionnaire.model_json_schema()
-    click.echo(json.dumps(schema, indent=2, sort_keys=True))
+    click.echo(render_schema("questionnaire"), nl=False)
 
 
 _RULES_OPTION = click.option(
@@ -229,6 +227,22 @@ def schema_diagnosis() -> None:
     from kamadvisor.render import render_diagnosis_schema
 
     click.echo(render_diagnosis_schema(), nl=False)
+
+
+@schema.command("report")
+def schema_report() -> None:
+    """Print the versioned JSON Schema of `portfolio -f json` output."""
+    from kamadvisor.schemas import render_schema
+
+    click.echo(render_schema("report"), nl=False)
+
+
+@schema.command("questionnaire")
+def schema_questionnaire() -> None:
+    """Print the versioned JSON Schema of a questionnaire (as `questionnaire schema`)."""
+    from kamadvisor.schemas import render_schema
+
+    click.echo(render_schema("questionnaire"), nl=False)
 
 
 @schema.command("comparison")

@@ -218,12 +218,16 @@ class SkippedRecord(BaseModel):
     message: str
 
 
+# The JSON report's shape (schemas/report-VERSION.json). 1.1: skipped_accounts.
+REPORT_SCHEMA_VERSION = "1.1"
+
+
 class PortfolioReport(BaseModel):
     """Everything a portfolio report shows; stable and JSON-ready."""
 
     model_config = ConfigDict(frozen=True)
 
-    schema_version: str = "1.1"  # 1.1: skipped_accounts
+    schema_version: str = REPORT_SCHEMA_VERSION
     name: str | None
     assessed_on: date | None
     pack: PackInfo
