@@ -371,16 +371,23 @@ _PACK_ARGUMENT = click.argument("pack_dir", metavar="DIR", type=click.Path(path_
 
 @rules.command("check")
 @_PACK_ARGUMENT
-def rules_check(pack_dir: Path) -> None:
+@click.option(
+    "-f",
+    "--format",
+    "check_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Lines (file:line:col), JSON, or a SARIF 2.1.0 log for CI code scanning.",
+)
+def rules_check(pack_dir: Path, check_format: str) -> None:
     """Report every problem of a pack at once (file:line:col). Exit 1 on errors."""
+    from kamadvisor.checkreport import CheckFormat, counts, render_check
     from kamadvisor.packcheck import check_pack
 
     problems = check_pack(pack_dir)
-    for problem in problems:
-        click.echo(problem.format_check())
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    click.echo(f"{pack_dir}: {errors} error(s), {warnings} warning(s)")
+    click.echo(render_check(problems, pack_dir, cast(CheckFormat, check_format)), nl=False)
+    errors, _ = counts(problems)
     if errors:
         raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
 
