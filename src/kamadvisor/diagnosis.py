@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.bounds import snippet_limits
 from kamadvisor.conditions import ConcludedTest, iter_tests
-from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion, fact_catalogue
+from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
 from kamadvisor.sandbox import TemplateError, render_snippet

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
 from typing import Any, Self
 
 from kamadvisor._durable import durable_rules_engine
 from kamadvisor._durable import engine as durable_engine
 from kamadvisor.compiler import ACCOUNT_KIND, CompiledRulebook, CompiledRuleset, engine_fact
+from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.placement import Tally, tally
 from kamadvisor.rulebook import Rule
 
@@ -36,25 +36,6 @@ _SESSION_RULE_DEFINITION = {
 
 class EngineError(RuntimeError):
     """The engine failed in a way that is a defect of kamadvisor, not of the user's input."""
-
-
-@dataclass(frozen=True)
-class Produced:
-    """A concluded fact or a signal, and the rule that produced it."""
-
-    name: str
-    value: str
-    rule_id: str
-
-
-@dataclass
-class EngineResult:
-    fired: list[str] = field(default_factory=list)
-    conclusions: list[Produced] = field(default_factory=list)
-    overruled: list[Produced] = field(default_factory=list)
-    signals: list[Produced] = field(default_factory=list)
-    gates: list[Produced] = field(default_factory=list)
-    tallies: dict[str, Tally] = field(default_factory=dict)
 
 
 class StratifiedRunner:

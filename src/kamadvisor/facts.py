@@ -27,6 +27,7 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
+from kamadvisor.typeinfo import literal_values, unwrap_optional
 
 FactType = Literal["number", "integer", "boolean", "enum", "set", "date"]
 FactValue = str | int | float | bool | list[str]
@@ -87,26 +88,15 @@ class ScoreWeights(BaseModel):
     cutoff_strength: float = 5.5
 
 
-def _literal_values(annotation: Any) -> tuple[str, ...]:
-    if typing.get_origin(annotation) is Literal:
-        return tuple(str(value) for value in typing.get_args(annotation))
-    values: tuple[str, ...] = ()
-    for argument in typing.get_args(annotation):
-        values += _literal_values(argument)
-    return values
-
-
 def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     """Map a questionnaire field's annotation to a fact type; None for text and sub-models."""
-    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
-        annotation = arguments[0]
+    annotation = unwrap_optional(annotation)
     origin = typing.get_origin(annotation)
     if origin is list:
         (item,) = typing.get_args(annotation)
-        values = _literal_values(item)
+        values = literal_values(item)
         return ("set", values) if values else None
-    values = _literal_values(annotation)
+    values = literal_values(annotation)
     if values:
         return "enum", values
     base = typing.get_origin(annotation) or annotation

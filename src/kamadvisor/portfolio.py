@@ -34,9 +34,10 @@ from kamadvisor.diagnosis import (
     render_reported_advice,
     reported_findings,
 )
-from kamadvisor.engine import EngineResult, RuleEngine
+from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import FileSystemError, InputError, Problem
 from kamadvisor.facts import AccountFacts
+from kamadvisor.firing import EngineResult
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire

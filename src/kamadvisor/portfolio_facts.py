@@ -9,13 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kamadvisor.facts import FactSpec, FactValue, fact_type
 from kamadvisor.programme import Programme
 
-if TYPE_CHECKING:
-    from kamadvisor.portfolio import AccountResult
+
+class _Placed(Protocol):
+    @property
+    def value(self) -> str | None: ...
+
+
+class _Fired(Protocol):
+    @property
+    def rule_id(self) -> str: ...
+
+
+class AccountOutcome(Protocol):
+    """What the aggregation reads of an account's diagnosis (portfolio.AccountResult has it)."""
+
+    @property
+    def facts(self) -> Mapping[str, Any]: ...
+
+    @property
+    def placements(self) -> Mapping[str, _Placed]: ...
+
+    @property
+    def findings(self) -> Sequence[_Fired]: ...
+
 
 PORTFOLIO_PREFIX = "portfolio."
 PROGRAMME_PREFIX = "programme."
@@ -94,7 +115,7 @@ def portfolio_catalogue(
 
 
 def derive_portfolio_facts(
-    diagnoses: Sequence[AccountResult],
+    diagnoses: Sequence[AccountOutcome],
     skipped: int,
     programme: Programme | None,
     catalogue: Mapping[str, FactSpec],
@@ -132,7 +153,7 @@ def derive_portfolio_facts(
     return dict(sorted(values.items()))
 
 
-def _revenue(diagnoses: Sequence[AccountResult]) -> dict[str, FactValue]:
+def _revenue(diagnoses: Sequence[AccountOutcome]) -> dict[str, FactValue]:
     revenues = sorted(
         (
             float(r)
