@@ -46,7 +46,7 @@ class StratifiedRunner:
 
     def __init__(self, compiled: CompiledRulebook) -> None:
         self._compiled = compiled
-        self._rules = {rule.id: rule for rule in compiled.rulebook.rules}
+        self._rules = compiled.rulebook.rules_by_id()
         self._singles = {
             name for name, spec in compiled.rulebook.manifest.conclusions.items() if spec.single
         }

@@ -11,7 +11,7 @@ import functools
 import math
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -116,25 +116,32 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
 def _answer_specs() -> list[FactSpec]:
     specs: list[FactSpec] = []
     for section, model in SECTION_MODELS.items():
-        if section == GIVEN_SECTION:
+        if section != GIVEN_SECTION:
+            specs.extend(model_fact_specs(model, section, skip=TEXT_FIELDS))
+    return specs
+
+
+def model_fact_specs(
+    model: type[BaseModel], prefix: str, skip: Collection[str] = ()
+) -> list[FactSpec]:
+    """A fact for each field of `model` a rule can test (`PREFIX.field`): text, dates and
+    sub-models aside, and the paths in `skip`."""
+    specs: list[FactSpec] = []
+    for field_name, field in model.model_fields.items():
+        path = f"{prefix}.{field_name}"
+        typed = fact_type(field.annotation)
+        if path in skip or typed is None or typed[0] == "date":
             continue
-        for field_name, field in model.model_fields.items():
-            path = f"{section}.{field_name}"
-            if path in TEXT_FIELDS:
-                continue
-            typed = fact_type(field.annotation)
-            if typed is None or typed[0] == "date":
-                continue
-            kind, values = typed
-            specs.append(
-                FactSpec(
-                    name=path,
-                    type=kind,
-                    values=values,
-                    description=field.description or "",
-                    derived_from=(path,),
-                )
+        kind, values = typed
+        specs.append(
+            FactSpec(
+                name=path,
+                type=kind,
+                values=values,
+                description=field.description or "",
+                derived_from=(path,),
             )
+        )
     return specs
 
 

@@ -340,6 +340,9 @@ class Rulebook(BaseModel):
     def catalogue(self, scope: str) -> Mapping[str, FactSpec]:
         return fact_catalogue() if scope == "account" else self.portfolio_facts
 
+    def rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
             if rule.id == rule_id:

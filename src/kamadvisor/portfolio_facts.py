@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from kamadvisor.facts import FactSpec, FactValue, fact_type
+from kamadvisor.facts import FactSpec, FactValue, model_fact_specs
 from kamadvisor.programme import Programme
 
 
@@ -82,20 +82,7 @@ def portfolio_catalogue(
         )
     for rule_id in reporting_rules:
         specs.append(_count(f"portfolio.fired.{rule_id}", f"Accounts on which {rule_id} fired."))
-    for field_name, info in Programme.model_fields.items():
-        typed = fact_type(info.annotation)
-        if typed is None or typed[0] == "date":
-            continue
-        kind, values = typed
-        specs.append(
-            FactSpec(
-                name=f"programme.{field_name}",
-                type=kind,
-                values=values,
-                description=info.description or "",
-                derived_from=(f"programme.{field_name}",),
-            )
-        )
+    specs.extend(model_fact_specs(Programme, "programme"))
     specs.append(
         _number(
             "programme.accounts_per_kam",
