@@ -75,7 +75,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         ),
     ),
     ("portfolio", frozenset({"portfolio", "portfolio_movement", "report"})),
-    ("checks and contracts", frozenset({"casetest", "packcheck", "schemas"})),
+    ("checks and contracts", frozenset({"casetest", "packcheck", "schema_registry"})),
     ("commands", frozenset({"__main__", "cli", "launch", "server", "serving", "workspace"})),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from kamadvisor import schemas
+from kamadvisor import schema_registry as schemas
 from kamadvisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -79,7 +79,7 @@ def questionnaire() -> None:
 def questionnaire_new(name: str) -> None:
     """Print a blank questionnaire, every field commented with its meaning and scale."""
     from kamadvisor.blank import blank_questionnaire
-    from kamadvisor.schemas import yaml_modeline
+    from kamadvisor.schema_registry import yaml_modeline
 
     click.echo(yaml_modeline() + blank_questionnaire(name), nl=False)
 
@@ -87,7 +87,7 @@ def questionnaire_new(name: str) -> None:
 @questionnaire.command("schema")
 def questionnaire_schema() -> None:
     """Print the JSON Schema of a questionnaire (for editors and validators)."""
-    from kamadvisor.schemas import render_schema
+    from kamadvisor.schema_registry import render_schema
 
     click.echo(render_schema("questionnaire"), nl=False)
 
@@ -232,7 +232,7 @@ def schema_diagnosis() -> None:
 @schema.command("report")
 def schema_report() -> None:
     """Print the versioned JSON Schema of `portfolio -f json` output."""
-    from kamadvisor.schemas import render_schema
+    from kamadvisor.schema_registry import render_schema
 
     click.echo(render_schema("report"), nl=False)
 
@@ -240,7 +240,7 @@ def schema_report() -> None:
 @schema.command("questionnaire")
 def schema_questionnaire() -> None:
     """Print the versioned JSON Schema of a questionnaire (as `questionnaire schema`)."""
-    from kamadvisor.schemas import render_schema
+    from kamadvisor.schema_registry import render_schema
 
     click.echo(render_schema("questionnaire"), nl=False)
 
