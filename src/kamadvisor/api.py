@@ -10,9 +10,10 @@ from typing import Any
 
 from kamadvisor.compiler import CompiledRulebook, compile_rulebook
 from kamadvisor.diagnosis import Diagnosis, build_diagnosis
-from kamadvisor.engine import EngineResult, RuleEngine
+from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, ScoreWeights, derive_facts
+from kamadvisor.firing import EngineResult
 from kamadvisor.questionnaire import Questionnaire, load_questionnaire, validate_questionnaire
 from kamadvisor.rulebook import Rulebook, load_rulebook
 from kamadvisor.sourcefile import SourceDocument

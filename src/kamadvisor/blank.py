@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import typing
-from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -19,6 +18,7 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
+from kamadvisor.typeinfo import is_list, literal_values
 
 HEADER = """\
 # kamadvisor account questionnaire
@@ -28,25 +28,10 @@ HEADER = """\
 """
 
 
-def _allowed(annotation: Any) -> list[str]:
-    if typing.get_origin(annotation) is typing.Literal:
-        return [str(value) for value in typing.get_args(annotation)]
-    found: list[str] = []
-    for argument in typing.get_args(annotation):
-        found.extend(_allowed(argument))
-    return found
-
-
-def _is_list(annotation: Any) -> bool:
-    if typing.get_origin(annotation) is list:
-        return True
-    return any(_is_list(argument) for argument in typing.get_args(annotation))
-
-
 def _comment(field: FieldInfo) -> str:
     text = field.description or ""
-    allowed = _allowed(field.annotation)
-    if allowed and _is_list(field.annotation):
+    allowed = list(literal_values(field.annotation))
+    if allowed and is_list(field.annotation):
         text += f" List, any of: {', '.join(allowed)}."
     elif allowed:
         text += f" One of: {', '.join(allowed)}."

@@ -79,19 +79,17 @@ def questionnaire() -> None:
 def questionnaire_new(name: str) -> None:
     """Print a blank questionnaire, every field commented with its meaning and scale."""
     from kamadvisor.blank import blank_questionnaire
+    from kamadvisor.schema_registry import yaml_modeline
 
-    click.echo(blank_questionnaire(name), nl=False)
+    click.echo(yaml_modeline() + blank_questionnaire(name), nl=False)
 
 
 @questionnaire.command("schema")
 def questionnaire_schema() -> None:
     """Print the JSON Schema of a questionnaire (for editors and validators)."""
-    import json
+    from kamadvisor.schema_registry import render_schema
 
-    from kamadvisor.questionnaire import Questionnaire
-
-    schema = Questionnaire.model_json_schema()
-    click.echo(json.dumps(schema, indent=2, sort_keys=True))
+    click.echo(render_schema("questionnaire"), nl=False)
 
 
 _RULES_OPTION = click.option(
@@ -231,6 +229,22 @@ def schema_diagnosis() -> None:
     click.echo(render_diagnosis_schema(), nl=False)
 
 
+@schema.command("report")
+def schema_report() -> None:
+    """Print the versioned JSON Schema of `portfolio -f json` output."""
+    from kamadvisor.schema_registry import render_schema
+
+    click.echo(render_schema("report"), nl=False)
+
+
+@schema.command("questionnaire")
+def schema_questionnaire() -> None:
+    """Print the versioned JSON Schema of a questionnaire (as `questionnaire schema`)."""
+    from kamadvisor.schema_registry import render_schema
+
+    click.echo(render_schema("questionnaire"), nl=False)
+
+
 @schema.command("comparison")
 def schema_comparison() -> None:
     """Print the versioned JSON Schema of `compare -f json` output."""
@@ -357,16 +371,23 @@ _PACK_ARGUMENT = click.argument("pack_dir", metavar="DIR", type=click.Path(path_
 
 @rules.command("check")
 @_PACK_ARGUMENT
-def rules_check(pack_dir: Path) -> None:
+@click.option(
+    "-f",
+    "--format",
+    "check_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Lines (file:line:col), JSON, or a SARIF 2.1.0 log for CI code scanning.",
+)
+def rules_check(pack_dir: Path, check_format: str) -> None:
     """Report every problem of a pack at once (file:line:col). Exit 1 on errors."""
+    from kamadvisor.checkreport import CheckFormat, counts, render_check
     from kamadvisor.packcheck import check_pack
 
     problems = check_pack(pack_dir)
-    for problem in problems:
-        click.echo(problem.format_check())
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    click.echo(f"{pack_dir}: {errors} error(s), {warnings} warning(s)")
+    click.echo(render_check(problems, pack_dir, cast(CheckFormat, check_format)), nl=False)
+    errors, _ = counts(problems)
     if errors:
         raise click.exceptions.Exit(ExitCode.CHECK_FAILED)
 

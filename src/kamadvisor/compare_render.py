@@ -11,12 +11,13 @@ from typing import Any, Literal
 
 from kamadvisor.bounds import template_limits
 from kamadvisor.compare import COMPARISON_SCHEMA_VERSION, Comparison
-from kamadvisor.render import _dump, render_pack_template
+from kamadvisor.contract import contract_schema, dump_json, schema_id
+from kamadvisor.render import render_pack_template
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 
 CompareFormat = Literal["md", "html", "json"]
 TEMPLATE_NAMES = {"md": "compare.md.j2", "html": "compare.html.j2"}
-COMPARISON_SCHEMA_ID = f"urn:kamadvisor:schema:comparison:{COMPARISON_SCHEMA_VERSION}"
+COMPARISON_SCHEMA_ID = schema_id("comparison", COMPARISON_SCHEMA_VERSION)
 
 
 def comparison_context(comparison: Comparison, rulebook: Rulebook) -> dict[str, Any]:
@@ -55,39 +56,28 @@ def render_comparison(
     comparison: Comparison, rulebook: Rulebook, compare_format: CompareFormat = "md"
 ) -> str:
     if compare_format == "json":
-        return _dump(comparison.model_dump(mode="json"))
+        return dump_json(comparison.model_dump(mode="json"))
     context = comparison_context(comparison, rulebook)
     limits = template_limits(rulebook.parameter_values)
     return render_pack_template(rulebook, TEMPLATE_NAMES[compare_format], context, limits)
 
 
 def comparison_schema() -> dict[str, Any]:
-    """The JSON Schema of `compare -f json`, generated from the model and versioned: every
-    property required, no others allowed, so a change of shape needs a new schema version."""
-    schema = Comparison.model_json_schema(mode="serialization")
-    for definition in [schema, *schema.get("$defs", {}).values()]:
-        if "properties" in definition:
-            definition["required"] = list(definition["properties"])
-            definition.setdefault("additionalProperties", False)
-    schema["properties"]["schema_version"] = {
-        "const": COMPARISON_SCHEMA_VERSION,
-        "title": "Schema Version",
-        "type": "string",
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": COMPARISON_SCHEMA_ID,
-        "version": COMPARISON_SCHEMA_VERSION,
-        **{key: value for key, value in schema.items() if key != "title"},
-        "title": "kamadvisor comparison",
-        "description": (
+    """The JSON Schema of `compare -f json`, generated from the model and versioned: a change of
+    shape needs a new schema version."""
+    return contract_schema(
+        Comparison,
+        name="comparison",
+        version=COMPARISON_SCHEMA_VERSION,
+        title="kamadvisor comparison",
+        description=(
             "Two assessments of one account compared, as `kamadvisor compare -f json` writes "
             "it: each placement before and after with the changed answers that moved it, the "
             "figures that changed, findings resolved, new and persisting, the previous plan's "
             "actions followed up, and every answer that changed."
         ),
-    }
+    )
 
 
 def render_comparison_schema() -> str:
-    return _dump(comparison_schema())
+    return dump_json(comparison_schema())

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.bounds import snippet_limits
 from kamadvisor.conditions import ConcludedTest, iter_tests
-from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion, fact_catalogue
+from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
 from kamadvisor.sandbox import TemplateError, render_snippet
@@ -173,7 +173,7 @@ def build_diagnosis(
     rulebook: Rulebook,
     as_of: date | None = None,
 ) -> Diagnosis:
-    rules = {rule.id: rule for rule in rulebook.rules}
+    rules = rulebook.rules_by_id()
     conclusions: dict[str, list[str]] = {}
     for item in result.conclusions:
         conclusions.setdefault(item.name, []).append(item.value)
@@ -228,7 +228,7 @@ def reported_findings(result: EngineResult, rulebook: Rulebook) -> list[tuple[Ru
     """The fired rules reported as findings, each with the fired rules it subsumes, ranked as
     the diagnosis lists them: by severity (the most severe of the rule and those it subsumes),
     then theme, then pack order."""
-    rules = {rule.id: rule for rule in rulebook.rules}
+    rules = rulebook.rules_by_id()
     # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
     overruled = {item.rule_id for item in result.overruled}
     reporting = [
@@ -321,7 +321,7 @@ def _placement(
     spec = rulebook.manifest.conclusions[name]
     order = list(spec.values)
     winner: Produced | None = next((c for c in result.conclusions if c.name == name), None)
-    rules = {rule.id: rule for rule in rulebook.rules}
+    rules = rulebook.rules_by_id()
     tally = result.tallies.get(name)
 
     def signal(rule: Rule) -> Signal:
@@ -473,14 +473,12 @@ def _finding(
         for test_name in _concluded_inputs(rule)
         if any(item.name == test_name for item in result.conclusions)
     }
-    theme = rulebook.manifest.themes[rule.spec.theme]
-    return Finding(
-        rule_id=rule.id,
-        title=rule.spec.title,
-        theme=rule.spec.theme,
-        theme_title=theme.title,
+    return new_finding(
+        rule,
+        rulebook,
+        advice,
+        actions,
         severity=severity,
-        advice=advice,
         evidence=_evidence(rule, facts),
         concluded={
             name: ", ".join(
@@ -490,8 +488,6 @@ def _finding(
             )
             for name in sorted(concluded_names)
         },
-        actions=actions,
-        source=SourceRef(**rule.spec.source.model_dump()) if rule.spec.source else None,
         subsumes=[
             SubsumedFinding(
                 rule_id=other.id,
@@ -502,6 +498,40 @@ def _finding(
             for other in subsumed
         ],
     )
+
+
+def new_finding(
+    rule: Rule,
+    rulebook: Rulebook,
+    advice: str,
+    actions: list[Action],
+    *,
+    severity: Severity | None = None,
+    evidence: list[Evidence] | None = None,
+    concluded: dict[str, str] | None = None,
+    subsumes: list[SubsumedFinding] | None = None,
+) -> Finding:
+    """A fired rule's finding: its advice and actions rendered, in the rule's own words, under its
+    theme, with its source (an account's finding adds the evidence and what it subsumes)."""
+    theme = rulebook.manifest.themes[rule.spec.theme]
+    return Finding(
+        rule_id=rule.id,
+        title=rule.spec.title,
+        theme=rule.spec.theme,
+        theme_title=theme.title,
+        severity=severity or rule.spec.severity,
+        advice=advice,
+        evidence=evidence or [],
+        concluded=concluded or {},
+        actions=actions,
+        source=SourceRef(**rule.spec.source.model_dump()) if rule.spec.source else None,
+        subsumes=subsumes or [],
+    )
+
+
+def severity_rank(severity: Severity) -> int:
+    """0 for the most severe."""
+    return _SEVERITY_RANK[severity]
 
 
 def _concluded_inputs(rule: Rule) -> set[str]:

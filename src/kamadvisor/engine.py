@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
 from typing import Any, Self
 
 from kamadvisor._durable import durable_rules_engine
 from kamadvisor._durable import engine as durable_engine
 from kamadvisor.compiler import ACCOUNT_KIND, CompiledRulebook, CompiledRuleset, engine_fact
+from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.placement import Tally, tally
 from kamadvisor.rulebook import Rule
 
@@ -38,25 +38,6 @@ class EngineError(RuntimeError):
     """The engine failed in a way that is a defect of kamadvisor, not of the user's input."""
 
 
-@dataclass(frozen=True)
-class Produced:
-    """A concluded fact or a signal, and the rule that produced it."""
-
-    name: str
-    value: str
-    rule_id: str
-
-
-@dataclass
-class EngineResult:
-    fired: list[str] = field(default_factory=list)
-    conclusions: list[Produced] = field(default_factory=list)
-    overruled: list[Produced] = field(default_factory=list)
-    signals: list[Produced] = field(default_factory=list)
-    gates: list[Produced] = field(default_factory=list)
-    tallies: dict[str, Tally] = field(default_factory=dict)
-
-
 class StratifiedRunner:
     """The stratum loop every evaluator of compiled rulesets shares: run each stratum's rulesets
     on the account and the conclusions, signals and placements so far, then settle the stratum's
@@ -65,7 +46,7 @@ class StratifiedRunner:
 
     def __init__(self, compiled: CompiledRulebook) -> None:
         self._compiled = compiled
-        self._rules = {rule.id: rule for rule in compiled.rulebook.rules}
+        self._rules = compiled.rulebook.rules_by_id()
         self._singles = {
             name for name, spec in compiled.rulebook.manifest.conclusions.items() if spec.single
         }

@@ -21,9 +21,9 @@ from kamadvisor.conditions import (
     ParamRef,
     iter_tests,
 )
-from kamadvisor.engine import EngineResult, Produced
 from kamadvisor.errors import UsageError
 from kamadvisor.facts import derive_facts
+from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import Rule, Rulebook, parameter_value
 from kamadvisor.validation import did_you_mean

@@ -11,7 +11,7 @@ import functools
 import math
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -27,6 +27,7 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
+from kamadvisor.typeinfo import literal_values, unwrap_optional
 
 FactType = Literal["number", "integer", "boolean", "enum", "set", "date"]
 FactValue = str | int | float | bool | list[str]
@@ -87,26 +88,15 @@ class ScoreWeights(BaseModel):
     cutoff_strength: float = 5.5
 
 
-def _literal_values(annotation: Any) -> tuple[str, ...]:
-    if typing.get_origin(annotation) is Literal:
-        return tuple(str(value) for value in typing.get_args(annotation))
-    values: tuple[str, ...] = ()
-    for argument in typing.get_args(annotation):
-        values += _literal_values(argument)
-    return values
-
-
 def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     """Map a questionnaire field's annotation to a fact type; None for text and sub-models."""
-    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
-        annotation = arguments[0]
+    annotation = unwrap_optional(annotation)
     origin = typing.get_origin(annotation)
     if origin is list:
         (item,) = typing.get_args(annotation)
-        values = _literal_values(item)
+        values = literal_values(item)
         return ("set", values) if values else None
-    values = _literal_values(annotation)
+    values = literal_values(annotation)
     if values:
         return "enum", values
     base = typing.get_origin(annotation) or annotation
@@ -126,25 +116,32 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
 def _answer_specs() -> list[FactSpec]:
     specs: list[FactSpec] = []
     for section, model in SECTION_MODELS.items():
-        if section == GIVEN_SECTION:
+        if section != GIVEN_SECTION:
+            specs.extend(model_fact_specs(model, section, skip=TEXT_FIELDS))
+    return specs
+
+
+def model_fact_specs(
+    model: type[BaseModel], prefix: str, skip: Collection[str] = ()
+) -> list[FactSpec]:
+    """A fact for each field of `model` a rule can test (`PREFIX.field`): text, dates and
+    sub-models aside, and the paths in `skip`."""
+    specs: list[FactSpec] = []
+    for field_name, field in model.model_fields.items():
+        path = f"{prefix}.{field_name}"
+        typed = fact_type(field.annotation)
+        if path in skip or typed is None or typed[0] == "date":
             continue
-        for field_name, field in model.model_fields.items():
-            path = f"{section}.{field_name}"
-            if path in TEXT_FIELDS:
-                continue
-            typed = fact_type(field.annotation)
-            if typed is None or typed[0] == "date":
-                continue
-            kind, values = typed
-            specs.append(
-                FactSpec(
-                    name=path,
-                    type=kind,
-                    values=values,
-                    description=field.description or "",
-                    derived_from=(path,),
-                )
+        kind, values = typed
+        specs.append(
+            FactSpec(
+                name=path,
+                type=kind,
+                values=values,
+                description=field.description or "",
+                derived_from=(path,),
             )
+        )
     return specs
 
 

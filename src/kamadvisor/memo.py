@@ -40,7 +40,7 @@ ECONOMICS = (
 
 def memo_view(data: dict[str, Any], rulebook: Rulebook) -> dict[str, Any]:
     """What the templates need beyond the diagnosis (documented in the README as `memo`)."""
-    rules = {rule.id: rule for rule in rulebook.rules}
+    rules = rulebook.rules_by_id()
     findings = [
         finding
         for finding in data["findings"]

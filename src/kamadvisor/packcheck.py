@@ -5,24 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import TemplateError, TemplateNotFound, nodes
-
-from kamadvisor.bounds import private_reads
 from kamadvisor.compiler import compile_rulebook
 from kamadvisor.diagnosis import nested, render_advice
 from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.facts import FactSpec
-from kamadvisor.packs import inside
 from kamadvisor.portfolio import SUMMARY_FACTS
 from kamadvisor.rulebook import Rulebook, build_rulebook, pack_directories, resource_dir
-from kamadvisor.sandbox import MAX_TEMPLATE_BYTES, sandboxed_environment
-from kamadvisor.sourcefile import SourceDocument, read_bounded
+from kamadvisor.snippets import as_check, template_problems
+from kamadvisor.sourcefile import SourceDocument
 
 
 def check_pack(pack_dir: Path) -> list[Problem]:
     """Problems of `pack_dir` layered over the base pack (the base alone when it is the base)."""
     rulebook, problems = build_rulebook(pack_directories([pack_dir]), check_snippets=True)
-    problems.extend(_template_problems(pack_dir))
+    problems.extend(template_problems(pack_dir, resource_dir("templates")))
     if rulebook is not None and not any(p.severity == "error" for p in problems):
         try:
             compile_rulebook(rulebook)
@@ -31,91 +27,6 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     if rulebook is not None and not any(p.severity == "error" for p in problems):
         problems.extend(_render_problems(rulebook))
     return sorted(set(problems), key=problem_order)
-
-
-def _template_problems(pack_dir: Path) -> list[Problem]:
-    directory = pack_dir / "templates"
-    if not directory.is_dir():
-        return []
-    if not inside(pack_dir, directory):
-        return [
-            Problem(
-                str(directory),
-                message="resolves outside the rule pack; refused",
-                code="outside-pack",
-            )
-        ]
-    problems: list[Problem] = []
-    environment = sandboxed_environment([directory, resource_dir("templates")])
-    for template in sorted(directory.rglob("*")):
-        if template.is_dir():
-            continue
-        if not inside(directory, template):
-            problems.append(
-                Problem(
-                    str(template),
-                    message="resolves outside the rule pack; refused",
-                    code="outside-pack",
-                )
-            )
-            continue
-        try:
-            text = read_bounded(template, MAX_TEMPLATE_BYTES, root=directory).decode("utf-8")
-            compiled = environment.parse(text)
-            for node in compiled.find_all(
-                (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
-            ):
-                target = getattr(node, "template", None)
-                if isinstance(target, nodes.Const) and isinstance(target.value, str):
-                    environment.get_template(target.value)
-                else:
-                    problems.append(
-                        Problem(
-                            str(template),
-                            node.lineno,
-                            None,
-                            "",
-                            "includes a template named by an expression; name it literally",
-                            code="template",
-                        )
-                    )
-            for name, private_line in private_reads(compiled):
-                problems.append(
-                    Problem(
-                        str(template),
-                        private_line,
-                        None,
-                        "",
-                        f"reads private attribute '{name}': refused by the sandbox",
-                        code="unsafe-template",
-                    )
-                )
-        except TemplateNotFound as error:
-            problems.append(
-                Problem(
-                    str(template),
-                    None,
-                    None,
-                    "",
-                    f"includes '{error.name}', which is not a template of this pack or the base",
-                    code="template",
-                )
-            )
-        except InputError as error:
-            problems.extend(_as_check(p, "template") for p in error.problems)
-        except (TemplateError, UnicodeDecodeError) as error:
-            line = getattr(error, "lineno", None)
-            problems.append(
-                Problem(
-                    str(template),
-                    line,
-                    None,
-                    "",
-                    f"template does not parse: {error}",
-                    code="template",
-                )
-            )
-    return problems
 
 
 # A sample account for rendering a pack's texts and templates at check time: every limit a real
@@ -213,7 +124,7 @@ def _render_problems(rulebook: Rulebook) -> list[Problem]:
         try:
             render_advice(rule, contexts[rule.spec.scope])
         except InputError as error:
-            problems.extend(_as_check(p, "advice-render") for p in error.problems)
+            problems.extend(as_check(p, "advice-render") for p in error.problems)
     if problems:
         return problems
     problems.extend(_template_render_problems(rulebook))
@@ -235,23 +146,15 @@ def _template_render_problems(rulebook: Rulebook) -> list[Problem]:
         account = AccountResult.of("<sample account>", diagnosis, memo="sample-1.html")
         report = portfolio_report([account], [], 0, None, rulebook, None)
     except InputError as error:
-        return [_as_check(p, "advice-render") for p in error.problems]
+        return [as_check(p, "advice-render") for p in error.problems]
     formats: tuple[Literal["md", "html"], ...] = ("md", "html")
     for memo_format in formats:
         try:
             render_memo(diagnosis, rulebook, memo_format)
         except InputError as error:
-            problems.extend(_as_check(p, "template-render") for p in error.problems)
+            problems.extend(as_check(p, "template-render") for p in error.problems)
         try:
             render_report(report, rulebook, memo_format, {1: "sample-1.html"})
         except InputError as error:
-            problems.extend(_as_check(p, "template-render") for p in error.problems)
+            problems.extend(as_check(p, "template-render") for p in error.problems)
     return problems
-
-
-def _as_check(problem: Problem, code: str) -> Problem:
-    if "limit exceeded" in problem.message:
-        code = "limit"
-    return Problem(
-        problem.file, problem.line, problem.column, problem.path, problem.message, "error", code
-    )

@@ -26,21 +26,23 @@ from kamadvisor.diagnosis import (
     Diagnosis,
     Finding,
     PackInfo,
-    SourceRef,
     finding_severity,
     nested,
+    new_finding,
     placed_values,
     render_advice,
     render_reported_advice,
     reported_findings,
+    severity_rank,
 )
-from kamadvisor.engine import EngineResult, RuleEngine
+from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import FileSystemError, InputError, Problem
 from kamadvisor.facts import AccountFacts
+from kamadvisor.firing import EngineResult
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
-from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
+from kamadvisor.rulebook import Rulebook
 from kamadvisor.tabular import AccountRecord, Batch, read_batch
 
 CHUNK = 64
@@ -218,12 +220,16 @@ class SkippedRecord(BaseModel):
     message: str
 
 
+# The JSON report's shape (schemas/report-VERSION.json). 1.1: skipped_accounts.
+REPORT_SCHEMA_VERSION = "1.1"
+
+
 class PortfolioReport(BaseModel):
     """Everything a portfolio report shows; stable and JSON-ready."""
 
     model_config = ConfigDict(frozen=True)
 
-    schema_version: str = "1.1"  # 1.1: skipped_accounts
+    schema_version: str = REPORT_SCHEMA_VERSION
     name: str | None
     assessed_on: date | None
     pack: PackInfo
@@ -471,7 +477,7 @@ def _portfolio_findings(
         "params": dict(rulebook.parameter_values),
         "accounts": [_advice_view(account) for account in accounts],
     }
-    by_id = {rule.id: rule for rule in rules}
+    by_id = rulebook.rules_by_id()
     overruled = {item.rule_id for item in result.overruled}
     findings = []
     for rule_id in result.fired:
@@ -479,24 +485,8 @@ def _portfolio_findings(
         if rule.spec.advice is None or rule_id in overruled:
             continue
         advice, actions = render_advice(rule, context)
-        theme = rulebook.manifest.themes[rule.spec.theme]
-        findings.append(
-            Finding(
-                rule_id=rule_id,
-                title=rule.spec.title,
-                theme=rule.spec.theme,
-                theme_title=theme.title,
-                severity=rule.spec.severity,
-                advice=advice,
-                evidence=[],
-                concluded={},
-                actions=actions,
-                source=SourceRef(**rule.spec.source.model_dump()) if rule.spec.source else None,
-            )
-        )
-    rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
-    order = {rule.id: rule.order for rule in rules}
-    findings.sort(key=lambda f: (rank[f.severity], order[f.rule_id]))
+        findings.append(new_finding(rule, rulebook, advice, actions))
+    findings.sort(key=lambda f: (severity_rank(f.severity), by_id[f.rule_id].order))
     return findings
 
 

@@ -9,13 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from kamadvisor.facts import FactSpec, FactValue, fact_type
+from kamadvisor.facts import FactSpec, FactValue, model_fact_specs
 from kamadvisor.programme import Programme
 
-if TYPE_CHECKING:
-    from kamadvisor.portfolio import AccountResult
+
+class _Placed(Protocol):
+    @property
+    def value(self) -> str | None: ...
+
+
+class _Fired(Protocol):
+    @property
+    def rule_id(self) -> str: ...
+
+
+class AccountOutcome(Protocol):
+    """What the aggregation reads of an account's diagnosis (portfolio.AccountResult has it)."""
+
+    @property
+    def facts(self) -> Mapping[str, Any]: ...
+
+    @property
+    def placements(self) -> Mapping[str, _Placed]: ...
+
+    @property
+    def findings(self) -> Sequence[_Fired]: ...
+
 
 PORTFOLIO_PREFIX = "portfolio."
 PROGRAMME_PREFIX = "programme."
@@ -61,20 +82,7 @@ def portfolio_catalogue(
         )
     for rule_id in reporting_rules:
         specs.append(_count(f"portfolio.fired.{rule_id}", f"Accounts on which {rule_id} fired."))
-    for field_name, info in Programme.model_fields.items():
-        typed = fact_type(info.annotation)
-        if typed is None or typed[0] == "date":
-            continue
-        kind, values = typed
-        specs.append(
-            FactSpec(
-                name=f"programme.{field_name}",
-                type=kind,
-                values=values,
-                description=info.description or "",
-                derived_from=(f"programme.{field_name}",),
-            )
-        )
+    specs.extend(model_fact_specs(Programme, "programme"))
     specs.append(
         _number(
             "programme.accounts_per_kam",
@@ -94,7 +102,7 @@ def portfolio_catalogue(
 
 
 def derive_portfolio_facts(
-    diagnoses: Sequence[AccountResult],
+    diagnoses: Sequence[AccountOutcome],
     skipped: int,
     programme: Programme | None,
     catalogue: Mapping[str, FactSpec],
@@ -132,7 +140,7 @@ def derive_portfolio_facts(
     return dict(sorted(values.items()))
 
 
-def _revenue(diagnoses: Sequence[AccountResult]) -> dict[str, FactValue]:
+def _revenue(diagnoses: Sequence[AccountOutcome]) -> dict[str, FactValue]:
     revenues = sorted(
         (
             float(r)

@@ -8,13 +8,13 @@ assessment date, and the same diagnosis always renders to the same bytes.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from markupsafe import Markup
 
 from kamadvisor.bounds import RenderLimits, render_bounded, template_limits
+from kamadvisor.contract import contract_schema, dump_json, schema_id
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.matrix import MATRIX_STYLE
@@ -27,7 +27,7 @@ MemoFormat = Literal["md", "html", "json"]
 MEMO_FORMATS: tuple[str, ...] = get_args(MemoFormat)
 # JSON is the model dump (see `render_json`); the other formats render from these templates.
 TEMPLATE_NAMES: dict[str, str] = {"md": "memo.md.j2", "html": "memo.html.j2"}
-DIAGNOSIS_SCHEMA_ID = f"urn:kamadvisor:schema:diagnosis:{DIAGNOSIS_SCHEMA_VERSION}"
+DIAGNOSIS_SCHEMA_ID = schema_id("diagnosis", DIAGNOSIS_SCHEMA_VERSION)
 
 
 def template_dirs(rulebook: Rulebook) -> list[Path]:
@@ -205,46 +205,26 @@ def render_pack_template(
         ) from None
 
 
-def _dump(data: Any) -> str:
-    """Deterministic JSON: sorted keys, two-space indent, UTF-8 text, a trailing newline."""
-    # allow_nan=False: a NaN or infinity is a bug to stop on, never invalid JSON handed out.
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-
-
 def render_json(diagnosis: Diagnosis) -> str:
     """The full diagnosis as JSON, valid against `diagnosis_schema()`."""
-    return _dump(diagnosis.model_dump(mode="json"))
+    return dump_json(diagnosis.model_dump(mode="json"))
 
 
 def diagnosis_schema() -> dict[str, Any]:
-    """The JSON Schema of the JSON memo, generated from the Diagnosis model and versioned.
-
-    Every object lists all its properties as required and allows no others, so the schema is a
-    contract: a change to the model's shape needs a new DIAGNOSIS_SCHEMA_VERSION.
-    """
-    schema = Diagnosis.model_json_schema(mode="serialization")
-    for definition in [schema, *schema.get("$defs", {}).values()]:
-        if "properties" in definition:
-            definition["required"] = list(definition["properties"])
-            definition.setdefault("additionalProperties", False)
-    schema["properties"]["schema_version"] = {
-        "const": DIAGNOSIS_SCHEMA_VERSION,
-        "title": "Schema Version",
-        "type": "string",
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": DIAGNOSIS_SCHEMA_ID,
-        "version": DIAGNOSIS_SCHEMA_VERSION,
-        **{key: value for key, value in schema.items() if key != "title"},
-        "title": "kamadvisor diagnosis",
-        "description": (
+    """The JSON Schema of the JSON memo, generated from the Diagnosis model and versioned: a
+    change to the model's shape needs a new DIAGNOSIS_SCHEMA_VERSION."""
+    return contract_schema(
+        Diagnosis,
+        name="diagnosis",
+        version=DIAGNOSIS_SCHEMA_VERSION,
+        title="kamadvisor diagnosis",
+        description=(
             "The diagnosis of one account, as `kamadvisor memo -f json` writes it: "
             "placements with their evidence, ranked findings with sources, "
             "the 90-day actions, the derived facts and the questions left unanswered."
         ),
-    }
+    )
 
 
 def render_diagnosis_schema() -> str:
-    return _dump(diagnosis_schema())
+    return dump_json(diagnosis_schema())

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from markupsafe import Markup
 
 from kamadvisor.bounds import template_limits
-from kamadvisor.conditions import ParamRef
 from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixMove, matrix_svg
 from kamadvisor.portfolio import AccountResult, PortfolioReport
 from kamadvisor.portfolio_movement import PortfolioMovement
@@ -43,11 +42,7 @@ def report_context(
     themes = sorted(rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0]))
 
     def cutoff(name: str) -> float:
-        return (
-            float(parameter_value(rulebook, ParamRef(name)))
-            if name in rulebook.parameter_values
-            else 5.5
-        )
+        return float(parameter_value(rulebook, name)) if name in rulebook.parameter_values else 5.5
 
     categories = rulebook.manifest.conclusions.get("category")
     return {

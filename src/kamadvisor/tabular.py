@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from kamadvisor.sourcefile import (
     read_bounded,
 )
 from kamadvisor.spreadsheet import WORKBOOK_SUFFIXES, PercentCell, read_workbook
+from kamadvisor.typeinfo import unwrap_optional
 from kamadvisor.validation import did_you_mean
 
 ACCOUNT_SHEET = "accounts"
@@ -238,11 +238,7 @@ def _child_kinds(model: type[Any]) -> dict[str, str]:
 
 def column_kind(name: str, annotation: Any) -> str:
     """What a column holds, from the questionnaire model's annotation of its field."""
-    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
-        annotation = arguments[0]
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
+    annotation = unwrap_optional(annotation)
     if typing.get_origin(annotation) is list:
         return "list"
     if annotation is bool:

@@ -10,16 +10,15 @@ questionnaire's validation reports it exactly as the CLI would. An empty input i
 from __future__ import annotations
 
 import re
-import typing
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from annotated_types import Ge, Le
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from kamadvisor.questionnaire import Questionnaire
+from kamadvisor.typeinfo import base_type, field_bounds, is_list, literal_values, model_of
 
 Kind = Literal["text", "integer", "number", "boolean", "choice", "choices", "date", "scale"]
 NONE_OF_THESE = "__none__"
@@ -72,11 +71,11 @@ def questionnaire_form(model: type[BaseModel] = Questionnaire) -> tuple[SectionS
     """The form's sections in the model's order, every field described as the model describes it."""
     sections: list[SectionSpec] = []
     for name, info in model.model_fields.items():
-        section_model = _model_of(info.annotation)
+        section_model = model_of(info.annotation)
         if section_model is None:
             continue
         title = _humanise(name)
-        if _is_list(info.annotation):
+        if is_list(info.annotation):
             records = _records(name, info, section_model)
             sections.append(SectionSpec(name, title, records.description, (records,)))
             continue
@@ -94,8 +93,8 @@ def _docstring(model: type[BaseModel]) -> str:
 
 
 def _item(name: str, info: FieldInfo) -> FieldSpec | RecordsSpec:
-    item_model = _model_of(info.annotation)
-    if item_model is not None and _is_list(info.annotation):
+    item_model = model_of(info.annotation)
+    if item_model is not None and is_list(info.annotation):
         return _records(name, info, item_model)
     return field_spec(name, info)
 
@@ -108,12 +107,12 @@ def _records(name: str, info: FieldInfo, item_model: type[BaseModel]) -> Records
 
 def field_spec(name: str, info: FieldInfo) -> FieldSpec:
     annotation = info.annotation
-    choices = tuple(_literal_values(annotation))
-    base = _base_type(annotation)
-    low, high = _bounds(info)
+    choices = tuple(literal_values(annotation))
+    base = base_type(annotation)
+    low, high = field_bounds(info)
     kind: Kind
     if choices:
-        kind = "choices" if _is_list(annotation) else "choice"
+        kind = "choices" if is_list(annotation) else "choice"
     elif base is bool:
         kind = "boolean"
     elif base is date:
@@ -142,65 +141,6 @@ def _humanise(name: str) -> str:
     text = re.sub(r"\bpct\b", "(%)", words)
     text = re.sub(r"\b(kam|id)\b", lambda match: match.group(1).upper(), text, flags=re.I)
     return text[:1].upper() + text[1:]
-
-
-def _literal_values(annotation: Any) -> list[str]:
-    if typing.get_origin(annotation) is Literal:
-        return [str(value) for value in typing.get_args(annotation)]
-    found: list[str] = []
-    for argument in typing.get_args(annotation):
-        found.extend(_literal_values(argument))
-    return found
-
-
-def _is_list(annotation: Any) -> bool:
-    if typing.get_origin(annotation) is list:
-        return True
-    return any(_is_list(argument) for argument in typing.get_args(annotation))
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        found = _model_of(argument)
-        if found is not None:
-            return found
-    return None
-
-
-def _base_type(annotation: Any) -> Any:
-    if isinstance(annotation, type):
-        return annotation
-    for argument in typing.get_args(annotation):
-        if argument is type(None):
-            continue
-        found = _base_type(argument)
-        if found is not None:
-            return found
-    return None
-
-
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    low: float | None = None
-    high: float | None = None
-    for constraint in _constraints(info):
-        if isinstance(constraint, Ge):
-            low = float(constraint.ge)  # type: ignore[arg-type]
-        elif isinstance(constraint, Le):
-            high = float(constraint.le)  # type: ignore[arg-type]
-    return low, high
-
-
-def _constraints(info: FieldInfo) -> list[Any]:
-    """Bounds given on the field or inside an `Annotated` alias such as `Score | None`."""
-    found: list[Any] = []
-    pending: list[Any] = [*info.metadata]
-    for argument in typing.get_args(info.annotation):
-        pending.extend(getattr(argument, "__metadata__", ()))
-    for item in pending:
-        found.extend(item.metadata if isinstance(item, FieldInfo) else [item])
-    return found
 
 
 # --- the data shown in the form ----------------------------------------------------------------

@@ -10,11 +10,12 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kamadvisor.blank import _allowed, _is_list
 from kamadvisor.errors import UsageError
 from kamadvisor.output import write_output
 from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
 from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN, column_kind
+from kamadvisor.typeinfo import field_bounds, literal_values
+from kamadvisor.typeinfo import is_list as holds_a_list
 
 TEMPLATE_ROWS = 5000
 
@@ -28,23 +29,11 @@ PERCENT_NOTE = (
 )
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    """The field's ge/le bounds, wherever the model declares them (on the field or its type)."""
-    metadata = list(info.metadata)
-    for argument in typing.get_args(info.annotation):
-        metadata.extend(getattr(argument, "__metadata__", ()))
-        for inner in getattr(argument, "__metadata__", ()):
-            metadata.extend(getattr(inner, "metadata", ()))
-    low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
-    high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
-    return low, high
-
-
 def _number_validation(kind: str, info: FieldInfo) -> Any:
     """Excel's and LibreOffice's own check of a number column: whole numbers, bounds, percents."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    low, high = _bounds(info)
+    low, high = field_bounds(info)
     if kind not in ("integer", "number", "percent") or (low is None and high is None):
         return None
     scale = 100 if kind == "percent" else 1
@@ -67,13 +56,15 @@ def _columns(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, l
     for name, info in model.model_fields.items():
         annotation = info.annotation
         if typing.get_origin(annotation) is list or (
-            _is_list(annotation) and not _allowed(annotation)
+            holds_a_list(annotation) and not list(literal_values(annotation))
         ):
             continue  # lists of people go on their own sheets
-        allowed = _allowed(annotation)
+        allowed = list(literal_values(annotation))
         if "bool" in str(annotation) and not allowed:
             allowed = ["yes", "no"]
-        columns.append((f"{prefix}{name}", info.description or "", allowed, _is_list(annotation)))
+        columns.append(
+            (f"{prefix}{name}", info.description or "", allowed, holds_a_list(annotation))
+        )
     return columns
 
 

@@ -1,0 +1,319 @@
+"""Checks of the layered pack: one function per problem code.
+
+Every check runs at load and by `rules check` (both build the rulebook through rulebook.py).
+Rule checks look at one rule of the layered pack; pack checks at the pack as a whole. None reads a
+file: what layering.py merged is all they see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from kamadvisor.conditions import Condition, ConditionContext, ParamRef, iter_tests, shape_issues
+from kamadvisor.conditions import parse_condition as parse_when
+from kamadvisor.errors import Problem
+from kamadvisor.layering import Entry, Layered
+from kamadvisor.packmodel import (
+    FACT_PARAMETERS,
+    MEMO_PARAMETERS,
+    RENDER_PARAMETERS,
+    PackManifest,
+    ParamName,
+    Rule,
+    RuleSpec,
+)
+from kamadvisor.packs import PathKey, located
+from kamadvisor.snippets import check_snippet
+from kamadvisor.sourcefile import SourceDocument
+from kamadvisor.validation import did_you_mean
+
+
+@dataclass(frozen=True)
+class RuleSite:
+    """A rule of the layered pack, with the merged manifest and the rules around it."""
+
+    entry: Entry
+    layered: Layered
+    manifest: PackManifest
+
+    @property
+    def spec(self) -> RuleSpec:
+        return self.entry.spec
+
+    @property
+    def document(self) -> SourceDocument:
+        return self.entry.raw.document
+
+    @property
+    def base(self) -> PathKey:
+        return self.entry.raw.base
+
+    def problem(self, key: PathKey, message: str, code: str, severity: str = "error") -> Problem:
+        return located(self.document, (*self.base, *key), message, code, severity)
+
+
+def _pairs(produced: dict[str, str | list[str]] | None) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, values in (produced or {}).items()
+        for value in ([values] if isinstance(values, str) else values)
+    ]
+
+
+def _produced(spec: RuleSpec) -> Iterator[tuple[str, str, str]]:
+    """(key, concluded fact, value) for what the rule concludes, signals and rules out."""
+    for key in ("conclude", "signal", "rules_out"):
+        for name, value in _pairs(getattr(spec, key)):
+            yield key, name, value
+
+
+def check_unknown_theme(site: RuleSite) -> list[Problem]:
+    themes = list(site.manifest.themes)
+    if site.spec.theme in themes:
+        return []
+    message = (
+        f"unknown theme '{site.spec.theme}'{did_you_mean(site.spec.theme, themes)}; "
+        f"expected one of: {', '.join(themes)}"
+    )
+    return [site.problem(("theme",), message, "unknown-theme")]
+
+
+def check_unknown_conclusion(site: RuleSite) -> list[Problem]:
+    conclusions = list(site.manifest.conclusions)
+    problems = [
+        site.problem(
+            (key, name),
+            f"unknown concluded fact '{name}'{did_you_mean(name, conclusions)}; declare it under "
+            "'conclusions' in pack.yaml",
+            "unknown-conclusion",
+        )
+        for key, name, _value in _produced(site.spec)
+        if name not in site.manifest.conclusions
+    ]
+    problems.extend(
+        site.problem(
+            ("casts_doubt_on", index),
+            f"unknown concluded fact '{name}'{did_you_mean(name, conclusions)}",
+            "unknown-conclusion",
+        )
+        for index, name in enumerate(site.spec.casts_doubt_on)
+        if name not in site.manifest.conclusions
+    )
+    return problems
+
+
+def check_value(site: RuleSite) -> list[Problem]:
+    """Concluded values are declared values; a signal's list holds adjacent values."""
+    problems: list[Problem] = []
+    for key, name, value in _produced(site.spec):
+        declared = site.manifest.conclusions.get(name)
+        if declared is not None and value not in declared.values:
+            message = (
+                f"'{value}' is not a value of '{name}'{did_you_mean(value, list(declared.values))}"
+                f"; expected one of: {', '.join(declared.values)}"
+            )
+            problems.append(site.problem((key, name), message, "value"))
+    for name, values in (site.spec.signal or {}).items():
+        declared_values = (
+            list(site.manifest.conclusions[name].values)
+            if name in site.manifest.conclusions
+            else []
+        )
+        if isinstance(values, list) and all(v in declared_values for v in values):
+            positions = sorted(declared_values.index(v) for v in values)
+            if not values or positions != list(range(positions[0], positions[0] + len(values))):
+                message = "a signal's values must be adjacent values of the placement"
+                problems.append(site.problem(("signal", name), message, "value"))
+    return problems
+
+
+def check_unknown_param(site: RuleSite) -> list[Problem]:
+    """A weight names a number parameter."""
+    weight = site.spec.weight
+    if not isinstance(weight, ParamName) or _is_number_parameter(site.manifest, weight.param):
+        return []
+    message = (
+        f"unknown number parameter '{weight.param}'"
+        f"{did_you_mean(weight.param, list(site.manifest.parameters))}"
+    )
+    return [site.problem(("weight",), message, "unknown-param")]
+
+
+def _is_number_parameter(manifest: PackManifest, name: str) -> bool:
+    declared = manifest.parameters.get(name)
+    return declared is not None and declared.type != "weights"
+
+
+def check_no_effect(site: RuleSite) -> list[Problem]:
+    spec = site.spec
+    problems: list[Problem] = []
+    if spec.weight is not None and spec.signal is None:
+        problems.append(site.problem(("weight",), "'weight' weighs a signal", "no-effect"))
+    effects = (spec.conclude, spec.signal, spec.rules_out, spec.advice)
+    if all(effect is None for effect in effects):
+        message = "a rule must conclude, signal or advise something"
+        problems.append(site.problem((), message, "no-effect"))
+    return problems
+
+
+def check_missing_source(site: RuleSite) -> list[Problem]:
+    """The base pack must cite; a house pack is warned."""
+    if site.spec.source is not None:
+        return []
+    message = f"rule '{site.spec.id}' has no source: cite the paper and a short quote"
+    severity = "error" if site.entry.is_base else "warning"
+    return [site.problem((), message, "missing-source", severity)]
+
+
+def check_unknown_rule(site: RuleSite) -> list[Problem]:
+    """Subsumed rules exist (or existed before a pack disabled them)."""
+    known = site.layered.entries
+    return [
+        site.problem(
+            ("subsumes", index),
+            f"subsumes unknown rule '{rule_id}'{did_you_mean(rule_id, list(known))}",
+            "unknown-rule",
+        )
+        for index, rule_id in enumerate(site.spec.subsumes)
+        if rule_id not in known and rule_id not in site.layered.disabled
+    ]
+
+
+RULE_CHECKS: tuple[Callable[[RuleSite], list[Problem]], ...] = (
+    check_unknown_theme,
+    check_unknown_conclusion,
+    check_value,
+    check_unknown_param,
+    check_no_effect,
+    check_missing_source,
+    check_unknown_rule,
+)
+
+
+def check_advice(site: RuleSite, context: ConditionContext, always: bool) -> list[Problem]:
+    """Advice and action texts parse and name what advice can see. House packs' texts are
+    third-party input: always checked. The bundled base pack's are checked when `always` (by
+    `rules check` and its test), not on every start-up."""
+    if site.entry.is_base and not always:
+        return []
+    texts = [("advice", site.spec.advice), *(("actions", a.what) for a in site.spec.actions)]
+    return [
+        problem
+        for key, text in texts
+        if text is not None
+        for problem in check_snippet(
+            text, site.document, (*site.base, key), context.facts, site.spec.scope
+        )
+    ]
+
+
+def check_condition(
+    site: RuleSite, context: ConditionContext
+) -> tuple[Condition | None, list[Problem]]:
+    """The rule's `when`, parsed; its problems are the condition language's own codes."""
+    context.issues.clear()
+    condition = parse_when(site.spec.when, (*site.base, "when"), context)
+    if condition is not None:
+        context.issues.extend(shape_issues(condition))
+    problems = [
+        located(site.document, issue.path, issue.message, issue.code) for issue in context.issues
+    ]
+    context.issues.clear()
+    return condition, problems
+
+
+def check_cause_themes(layered: Layered) -> list[Problem]:
+    """unknown-theme: a cause groups themes declared by its pack or an earlier one."""
+    problems: list[Problem] = []
+    themes: dict[str, None] = {}
+    for layer in layered.manifests:
+        themes.update(dict.fromkeys(layer.manifest.themes))
+        for name, cause in layer.manifest.causes.items():
+            problems.extend(
+                located(
+                    layer.document,
+                    ("causes", name, "themes", index),
+                    f"unknown theme '{theme}'{did_you_mean(theme, list(themes))}",
+                    "unknown-theme",
+                )
+                for index, theme in enumerate(cause.themes)
+                if theme not in themes
+            )
+    return problems
+
+
+def check_evidence_params(layered: Layered) -> list[Problem]:
+    """unknown-param: a placement's evidence thresholds name number parameters."""
+    manifest = layered.manifest
+    if manifest is None:
+        return []
+    where = layered.packs[0].directory + "/pack.yaml" if layered.packs else "pack.yaml"
+    problems: list[Problem] = []
+    for name, spec in manifest.conclusions.items():
+        if spec.evidence is None:
+            continue
+        for key in ("min_support", "straddle_margin", "clear_margin"):
+            ref: ParamName = getattr(spec.evidence, key)
+            if not _is_number_parameter(manifest, ref.param):
+                message = (
+                    f"unknown number parameter '{ref.param}'"
+                    f"{did_you_mean(ref.param, list(manifest.parameters))}"
+                )
+                path = f"conclusions.{name}.evidence.{key}"
+                problems.append(Problem(where, None, None, path, message, code="unknown-param"))
+    return problems
+
+
+def check_conflicts(layered: Layered) -> list[Problem]:
+    """unknown-rule: declared conflicts name known rules."""
+    return [
+        located(
+            entry.raw.document,
+            (*entry.raw.base, "conflicts_with", index),
+            f"conflicts with unknown rule '{other}'{did_you_mean(other, list(layered.entries))}",
+            "unknown-rule",
+        )
+        for entry in layered.entries.values()
+        for index, other in enumerate(entry.spec.conflicts_with)
+        if other not in layered.entries and other not in layered.disabled
+    ]
+
+
+def check_unused_param(layered: Layered, rules: list[Rule]) -> list[Problem]:
+    """unused-param (a warning): every declared parameter is read by something."""
+    manifest = layered.manifest
+    if manifest is None:
+        return []
+    used = _used_parameters(manifest, rules)
+    return [
+        located(
+            layered.parameter_documents[name],
+            ("parameters", name),
+            f"parameter '{name}' is declared but no rule uses it",
+            "unused-param",
+            "warning",
+        )
+        for name in manifest.parameters
+        if name not in used
+    ]
+
+
+def _used_parameters(manifest: PackManifest, rules: list[Rule]) -> set[str]:
+    used: set[str] = set(FACT_PARAMETERS | RENDER_PARAMETERS | MEMO_PARAMETERS)
+    for spec in manifest.conclusions.values():
+        if spec.evidence is not None:
+            evidence = spec.evidence
+            refs = (evidence.min_support, evidence.straddle_margin, evidence.clear_margin)
+            used.update(ref.param for ref in refs)
+    for rule in rules:
+        if isinstance(rule.spec.weight, ParamName):
+            used.add(rule.spec.weight.param)
+        for test in iter_tests(rule.condition):
+            for operand in (getattr(test, "value", None), getattr(test, "at_least", None)):
+                if isinstance(operand, ParamRef):
+                    used.add(operand.name)
+        for text in [rule.spec.advice or "", *(a.what for a in rule.spec.actions)]:
+            if "params" in text:
+                used.update(name for name in manifest.parameters if name in text)
+    return used
