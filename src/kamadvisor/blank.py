@@ -11,7 +11,6 @@ from pydantic.fields import FieldInfo
 
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.questionnaire import (
-    SECTION_MODELS,
     ActionStatus,
     Contact,
     PreviousAction,
@@ -19,6 +18,7 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
+from kamadvisor.questions import sections_of
 
 HEADER = """\
 # kamadvisor account questionnaire
@@ -63,10 +63,13 @@ def _field_lines(model: type[BaseModel], indent: str, item: bool = False) -> lis
     return lines
 
 
-def blank_questionnaire(account_name: str = "New account") -> str:
+def blank_questionnaire(
+    account_name: str = "New account", questionnaire: type[Questionnaire] = Questionnaire
+) -> str:
+    """Every question of `questionnaire` (the rulebook's: house packs' questions included)."""
     lines = [HEADER]
-    for section, model in SECTION_MODELS.items():
-        description = Questionnaire.model_fields[section].description or model.__doc__ or ""
+    for section, model in sections_of(questionnaire).items():
+        description = questionnaire.model_fields[section].description or model.__doc__ or ""
         if description and "Usage docs" not in description:
             lines.append(f"# {description.strip().splitlines()[0]}")
         lines.append(f"{section}:")

@@ -66,6 +66,7 @@ class StratifiedRunner:
     def __init__(self, compiled: CompiledRulebook) -> None:
         self._compiled = compiled
         self._rules = {rule.id: rule for rule in compiled.rulebook.rules}
+        self._catalogue = compiled.rulebook.catalogue("account")
         self._singles = {
             name for name, spec in compiled.rulebook.manifest.conclusions.items() if spec.single
         }
@@ -77,7 +78,7 @@ class StratifiedRunner:
 
     def run(self, facts: dict[str, Any]) -> EngineResult:
         result = EngineResult()
-        account = engine_fact(facts)
+        account = engine_fact(facts, self._catalogue)
         rules = self._rules
         singles = self._singles
         settled: list[Produced] = []

@@ -12,6 +12,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
+from kamadvisor.questions import sections_of
 
 FactType = Literal["number", "integer", "boolean", "enum", "set", "date"]
 FactValue = str | int | float | bool | list[str]
@@ -123,12 +125,12 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     return None
 
 
-def _answer_specs() -> list[FactSpec]:
+def _answer_specs(model: type[Questionnaire]) -> list[FactSpec]:
     specs: list[FactSpec] = []
-    for section, model in SECTION_MODELS.items():
+    for section, section_model in sections_of(model).items():
         if section == GIVEN_SECTION:
             continue
-        for field_name, field in model.model_fields.items():
+        for field_name, field in section_model.model_fields.items():
             path = f"{section}.{field_name}"
             if path in TEXT_FIELDS:
                 continue
@@ -354,13 +356,47 @@ DERIVED_SPECS: list[FactSpec] = [
 ]
 
 
-ANSWER_SPECS: list[FactSpec] = _answer_specs()
+@functools.cache
+def fact_catalogue(model: type[Questionnaire] = Questionnaire) -> Mapping[str, FactSpec]:
+    """Every fact a questionnaire of `model` can produce, by name (built once a model; read-only).
+    `model` is a rulebook's questionnaire: the base one, extended by house packs' questions."""
+    return types.MappingProxyType(
+        {spec.name: spec for spec in _answer_specs(model) + DERIVED_SPECS}
+    )
+
+
+@dataclass(frozen=True)
+class _Question:
+    section: str
+    name: str
+    path: str
+    description: str
+    is_fact: bool
+    may_be_open: bool
 
 
 @functools.cache
-def fact_catalogue() -> Mapping[str, FactSpec]:
-    """Every fact a questionnaire can produce, by name (built once; read-only)."""
-    return types.MappingProxyType({spec.name: spec for spec in ANSWER_SPECS + DERIVED_SPECS})
+def _derivation_plan(model: type[Questionnaire]) -> tuple[tuple[str, tuple[_Question, ...]], ...]:
+    """What derive_facts reads of a questionnaire model, worked out once a model (a rulebook's
+    questionnaire is built once, so a portfolio's accounts share one plan)."""
+    answer_facts = {spec.name for spec in _answer_specs(model)}
+    plan = []
+    for section, section_model in sections_of(model).items():
+        questions = []
+        for name, field in section_model.model_fields.items():
+            path = f"{section}.{name}"
+            questions.append(
+                _Question(
+                    section=section,
+                    name=name,
+                    path=path,
+                    description=field.description or "",
+                    is_fact=path in answer_facts,
+                    may_be_open=path != "account.name",
+                )
+            )
+        plan.append((section, tuple(questions)))
+    return tuple(plan)
 
 
 def derive_facts(
@@ -368,21 +404,19 @@ def derive_facts(
 ) -> AccountFacts:
     values: dict[str, FactValue] = {}
     unanswered: list[UnansweredQuestion] = []
-    answer_facts = {spec.name for spec in ANSWER_SPECS}
     scores, given = _scores(questionnaire, weights)
-    for section, model in SECTION_MODELS.items():
-        answers: BaseModel = getattr(questionnaire, section)
-        for field_name, field in model.model_fields.items():
-            path = f"{section}.{field_name}"
-            value = getattr(answers, field_name)
+    for section, questions in _derivation_plan(type(questionnaire)):
+        answers = getattr(questionnaire, section).__dict__
+        for question in questions:
+            value = answers[question.name]
             if value is None:
                 # A score the factors already give is no open question.
-                if path != "account.name" and path not in scores:
+                if question.may_be_open and question.path not in scores:
                     unanswered.append(
-                        UnansweredQuestion(path=path, question=field.description or "")
+                        UnansweredQuestion(path=question.path, question=question.description)
                     )
-            elif path in answer_facts:
-                values[path] = sorted(value) if isinstance(value, list) else value
+            elif question.is_fact:
+                values[question.path] = sorted(value) if isinstance(value, list) else value
 
     values.update(scores)
     values.update(_economics(questionnaire))

@@ -307,7 +307,7 @@ class Relationship(Section):
     @field_validator("integrated_processes")
     @classmethod
     def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
-        return _unique(value)
+        return unique_items(value)
 
 
 class Contact(Section):
@@ -370,7 +370,7 @@ class KamRole(Section):
     @field_validator("targets", "skills")
     @classmethod
     def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
-        return _unique(value)
+        return unique_items(value)
 
 
 class TeamMember(Section):
@@ -549,7 +549,7 @@ class Questionnaire(BaseModel):
         return data
 
 
-def _unique(value: list[str] | None) -> list[str] | None:
+def unique_items(value: list[str] | None) -> list[str] | None:
     if value is None:
         return None
     repeated = sorted({item for item in value if value.count(item) > 1})
@@ -572,12 +572,15 @@ SECTION_MODELS: dict[str, type[Section]] = {
 }
 
 
-def load_questionnaire(path: str) -> Questionnaire:
-    """Read and validate a questionnaire file; every problem is reported at once."""
-    return validate_questionnaire(load_document(path))
+def load_questionnaire(path: str, model: type[Questionnaire] = Questionnaire) -> Questionnaire:
+    """Read and validate a questionnaire file; every problem is reported at once. `model` is the
+    questionnaire of the rulebook (the base one extended by house packs' questions)."""
+    return validate_questionnaire(load_document(path), model)
 
 
-def validate_questionnaire(document: SourceDocument) -> Questionnaire:
+def validate_questionnaire(
+    document: SourceDocument, model: type[Questionnaire] = Questionnaire
+) -> Questionnaire:
     if not isinstance(document.data, dict):
         kind = "empty" if document.data is None else type(document.data).__name__
         raise InputError(
@@ -590,9 +593,9 @@ def validate_questionnaire(document: SourceDocument) -> Questionnaire:
             ]
         )
     try:
-        questionnaire = Questionnaire.model_validate(document.data)
+        questionnaire = model.model_validate(document.data)
     except ValidationError as error:
-        raise InputError(problems_from(error, document, Questionnaire)) from None
+        raise InputError(problems_from(error, document, model)) from None
     problems = _date_problems(questionnaire, document)
     if problems:
         raise InputError(problems)

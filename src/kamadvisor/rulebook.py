@@ -31,7 +31,8 @@ from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
 from kamadvisor.packs import PackSource, RawRule, located, read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
-from kamadvisor.questionnaire import SECTION_MODELS
+from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire
+from kamadvisor.questions import declared_questions
 from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, read_bounded
 from kamadvisor.validation import describe, did_you_mean, problems_from
 
@@ -355,12 +356,16 @@ class Rulebook(BaseModel):
     disabled: dict[str, Origin] = Field(default_factory=dict)
     warnings: list[Problem] = Field(default_factory=list)
     portfolio_facts: dict[str, FactSpec] = Field(default_factory=dict)
+    questionnaire: type[Questionnaire] = Field(
+        default=Questionnaire,
+        description="The questionnaire model: the base one with the packs' questions added.",
+    )
 
     def scoped(self, scope: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.spec.scope == scope]
 
     def catalogue(self, scope: str) -> Mapping[str, FactSpec]:
-        return fact_catalogue() if scope == "account" else self.portfolio_facts
+        return fact_catalogue(self.questionnaire) if scope == "account" else self.portfolio_facts
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -482,6 +487,7 @@ class _Builder:
         self.disabled: dict[str, Origin] = {}
         self.template_dirs: list[Path] = []
         self.parameter_documents: dict[str, SourceDocument] = {}
+        self.question_documents: list[SourceDocument] = []
 
     def add_pack(self, source: PackSource, is_base: bool) -> None:
         self.problems.extend(source.problems)
@@ -496,6 +502,8 @@ class _Builder:
         )
         if source.template_dir is not None:
             self.template_dirs.insert(0, source.template_dir)
+        if source.questions is not None:
+            self.question_documents.append(source.questions)
         in_this_pack: dict[str, Origin] = {}
         for raw in source.rules:
             self._add_rule(raw, manifest.name, in_this_pack, is_base)
@@ -672,6 +680,8 @@ class _Builder:
         if self.manifest is None:
             return None, _sorted(self.problems)
         manifest = self.manifest
+        questionnaire, question_problems = declared_questions(self.question_documents)
+        self.problems.extend(question_problems)
         portfolio_facts = portfolio_catalogue(
             {name: list(spec.values) for name, spec in manifest.conclusions.items() if spec.single},
             # Disabled rules keep their count (always 0), so portfolio rules that read it still load.
@@ -695,7 +705,10 @@ class _Builder:
                     if spec.single and spec.evidence is not None
                 ),
             )
-            for scope, facts in (("account", fact_catalogue()), ("portfolio", portfolio_facts))
+            for scope, facts in (
+                ("account", fact_catalogue(questionnaire)),
+                ("portfolio", portfolio_facts),
+            )
         }
         self._check_evidence_specs(manifest)
         rules: list[Rule] = []
@@ -714,6 +727,7 @@ class _Builder:
             template_dirs=self.template_dirs,
             disabled=self.disabled,
             portfolio_facts=portfolio_facts,
+            questionnaire=questionnaire,
         )
         problems = _sorted(self.problems)
         warnings = [problem for problem in problems if problem.severity == "warning"]

@@ -461,7 +461,9 @@ class Pages:
             document = _parse(stored)
             loaded.readable = isinstance(document.data, dict)
             loaded.data = document.data
-            loaded.questionnaire = validate_questionnaire(document)
+            loaded.questionnaire = validate_questionnaire(
+                document, self.state.advisor.rulebook.questionnaire
+            )
             loaded.diagnosis = self.state.advisor.diagnose(loaded.questionnaire)
         except InputError as error:
             loaded.problems = error.problems

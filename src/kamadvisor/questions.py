@@ -1,0 +1,229 @@
+"""Questions a pack declares: a house pack adds questions to the questionnaire without Python.
+
+A pack's `questionnaire.yaml` declares sections and their questions as data: the type, the scale or
+the allowed values with their labels, a description, a unit, whether the answer is a list. A
+question added to a base section extends that section; a new section joins the questionnaire after
+the base's. A pack never removes or retypes an earlier pack's question (the base rules keep reading
+what they were written for): a redeclared question is a located `question-redeclared` error.
+
+From the declarations, once per rulebook, a validated questionnaire model is built with pydantic's
+`create_model` over the typed base model: the JSON Schema, the blank questionnaire, the workbook
+template, the unanswered list and the fact catalogue all read that model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.config import JsonDict
+
+from kamadvisor.errors import Problem
+from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire, Section, unique_items
+from kamadvisor.sourcefile import SourceDocument, render_path
+from kamadvisor.validation import problems_from
+
+QUESTIONS_FILE = "questionnaire.yaml"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Top-level answers that are not sections of questions: a pack cannot add questions to them.
+NOT_SECTIONS = frozenset(name for name in Questionnaire.model_fields if name not in SECTION_MODELS)
+QuestionType = Literal["boolean", "integer", "number", "score", "percent", "enum", "date", "text"]
+
+
+class QuestionSpec(BaseModel):
+    """One question as a pack declares it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    type: QuestionType = Field(
+        description="boolean (yes/no), integer (a count), number, score (a whole number 1-10), "
+        "percent (0-100), enum (one of `values`), date (YYYY-MM-DD) or text (described, never "
+        "matched by rules)."
+    )
+    description: str = Field(min_length=1, description="The question as the consultant reads it.")
+    values: dict[Annotated[str, Field(pattern=NAME_PATTERN)], str] = Field(
+        default_factory=dict,
+        description="For an enum: each allowed answer and its label, in the scale's order.",
+    )
+    list: bool = Field(False, description="For an enum: the answer is a list of the values.")
+    min: float | None = Field(None, description="For an integer or number: the least answer.")
+    max: float | None = Field(None, description="For an integer or number: the greatest answer.")
+    unit: str | None = Field(
+        None, min_length=1, description="The unit of a number (EUR, days), shown with the question."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QuestionSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum question needs 'values' (each allowed answer and its label)")
+        if self.type != "enum" and (self.values or self.list):
+            raise ValueError("only an enum question has 'values' or 'list'")
+        if (self.min is not None or self.max is not None) and self.type not in (
+            "integer",
+            "number",
+        ):
+            raise ValueError("only an integer or number question has 'min' or 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str | None = Field(
+        None,
+        min_length=1,
+        description="What a new section asks about (a base section has its own).",
+    )
+    questions: dict[Annotated[str, Field(pattern=NAME_PATTERN)], QuestionSpec] = Field(min_length=1)
+
+
+class QuestionsFile(BaseModel):
+    """A pack's `questionnaire.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sections: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SectionSpec]
+
+
+@dataclass
+class _Declared:
+    """Questions declared so far, by section, each with the file that declared it."""
+
+    sections: dict[str, dict[str, QuestionSpec]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    declared_at: dict[str, str] = field(default_factory=dict)
+
+
+def declared_questions(
+    documents: list[SourceDocument],
+) -> tuple[type[Questionnaire], list[Problem]]:
+    """The questionnaire model the packs' declarations make, in layering order, and the
+    problems of the declarations (a pack's bad declaration adds nothing)."""
+    declared = _Declared()
+    problems: list[Problem] = []
+    for document in documents:
+        problems.extend(_add(declared, document))
+    if not declared.sections:
+        return Questionnaire, problems
+    return _model(declared), problems
+
+
+def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
+    try:
+        questions = QuestionsFile.model_validate(document.data)
+    except ValidationError as error:
+        return problems_from(error, document, QuestionsFile, code="schema")
+    problems: list[Problem] = []
+
+    def problem(path: tuple[str, ...], message: str, code: str) -> None:
+        line, column = document.locate(path) or (None, None)
+        problems.append(Problem(document.name, line, column, render_path(path), message, code=code))
+
+    for section, spec in questions.sections.items():
+        if section in NOT_SECTIONS:
+            problem(
+                ("sections", section),
+                f"'{section}' is a list of the questionnaire, not a section of questions; "
+                "declare the questions in a section of their own",
+                "question-redeclared",
+            )
+            continue
+        existing = SECTION_MODELS.get(section)
+        if existing is None and section not in declared.sections and spec.description is None:
+            problem(
+                ("sections", section),
+                f"new section '{section}' needs a 'description'",
+                "missing-key",
+            )
+            continue
+        for name, question in spec.questions.items():
+            path = f"{section}.{name}"
+            where = declared.declared_at.get(path)
+            if existing is not None and name in existing.model_fields:
+                where = "the base questionnaire"
+            if where is not None:
+                problem(
+                    ("sections", section, "questions", name),
+                    f"question '{path}' is already declared by {where}; a pack adds questions, "
+                    "it never replaces or retypes one (rules written for it would misread it)",
+                    "question-redeclared",
+                )
+                continue
+            declared.sections.setdefault(section, {})[name] = question
+            declared.declared_at[path] = document.name
+        if spec.description is not None and existing is None:
+            declared.descriptions.setdefault(section, spec.description)
+    return problems
+
+
+def _model(declared: _Declared) -> type[Questionnaire]:
+    overrides: dict[str, Any] = {}
+    for section, questions in declared.sections.items():
+        fields = {name: _field(question) for name, question in questions.items()}
+        base = SECTION_MODELS.get(section)
+        if base is not None:
+            model = _create(base.__name__, base, fields, base.__doc__)
+            overrides[section] = (model, model())
+        else:
+            description = declared.descriptions[section]
+            model = _create(_class_name(section), Section, fields, description)
+            overrides[section] = (model, Field(model(), description=description))
+    return cast(type[Questionnaire], _create("Questionnaire", Questionnaire, overrides, None))
+
+
+def _create(name: str, base: type[BaseModel], fields: dict[str, Any], doc: str | None) -> Any:
+    from pydantic import create_model
+
+    return create_model(name, __base__=base, __doc__=doc, **fields)
+
+
+def _class_name(section: str) -> str:
+    return "".join(part.capitalize() for part in section.split("_"))
+
+
+def _field(question: QuestionSpec) -> tuple[Any, Any]:
+    description = question.description
+    if question.unit is not None:
+        description = f"{description} ({question.unit})"
+    extra: JsonDict | None = {"x-labels": dict(question.values)} if question.values else None
+    return (
+        _annotation(question) | None,
+        Field(None, description=description, json_schema_extra=extra),
+    )
+
+
+def _annotation(question: QuestionSpec) -> Any:
+    if question.type == "enum":
+        allowed: Any = cast(Any, Literal)[tuple(question.values)]
+        return Annotated[list[allowed], AfterValidator(unique_items)] if question.list else allowed
+    simple: dict[str, Any] = {
+        "boolean": bool,
+        "integer": Annotated[int, Field(ge=question.min, le=question.max)],
+        "number": Annotated[float, Field(ge=question.min, le=question.max)],
+        "score": Annotated[int, Field(ge=1, le=10)],
+        "percent": Annotated[float, Field(ge=0, le=100)],
+        "date": date,
+        "text": Annotated[str, Field(max_length=200)],
+    }
+    return simple[question.type]
+
+
+def sections_of(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
+    """The sections of questions of a questionnaire model, in its order (lists left out): for the
+    base model, the base's own list of sections."""
+    return SECTION_MODELS if model is Questionnaire else _sections_in(model)
+
+
+@functools.cache
+def _sections_in(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
+    return {
+        name: info.annotation
+        for name, info in model.model_fields.items()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
+    }
