@@ -46,6 +46,13 @@ def _is_list(annotation: Any) -> bool:
 def _comment(field: FieldInfo) -> str:
     text = field.description or ""
     allowed = _allowed(field.annotation)
+    labels = (
+        field.json_schema_extra.get("x-labels")
+        if isinstance(field.json_schema_extra, dict)
+        else None
+    )
+    if isinstance(labels, dict):  # a pack's question: each value with the label it gave
+        allowed = [f"{value} ({labels[value]})" if value in labels else value for value in allowed]
     if allowed and _is_list(field.annotation):
         text += f" List, any of: {', '.join(allowed)}."
     elif allowed:

@@ -103,6 +103,8 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
         annotation = arguments[0]
+    if typing.get_origin(annotation) is typing.Annotated:  # a constrained type, or a pack's list
+        annotation = typing.get_args(annotation)[0]
     origin = typing.get_origin(annotation)
     if origin is list:
         (item,) = typing.get_args(annotation)

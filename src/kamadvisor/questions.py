@@ -31,6 +31,8 @@ QUESTIONS_FILE = "questionnaire.yaml"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 # Top-level answers that are not sections of questions: a pack cannot add questions to them.
 NOT_SECTIONS = frozenset(name for name in Questionnaire.model_fields if name not in SECTION_MODELS)
+# The section of scores given in place of their factors: never a rule's fact of its own.
+GIVEN_SCORES = "scores"
 QuestionType = Literal["boolean", "integer", "number", "score", "percent", "enum", "date", "text"]
 
 
@@ -67,6 +69,8 @@ class QuestionSpec(BaseModel):
             "number",
         ):
             raise ValueError("only an integer or number question has 'min' or 'max'")
+        if self.unit is not None and self.type not in ("integer", "number", "percent"):
+            raise ValueError("only an integer, number or percent question has a 'unit'")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min:g} is above max {self.max:g}")
         return self
@@ -80,7 +84,10 @@ class SectionSpec(BaseModel):
         min_length=1,
         description="What a new section asks about (a base section has its own).",
     )
-    questions: dict[Annotated[str, Field(pattern=NAME_PATTERN)], QuestionSpec] = Field(min_length=1)
+    # Each question is validated on its own, so that every bad one is reported at once.
+    questions: dict[Annotated[str, Field(pattern=NAME_PATTERN)], dict[str, Any]] = Field(
+        min_length=1
+    )
 
 
 class QuestionsFile(BaseModel):
@@ -134,6 +141,14 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
                 "question-redeclared",
             )
             continue
+        if section == GIVEN_SCORES:
+            problem(
+                ("sections", section),
+                f"'{section}' holds the matrix scores a summary sheet gives in place of their "
+                "factors; declare the questions in another section",
+                "question-redeclared",
+            )
+            continue
         existing = SECTION_MODELS.get(section)
         if existing is None and section not in declared.sections and spec.description is None:
             problem(
@@ -142,8 +157,14 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
                 "missing-key",
             )
             continue
-        for name, question in spec.questions.items():
+        for name, raw in spec.questions.items():
             path = f"{section}.{name}"
+            try:
+                question = QuestionSpec.model_validate(raw)
+            except ValidationError as error:
+                base = ("sections", section, "questions", name)
+                problems.extend(problems_from(error, document, QuestionSpec, base, code="schema"))
+                continue
             where = declared.declared_at.get(path)
             if existing is not None and name in existing.model_fields:
                 where = "the base questionnaire"
