@@ -369,12 +369,12 @@ def fact_catalogue(model: type[Questionnaire] = Questionnaire) -> Mapping[str, F
 
 @dataclass(frozen=True)
 class _Question:
-    section: str
     name: str
     path: str
-    description: str
     is_fact: bool
     may_be_open: bool
+    # Built once: the same (immutable) entry serves every account that leaves it open.
+    unanswered: UnansweredQuestion
 
 
 @functools.cache
@@ -389,12 +389,11 @@ def _derivation_plan(model: type[Questionnaire]) -> tuple[tuple[str, tuple[_Ques
             path = f"{section}.{name}"
             questions.append(
                 _Question(
-                    section=section,
                     name=name,
                     path=path,
-                    description=field.description or "",
                     is_fact=path in answer_facts,
                     may_be_open=path != "account.name",
+                    unanswered=UnansweredQuestion(path=path, question=field.description or ""),
                 )
             )
         plan.append((section, tuple(questions)))
@@ -414,9 +413,7 @@ def derive_facts(
             if value is None:
                 # A score the factors already give is no open question.
                 if question.may_be_open and question.path not in scores:
-                    unanswered.append(
-                        UnansweredQuestion(path=question.path, question=question.description)
-                    )
+                    unanswered.append(question.unanswered)
             elif question.is_fact:
                 values[question.path] = sorted(value) if isinstance(value, list) else value
 

@@ -6,6 +6,7 @@ Unanswered is kept distinct from "no", 0 and an empty list: `None` means "not an
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -21,7 +22,7 @@ from pydantic import (
 
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.sourcefile import SourceDocument, load_document, render_path
-from kamadvisor.validation import problems_from, refuse_bool_as_number
+from kamadvisor.validation import problems_from, refuse_bool_as_number, refuses_bool
 
 Score = Annotated[int, Field(ge=1, le=10)]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -115,8 +116,18 @@ class Section(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        return refuse_bool_as_number(value, field.annotation if field else None)
+        # Every answer passes here: only a yes/no needs its field looked up.
+        if isinstance(value, bool) and info.field_name in _numeric_fields(cls):
+            return refuse_bool_as_number(value, float)
+        return value
+
+
+@functools.cache
+def _numeric_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a section that take a number (worked out once a section model)."""
+    return frozenset(
+        name for name, field in model.model_fields.items() if refuses_bool(field.annotation)
+    )
 
 
 class Account(Section):
