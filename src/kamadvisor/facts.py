@@ -27,6 +27,7 @@ from kamadvisor.questionnaire import (
     PreviousPlan,
     Questionnaire,
     TeamMember,
+    TeamRole,
 )
 from kamadvisor.questions import sections_of
 
@@ -161,6 +162,10 @@ def _count(name: str, description: str, *sources: str) -> FactSpec:
 
 
 CONTACT_LEVELS: tuple[str, ...] = typing.get_args(ContactLevel)
+# Every named role of the team is counted; "other" says nothing a rule could read.
+COUNTED_TEAM_ROLES: tuple[TeamRole, ...] = tuple(
+    r for r in typing.get_args(TeamRole) if r != "other"
+)
 ATTRACTIVENESS_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["attractiveness"].model_fields)
 STRENGTH_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["business_strength"].model_fields)
 
@@ -298,7 +303,7 @@ DERIVED_SPECS: list[FactSpec] = [
         _count(
             f"team.{role}", f"Team members in the {role.replace('_', ' ')} role.", "team.members"
         )
-        for role in ("account_support", "account_development", "specialist", "senior_manager")
+        for role in COUNTED_TEAM_ROLES
     ],
     _count("team.permanent", "Team members permanently assigned.", "team.members"),
     _count(
@@ -626,7 +631,7 @@ def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:
 def _team(members: Sequence[TeamMember]) -> dict[str, FactValue]:
     roles = [member.role for member in members]
     values: dict[str, FactValue] = {"team.size": len(members)}
-    for role in ("account_support", "account_development", "specialist", "senior_manager"):
+    for role in COUNTED_TEAM_ROLES:
         values[f"team.{role}"] = roles.count(role)
     values["team.permanent"] = sum(1 for member in members if member.permanent)
     return values
