@@ -93,8 +93,20 @@ def test_the_house_question_joins_the_schema_with_its_values_and_labels() -> Non
     question = schema["$defs"]["Relationship"]["properties"]["satisfaction_measure"]
     assert question["anyOf"][0]["enum"] == ["none", "anecdotal", "survey", "joint_review"]
     assert question["x-labels"]["anecdotal"] == "What the account manager hears"
-    # The base questions of the section are all still there, unchanged.
+    # Everything of the base is still there, unchanged.
     base = json.loads((ORACLE / "questionnaire-schema-13867e8.json").read_text(encoding="utf-8"))
+    # (the relationship section's default now holds the house question, unanswered)
+    assert schema["properties"]["relationship"]["default"] == {
+        **base["properties"]["relationship"]["default"],
+        "satisfaction_measure": None,
+    }
+    schema["properties"]["relationship"] = base["properties"]["relationship"]
+    assert {key: value for key, value in schema.items() if key != "$defs"} == {
+        key: value for key, value in base.items() if key != "$defs"
+    }
+    assert {name: spec for name, spec in schema["$defs"].items() if name != "Relationship"} == {
+        name: spec for name, spec in base["$defs"].items() if name != "Relationship"
+    }
     for name, spec in base["$defs"]["Relationship"]["properties"].items():
         assert schema["$defs"]["Relationship"]["properties"][name] == spec
 
@@ -268,6 +280,11 @@ def test_a_new_section_with_a_list_question_is_read_from_a_table(tmp_path: Path)
             "schema",
         ),
         (
+            "relationship: {questions: {must: {type: boolean, required: true, description: M.}}}",
+            "'required' is for the base questionnaire only",
+            "schema",
+        ),
+        (
             "relationship: {questions: {spend: {type: number, min: 5, max: 1, description: S.}}}",
             "min 5 is above max 1",
             "schema",
@@ -311,3 +328,48 @@ def test_a_later_pack_cannot_redeclare_an_earlier_packs_question(tmp_path: Path)
     assert code == 2
     assert "'relationship.satisfaction_measure' is already declared by" in err
     assert "house-pack/questionnaire.yaml" in err
+
+
+def test_the_base_declaration_generates_the_earlier_schema_exactly() -> None:
+    """The questionnaire built from rules/questionnaire.yaml alone (each base section generated
+    from its declared questions) has the JSON Schema of commit 13867e8, before any declaration."""
+    from pydantic import create_model
+
+    from kamadvisor.questionnaire import Questionnaire
+    from kamadvisor.questions import base_sections
+    from kamadvisor.sourcefile import load_document
+
+    sections = base_sections(load_document(str(ROOT / "rules" / "questionnaire.yaml")))
+    generated = create_model(
+        "Questionnaire",
+        __base__=Questionnaire,
+        __doc__=Questionnaire.__doc__,
+        **{  # type: ignore[call-overload]
+            name: (model, ... if Questionnaire.model_fields[name].is_required() else model())
+            for name, model in sections.items()
+        },
+    )
+    oracle = json.loads((ORACLE / "questionnaire-schema-13867e8.json").read_text(encoding="utf-8"))
+    assert generated.model_json_schema() == oracle
+
+
+def test_rules_check_locates_where_the_base_declaration_and_model_disagree(tmp_path: Path) -> None:
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(ROOT / "rules", base)
+    declaration = base / "questionnaire.yaml"
+    text = declaration.read_text(encoding="utf-8")
+    changed = text.replace(
+        "        type: score\n        description: Our price competitiveness (1-10).",
+        "        type: integer\n        description: Our price competitiveness (1-10).",
+    )
+    assert changed != text
+    declaration.write_text(changed, encoding="utf-8")
+    line = changed[: changed.index("Our price competitiveness")].count("\n") - 1
+    code, out, _ = invoke("rules", "check", str(base))
+    assert code == 1
+    assert (
+        f"{declaration}:{line}:7: error: sections.business_strength.questions.price: differs "
+        "from the typed model's business_strength.price [base-model]"
+    ) in out

@@ -23,7 +23,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic.config import JsonDict
 
 from kamadvisor.errors import Problem
-from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire, Section, unique_items
+from kamadvisor.questionnaire import (
+    SECTION_MODELS,
+    Questionnaire,
+    Section,
+    TeamMember,
+    unique_items,
+)
 from kamadvisor.sourcefile import SourceDocument, render_path
 from kamadvisor.validation import problems_from
 
@@ -33,7 +39,14 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 NOT_SECTIONS = frozenset(name for name in Questionnaire.model_fields if name not in SECTION_MODELS)
 # The section of scores given in place of their factors: never a rule's fact of its own.
 GIVEN_SCORES = "scores"
-QuestionType = Literal["boolean", "integer", "number", "score", "percent", "enum", "date", "text"]
+QuestionType = Literal[
+    "boolean", "integer", "number", "score", "percent", "enum", "date", "text", "records"
+]
+# Lists of records whose shape the base questionnaire defines (a pack cannot declare its own).
+RECORDS: dict[str, type[Section]] = {"team_member": TeamMember}
+# What only the base declaration may say: a pack's question is never required (answers written
+# before the pack was layered stay valid) and holds no records.
+BASE_ONLY = ("required", "of")
 
 
 class QuestionSpec(BaseModel):
@@ -43,17 +56,37 @@ class QuestionSpec(BaseModel):
 
     type: QuestionType = Field(
         description="boolean (yes/no), integer (a count), number, score (a whole number 1-10), "
-        "percent (0-100), enum (one of `values`), date (YYYY-MM-DD) or text (described, never "
-        "matched by rules)."
+        "percent (0-100), enum (one of `values`), date (YYYY-MM-DD), text (described, never "
+        "matched by rules) or, in the base declaration, records (a list of `of`)."
     )
     description: str = Field(min_length=1, description="The question as the consultant reads it.")
-    values: dict[Annotated[str, Field(pattern=NAME_PATTERN)], str] = Field(
+    values: (
+        list[Annotated[str, Field(pattern=NAME_PATTERN)]]
+        | dict[Annotated[str, Field(pattern=NAME_PATTERN)], str]
+    ) = Field(
         default_factory=dict,
-        description="For an enum: each allowed answer and its label, in the scale's order.",
+        description="For an enum: the allowed answers in the scale's order, each with its label "
+        "(a mapping) or without (a list).",
     )
-    list: bool = Field(False, description="For an enum: the answer is a list of the values.")
-    min: float | None = Field(None, description="For an integer or number: the least answer.")
-    max: float | None = Field(None, description="For an integer or number: the greatest answer.")
+    is_list: bool = Field(
+        False, alias="list", description="For an enum: the answer is a list of the values."
+    )
+    min: int | float | None = Field(None, description="For an integer or number: the least answer.")
+    max: int | float | None = Field(
+        None, description="For an integer or number: the greatest answer."
+    )
+    min_length: int | None = Field(None, ge=0, description="For a text: its fewest characters.")
+    max_length: int | None = Field(
+        None,
+        ge=1,
+        description="For a text: its most characters (200 when neither this nor a "
+        "pattern is given).",
+    )
+    pattern: str | None = Field(None, min_length=1, description="For a text: its pattern.")
+    required: bool = Field(False, description="Base declaration only: must be answered.")
+    of: Literal["team_member"] | None = Field(
+        None, description="Base declaration only, for records: what each record is."
+    )
     unit: str | None = Field(
         None, min_length=1, description="The unit of a number (EUR, days), shown with the question."
     )
@@ -62,13 +95,19 @@ class QuestionSpec(BaseModel):
     def _consistent(self) -> QuestionSpec:
         if self.type == "enum" and not self.values:
             raise ValueError("an enum question needs 'values' (each allowed answer and its label)")
-        if self.type != "enum" and (self.values or self.list):
+        if self.type != "enum" and (self.values or self.is_list):
             raise ValueError("only an enum question has 'values' or 'list'")
         if (self.min is not None or self.max is not None) and self.type not in (
             "integer",
             "number",
         ):
             raise ValueError("only an integer or number question has 'min' or 'max'")
+        if (self.type == "records") != (self.of is not None):
+            raise ValueError("a records question, and only one, names what it lists in 'of'")
+        if self.type != "text" and (
+            self.pattern is not None or self.min_length is not None or self.max_length is not None
+        ):
+            raise ValueError("only a text question has 'pattern', 'min_length' or 'max_length'")
         if self.unit is not None and self.type not in ("integer", "number", "percent"):
             raise ValueError("only an integer, number or percent question has a 'unit'")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -79,6 +118,11 @@ class QuestionSpec(BaseModel):
 class SectionSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    model: str | None = Field(
+        None,
+        pattern=r"^[A-Z][A-Za-z]*$",
+        description="Base declaration only: the section's name in the JSON Schema.",
+    )
     description: str | None = Field(
         None,
         min_length=1,
@@ -159,11 +203,21 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
             continue
         for name, raw in spec.questions.items():
             path = f"{section}.{name}"
+            base = ("sections", section, "questions", name)
             try:
                 question = QuestionSpec.model_validate(raw)
             except ValidationError as error:
-                base = ("sections", section, "questions", name)
                 problems.extend(problems_from(error, document, QuestionSpec, base, code="schema"))
+                continue
+            for key in BASE_ONLY:
+                if getattr(question, key) not in (False, None):
+                    problem(
+                        (*base, key),
+                        f"'{key}' is for the base questionnaire only; a pack's question is "
+                        "optional and holds answers, not records",
+                        "schema",
+                    )
+            if question.required or question.of is not None:
                 continue
             where = declared.declared_at.get(path)
             if existing is not None and name in existing.model_fields:
@@ -178,6 +232,10 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
                 continue
             declared.sections.setdefault(section, {})[name] = question
             declared.declared_at[path] = document.name
+        if spec.model is not None:
+            problem(
+                ("sections", section, "model"), "'model' is for the base sections only", "schema"
+            )
         if spec.description is not None and existing is None:
             declared.descriptions.setdefault(section, spec.description)
     return problems
@@ -195,7 +253,10 @@ def _model(declared: _Declared) -> type[Questionnaire]:
             description = declared.descriptions[section]
             model = _create(_class_name(section), Section, fields, description)
             overrides[section] = (model, Field(model(), description=description))
-    return cast(type[Questionnaire], _create("Questionnaire", Questionnaire, overrides, None))
+    return cast(
+        type[Questionnaire],
+        _create("Questionnaire", Questionnaire, overrides, Questionnaire.__doc__),
+    )
 
 
 def _create(name: str, base: type[BaseModel], fields: dict[str, Any], doc: str | None) -> Any:
@@ -212,7 +273,10 @@ def _field(question: QuestionSpec) -> tuple[Any, Any]:
     description = question.description
     if question.unit is not None:
         description = f"{description} ({question.unit})"
-    extra: JsonDict | None = {"x-labels": dict(question.values)} if question.values else None
+    labels = question.values if isinstance(question.values, dict) else {}
+    extra: JsonDict | None = {"x-labels": dict(labels)} if labels else None
+    if question.required:
+        return _annotation(question), Field(description=description, json_schema_extra=extra)
     return (
         _annotation(question) | None,
         Field(None, description=description, json_schema_extra=extra),
@@ -222,7 +286,19 @@ def _field(question: QuestionSpec) -> tuple[Any, Any]:
 def _annotation(question: QuestionSpec) -> Any:
     if question.type == "enum":
         allowed: Any = cast(Any, Literal)[tuple(question.values)]
-        return Annotated[list[allowed], AfterValidator(unique_items)] if question.list else allowed
+        return (
+            Annotated[list[allowed], AfterValidator(unique_items)] if question.is_list else allowed
+        )
+    if question.type == "records":
+        record: Any = RECORDS[question.of or ""]
+        return list[record]
+    if question.type == "text":
+        cap = question.max_length
+        if cap is None and question.pattern is None:
+            cap = 200
+        return Annotated[
+            str, Field(min_length=question.min_length, max_length=cap, pattern=question.pattern)
+        ]
     simple: dict[str, Any] = {
         "boolean": bool,
         "integer": Annotated[int, Field(ge=question.min, le=question.max)],
@@ -230,9 +306,22 @@ def _annotation(question: QuestionSpec) -> Any:
         "score": Annotated[int, Field(ge=1, le=10)],
         "percent": Annotated[float, Field(ge=0, le=100)],
         "date": date,
-        "text": Annotated[str, Field(max_length=200)],
     }
     return simple[question.type]
+
+
+def base_sections(document: SourceDocument) -> dict[str, type[Section]]:
+    """The sections the base declaration makes, each a model built from its questions alone
+    (what the typed base model must agree with)."""
+    declared = QuestionsFile.model_validate(document.data)
+    sections: dict[str, type[Section]] = {}
+    for section, spec in declared.sections.items():
+        fields = {
+            name: _field(QuestionSpec.model_validate(raw)) for name, raw in spec.questions.items()
+        }
+        name = spec.model or _class_name(section)
+        sections[section] = _create(name, Section, fields, spec.description)
+    return sections
 
 
 def sections_of(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
@@ -248,3 +337,67 @@ def _sections_in(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
         for name, info in model.model_fields.items()
         if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
     }
+
+
+def base_disagreements(document: SourceDocument) -> list[Problem]:
+    """Where the base declaration and the typed base model differ, question by question (the
+    Python reads the base's answers by name and type, so both must say the same)."""
+    try:
+        declared = base_sections(document)
+    except ValidationError as error:
+        return problems_from(error, document, QuestionsFile, code="schema")
+    problems: list[Problem] = []
+
+    def problem(path: tuple[str, ...], message: str) -> None:
+        line, column = document.locate(path) or (None, None)
+        problems.append(
+            Problem(document.name, line, column, render_path(path), message, code="base-model")
+        )
+
+    for section in SECTION_MODELS.keys() - declared.keys():
+        problem(("sections",), f"the typed model's section '{section}' is not declared")
+    for section, model in declared.items():
+        typed = SECTION_MODELS.get(section)
+        if typed is None:
+            problem(("sections", section), "is not a section of the typed model")
+            continue
+        problems.extend(_section_disagreements(document, section, model, typed))
+    return problems
+
+
+def _section_disagreements(
+    document: SourceDocument, section: str, declared: type[Section], typed: type[Section]
+) -> list[Problem]:
+    mine, theirs = declared.model_json_schema(), typed.model_json_schema()
+    problems: list[Problem] = []
+    where = ("sections", section)
+    names = list(mine.get("properties", {}) | theirs.get("properties", {}))
+    for name in names:
+        if mine.get("properties", {}).get(name) != theirs.get("properties", {}).get(name):
+            path = (*where, "questions", name)
+            line, column = document.locate(path) or document.locate(where) or (None, None)
+            problems.append(
+                Problem(
+                    document.name,
+                    line,
+                    column,
+                    render_path(path),
+                    f"differs from the typed model's {section}.{name}",
+                    code="base-model",
+                )
+            )
+    rest = {key: value for key, value in mine.items() if key != "properties"}
+    if rest != {key: value for key, value in theirs.items() if key != "properties"}:
+        line, column = document.locate(where) or (None, None)
+        problems.append(
+            Problem(
+                document.name,
+                line,
+                column,
+                render_path(where),
+                f"the section's name, description, order or required questions differ from "
+                f"the typed model's {typed.__name__}",
+                code="base-model",
+            )
+        )
+    return problems

@@ -32,7 +32,7 @@ from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
 from kamadvisor.packs import PackSource, RawRule, located, read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
 from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire
-from kamadvisor.questions import declared_questions
+from kamadvisor.questions import base_disagreements, declared_questions
 from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, read_bounded
 from kamadvisor.validation import describe, did_you_mean, problems_from
 
@@ -502,8 +502,11 @@ class _Builder:
         )
         if source.template_dir is not None:
             self.template_dirs.insert(0, source.template_dir)
-        if source.questions is not None:
+        if source.questions is not None and not is_base:
             self.question_documents.append(source.questions)
+        elif source.questions is not None and self.check_snippets:
+            # The base declaration and the typed model agree (checked by `rules check`).
+            self.problems.extend(base_disagreements(source.questions))
         in_this_pack: dict[str, Origin] = {}
         for raw in source.rules:
             self._add_rule(raw, manifest.name, in_this_pack, is_base)
