@@ -458,7 +458,9 @@ def derive_facts(
     if questionnaire.previous_plan is not None:
         values.update(_previous_plan(questionnaire.previous_plan, as_of))
         unanswered.extend(_previous_plan_unanswered(questionnaire.previous_plan))
-    return AccountFacts(
+    # Built from validated answers only: checking the values again would cost more than
+    # deriving them (a portfolio derives thousands of accounts).
+    return AccountFacts.model_construct(
         values=dict(sorted(values.items())),
         unanswered=unanswered,
         given=given,
