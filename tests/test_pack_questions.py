@@ -373,3 +373,22 @@ def test_rules_check_locates_where_the_base_declaration_and_model_disagree(tmp_p
         f"{declaration}:{line}:7: error: sections.business_strength.questions.price: differs "
         "from the typed model's business_strength.price [base-model]"
     ) in out
+
+
+def test_serve_asks_the_house_question_and_its_new_questionnaire_has_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from serve_helpers import copy_examples, running_server
+
+    folder = copy_examples(tmp_path_factory.mktemp("house-serve"))
+    with running_server(folder, "--rules", HOUSE) as running:
+        status, _, page = running.request("GET", "/edit?file=northwind-foods.yaml")
+        assert status == 200
+        assert 'name="relationship.satisfaction_measure"' in page
+        assert '<option value="anecdotal"' in page
+        status, _, _ = running.post_form(
+            "/new", [("csrf", running.csrf_token()), ("account_name", "Orion Foods")]
+        )
+        assert status in (200, 303)
+    (created,) = [path for path in folder.iterdir() if "orion" in path.name]
+    assert "satisfaction_measure:" in created.read_text(encoding="utf-8")
