@@ -33,7 +33,6 @@ from kamadvisor.questionnaire import (
 from kamadvisor.sourcefile import SourceDocument, render_path
 from kamadvisor.validation import problems_from
 
-QUESTIONS_FILE = "questionnaire.yaml"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 # Top-level answers that are not sections of questions: a pack cannot add questions to them.
 NOT_SECTIONS = frozenset(name for name in Questionnaire.model_fields if name not in SECTION_MODELS)
@@ -171,74 +170,93 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
     except ValidationError as error:
         return problems_from(error, document, QuestionsFile, code="schema")
     problems: list[Problem] = []
-
-    def problem(path: tuple[str, ...], message: str, code: str) -> None:
-        line, column = document.locate(path) or (None, None)
-        problems.append(Problem(document.name, line, column, render_path(path), message, code=code))
-
     for section, spec in questions.sections.items():
-        if section in NOT_SECTIONS:
-            problem(
-                ("sections", section),
-                f"'{section}' is a list of the questionnaire, not a section of questions; "
-                "declare the questions in a section of their own",
-                "question-redeclared",
-            )
-            continue
-        if section == GIVEN_SCORES:
-            problem(
-                ("sections", section),
-                f"'{section}' holds the matrix scores a summary sheet gives in place of their "
-                "factors; declare the questions in another section",
-                "question-redeclared",
-            )
-            continue
-        existing = SECTION_MODELS.get(section)
-        if existing is None and section not in declared.sections and spec.description is None:
-            problem(
-                ("sections", section),
-                f"new section '{section}' needs a 'description'",
-                "missing-key",
-            )
+        refusal = _section_refusal(section, spec, declared)
+        if refusal is not None:
+            problems.append(_located(document, ("sections", section), *refusal))
             continue
         for name, raw in spec.questions.items():
-            path = f"{section}.{name}"
-            base = ("sections", section, "questions", name)
-            try:
-                question = QuestionSpec.model_validate(raw)
-            except ValidationError as error:
-                problems.extend(problems_from(error, document, QuestionSpec, base, code="schema"))
-                continue
-            for key in BASE_ONLY:
-                if getattr(question, key) not in (False, None):
-                    problem(
-                        (*base, key),
-                        f"'{key}' is for the base questionnaire only; a pack's question is "
-                        "optional and holds answers, not records",
-                        "schema",
-                    )
-            if question.required or question.of is not None:
-                continue
-            where = declared.declared_at.get(path)
-            if existing is not None and name in existing.model_fields:
-                where = "the base questionnaire"
-            if where is not None:
-                problem(
-                    ("sections", section, "questions", name),
-                    f"question '{path}' is already declared by {where}; a pack adds questions, "
-                    "it never replaces or retypes one (rules written for it would misread it)",
-                    "question-redeclared",
-                )
-                continue
-            declared.sections.setdefault(section, {})[name] = question
-            declared.declared_at[path] = document.name
+            problems.extend(_add_question(declared, document, section, name, raw))
         if spec.model is not None:
-            problem(
-                ("sections", section, "model"), "'model' is for the base sections only", "schema"
+            problems.append(
+                _located(
+                    document,
+                    ("sections", section, "model"),
+                    "'model' is for the base sections only",
+                    "schema",
+                )
             )
-        if spec.description is not None and existing is None:
+        if spec.description is not None and section not in SECTION_MODELS:
             declared.descriptions.setdefault(section, spec.description)
     return problems
+
+
+def _section_refusal(
+    section: str, spec: SectionSpec, declared: _Declared
+) -> tuple[str, str] | None:
+    """Why a pack may not add questions to this section (the message and its code), if so."""
+    if section in NOT_SECTIONS:
+        return (
+            f"'{section}' is a list of the questionnaire, not a section of questions; declare "
+            "the questions in a section of their own",
+            "question-redeclared",
+        )
+    if section == GIVEN_SCORES:
+        return (
+            f"'{section}' holds the matrix scores a summary sheet gives in place of their "
+            "factors; declare the questions in another section",
+            "question-redeclared",
+        )
+    is_new = section not in SECTION_MODELS and section not in declared.sections
+    if is_new and spec.description is None:
+        return f"new section '{section}' needs a 'description'", "missing-key"
+    return None
+
+
+def _add_question(
+    declared: _Declared, document: SourceDocument, section: str, name: str, raw: dict[str, Any]
+) -> list[Problem]:
+    where = ("sections", section, "questions", name)
+    try:
+        question = QuestionSpec.model_validate(raw)
+    except ValidationError as error:
+        return problems_from(error, document, QuestionSpec, where, code="schema")
+    problems = [
+        _located(
+            document,
+            (*where, key),
+            f"'{key}' is for the base questionnaire only; a pack's question is optional and "
+            "holds answers, not records",
+            "schema",
+        )
+        for key in BASE_ONLY
+        if getattr(question, key) not in (False, None)
+    ]
+    if problems:
+        return problems
+    path = f"{section}.{name}"
+    existing = SECTION_MODELS.get(section)
+    earlier = declared.declared_at.get(path)
+    if existing is not None and name in existing.model_fields:
+        earlier = "the base questionnaire"
+    if earlier is not None:
+        return [
+            _located(
+                document,
+                where,
+                f"question '{path}' is already declared by {earlier}; a pack adds questions, it "
+                "never replaces or retypes one (rules written for it would misread it)",
+                "question-redeclared",
+            )
+        ]
+    declared.sections.setdefault(section, {})[name] = question
+    declared.declared_at[path] = document.name
+    return []
+
+
+def _located(document: SourceDocument, path: tuple[str, ...], message: str, code: str) -> Problem:
+    line, column = document.locate(path) or (None, None)
+    return Problem(document.name, line, column, render_path(path), message, code=code)
 
 
 def _model(declared: _Declared) -> type[Questionnaire]:
