@@ -88,7 +88,7 @@ def case_rulebook(rulebook: Rulebook, case: Case) -> Rulebook:
 
 def account_facts(answers: dict[str, Any], rulebook: Rulebook, name: str) -> dict[str, Any]:
     answers = {**answers, "account": {"name": name, **(answers.get("account") or {})}}
-    questionnaire = validate_questionnaire(SourceDocument(name, answers))
+    questionnaire = validate_questionnaire(SourceDocument(name, answers), rulebook.questionnaire)
     return dict(derive_facts(questionnaire, rulebook.score_weights()).values)
 
 
@@ -109,7 +109,8 @@ def test_every_pack_case_fires_identically(rulebook: Rulebook, case: Case, pairs
         questionnaire = validate_questionnaire(
             SourceDocument(
                 name, {**answers, "account": {"name": name, **answers.get("account", {})}}
-            )
+            ),
+            rulebook.questionnaire,
         )
         derived = derive_facts(questionnaire, rulebook.score_weights())
         engine, evaluator = pair.results(dict(derived.values))

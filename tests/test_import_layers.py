@@ -37,7 +37,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     (
         "inputs",
-        frozenset({"facts", "programme", "questionnaire", "tabular", "webform", "workbook"}),
+        frozenset(
+            {"facts", "programme", "questionnaire", "questions", "tabular", "webform", "workbook"}
+        ),
     ),
     (
         "rule packs",

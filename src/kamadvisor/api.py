@@ -85,7 +85,7 @@ def open_advisor(
 
 
 def diagnose_file(path: str, advisor: Advisor, as_of: date | None = None) -> Diagnosis:
-    return advisor.diagnose(load_questionnaire(path), as_of)
+    return advisor.diagnose(load_questionnaire(path, advisor.rulebook.questionnaire), as_of)
 
 
 def diagnose_answers(
@@ -96,8 +96,11 @@ def diagnose_answers(
     and packs always give the same diagnosis, and nothing but the arguments crosses in or out,
     so it can be mapped over many accounts by any process pool or cluster scheduler. Each
     process opens the packs' advisor once and keeps it."""
-    questionnaire = validate_questionnaire(SourceDocument("answers", answers))
-    diagnosis = _process_advisor(house_packs).diagnose(questionnaire, as_of)
+    advisor = _process_advisor(house_packs)
+    questionnaire = validate_questionnaire(
+        SourceDocument("answers", answers), advisor.rulebook.questionnaire
+    )
+    diagnosis = advisor.diagnose(questionnaire, as_of)
     return diagnosis.model_dump(mode="json")
 
 

@@ -10,7 +10,6 @@ from pydantic.fields import FieldInfo
 
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.questionnaire import (
-    SECTION_MODELS,
     ActionStatus,
     Contact,
     PreviousAction,
@@ -18,6 +17,7 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
+from kamadvisor.questions import sections_of
 from kamadvisor.typeinfo import is_list, literal_values
 
 HEADER = """\
@@ -31,6 +31,13 @@ HEADER = """\
 def _comment(field: FieldInfo) -> str:
     text = field.description or ""
     allowed = list(literal_values(field.annotation))
+    labels = (
+        field.json_schema_extra.get("x-labels")
+        if isinstance(field.json_schema_extra, dict)
+        else None
+    )
+    if isinstance(labels, dict):  # a pack's question: each value with the label it gave
+        allowed = [f"{value} ({labels[value]})" if value in labels else value for value in allowed]
     if allowed and is_list(field.annotation):
         text += f" List, any of: {', '.join(allowed)}."
     elif allowed:
@@ -48,10 +55,13 @@ def _field_lines(model: type[BaseModel], indent: str, item: bool = False) -> lis
     return lines
 
 
-def blank_questionnaire(account_name: str = "New account") -> str:
+def blank_questionnaire(
+    account_name: str = "New account", questionnaire: type[Questionnaire] = Questionnaire
+) -> str:
+    """Every question of `questionnaire` (the rulebook's: house packs' questions included)."""
     lines = [HEADER]
-    for section, model in SECTION_MODELS.items():
-        description = Questionnaire.model_fields[section].description or model.__doc__ or ""
+    for section, model in sections_of(questionnaire).items():
+        description = questionnaire.model_fields[section].description or model.__doc__ or ""
         if description and "Usage docs" not in description:
             lines.append(f"# {description.strip().splitlines()[0]}")
         lines.append(f"{section}:")

@@ -168,7 +168,9 @@ class CaseRunner:
         answers = dict(answers)
         name = DEFAULT_ACCOUNT_NAME if not number else f"{DEFAULT_ACCOUNT_NAME} {number}"
         answers["account"] = {"name": name, **(answers.get("account") or {})}
-        questionnaire = validate_questionnaire(SourceDocument(f"{case.file}:{case.line}", answers))
+        questionnaire = validate_questionnaire(
+            SourceDocument(f"{case.file}:{case.line}", answers), self._rulebook.questionnaire
+        )
         return self._advisor(case).diagnose(questionnaire)
 
     def run(self, case: Case) -> CaseResult:

@@ -69,29 +69,6 @@ def cli(show_traceback: bool) -> None:
     """kamadvisor: diagnose key accounts from questionnaires and write advice memos."""
 
 
-@cli.group()
-def questionnaire() -> None:
-    """Blank questionnaires and their schema."""
-
-
-@questionnaire.command("new")
-@click.option("--name", default="New account", show_default=True, help="The account's name.")
-def questionnaire_new(name: str) -> None:
-    """Print a blank questionnaire, every field commented with its meaning and scale."""
-    from kamadvisor.blank import blank_questionnaire
-    from kamadvisor.schema_registry import yaml_modeline
-
-    click.echo(yaml_modeline() + blank_questionnaire(name), nl=False)
-
-
-@questionnaire.command("schema")
-def questionnaire_schema() -> None:
-    """Print the JSON Schema of a questionnaire (for editors and validators)."""
-    from kamadvisor.schema_registry import render_schema
-
-    click.echo(render_schema("questionnaire"), nl=False)
-
-
 _RULES_OPTION = click.option(
     "--rules",
     "house_packs",
@@ -99,6 +76,44 @@ _RULES_OPTION = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     help="A house rule pack layered over the base pack (repeatable; later packs win).",
 )
+
+
+def _questionnaire_model(house_packs: tuple[Path, ...]) -> Any:
+    """The questionnaire of the base pack with the house packs' questions added."""
+    from kamadvisor.questionnaire import Questionnaire
+    from kamadvisor.rulebook import load_rulebook
+
+    return (
+        load_rulebook(house_packs=list(house_packs)).questionnaire if house_packs else Questionnaire
+    )
+
+
+@cli.group()
+def questionnaire() -> None:
+    """Blank questionnaires and their schema."""
+
+
+@questionnaire.command("new")
+@click.option("--name", default="New account", show_default=True, help="The account's name.")
+@_RULES_OPTION
+def questionnaire_new(name: str, house_packs: tuple[Path, ...]) -> None:
+    """Print a blank questionnaire, every field commented with its meaning and scale."""
+    from kamadvisor.blank import blank_questionnaire
+    from kamadvisor.schema_registry import yaml_modeline
+
+    # The committed schema is the base questionnaire's: a house pack's questions are not in it.
+    modeline = "" if house_packs else yaml_modeline()
+    click.echo(modeline + blank_questionnaire(name, _questionnaire_model(house_packs)), nl=False)
+
+
+@questionnaire.command("schema")
+@_RULES_OPTION
+def questionnaire_schema(house_packs: tuple[Path, ...]) -> None:
+    """Print the JSON Schema of a questionnaire (for editors and validators)."""
+    from kamadvisor.contract import dump_json
+    from kamadvisor.schema_registry import questionnaire_schema
+
+    click.echo(dump_json(questionnaire_schema(_questionnaire_model(house_packs))), nl=False)
 
 
 def _as_of(value: Any) -> date | None:
@@ -310,8 +325,8 @@ def explain(
     from kamadvisor.explain import explain_rule
     from kamadvisor.questionnaire import load_questionnaire
 
-    questionnaire = load_questionnaire(questionnaire_file)
     with open_advisor(house_packs) as advisor:
+        questionnaire = load_questionnaire(questionnaire_file, advisor.rulebook.questionnaire)
         lines = explain_rule(advisor, questionnaire, rule_id.upper(), _as_of(as_of))
     click.echo("\n".join(lines))
 
@@ -436,11 +451,12 @@ def rules_list(house_packs: tuple[Path, ...]) -> None:
 
 @questionnaire.command("template")
 @click.option("-o", "--output", required=True, help="The workbook to write (.xlsx).")
-def questionnaire_template(output: str) -> None:
+@_RULES_OPTION
+def questionnaire_template(output: str, house_packs: tuple[Path, ...]) -> None:
     """Write a blank workbook: one row an account, dropdowns, a contacts sheet and a help sheet."""
     from kamadvisor.workbook import write_template
 
-    write_template(output)
+    write_template(output, _questionnaire_model(house_packs))
     click.echo(f"wrote {output}", err=True)
 
 

@@ -173,14 +173,17 @@ class Assessment:
     tracer: Tracer
 
 
-def load_pair(before_path: str, after_path: str) -> tuple[SourceDocument, SourceDocument]:
-    """Both files read, validated and checked to be two assessments of one account, in order."""
+def load_pair(
+    before_path: str, after_path: str, model: type[Questionnaire] = Questionnaire
+) -> tuple[SourceDocument, SourceDocument]:
+    """Both files read, validated (as questionnaires of `model`, the rulebook's) and checked to
+    be two assessments of one account, in order."""
     before, after = load_document(before_path), load_document(after_path)
     problems: list[Problem] = []
     questionnaires: list[Questionnaire] = []
     for document in (before, after):
         try:
-            questionnaires.append(validate_questionnaire(document))
+            questionnaires.append(validate_questionnaire(document, model))
         except InputError as error:
             problems.extend(error.problems)
     if problems:
@@ -226,8 +229,8 @@ def check_pair(
 
 
 def assess(advisor: Advisor, document: SourceDocument) -> Assessment:
-    questionnaire = validate_questionnaire(document)
     rulebook = advisor.rulebook
+    questionnaire = validate_questionnaire(document, rulebook.questionnaire)
     check_effective_date(questionnaire, None)
     facts = derive_facts(questionnaire, rulebook.score_weights())
     result = advisor.engine.run(dict(facts.values))
@@ -243,7 +246,7 @@ def review_files(
     advisor: Advisor, before_path: str, after_path: str
 ) -> tuple[Comparison, Diagnosis]:
     """The comparison of two assessments and the later one's diagnosis (for its memo)."""
-    before, after = load_pair(before_path, after_path)
+    before, after = load_pair(before_path, after_path, advisor.rulebook.questionnaire)
     later = assess(advisor, after)
     return compare(advisor.rulebook, assess(advisor, before), later), later.diagnosis
 
@@ -327,7 +330,7 @@ def _causes(
         rule = rulebook.rule(rule_id)
         for fact in changed_facts(rule, before.tracer, after.tracer):
             facts_by_rule.setdefault(fact, set()).add(rule_id)
-    catalogue = fact_catalogue()
+    catalogue = rulebook.catalogue("account")
     causes: list[Cause] = []
     for answer in answers:
         facts = sorted(

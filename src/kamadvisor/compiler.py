@@ -10,7 +10,7 @@ branches matching one fact, so at most about 50 rules a ruleset).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from kamadvisor.conditions import (
     iter_tests,
 )
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.facts import fact_catalogue
+from kamadvisor.facts import FactSpec, fact_catalogue
 from kamadvisor.rulebook import Rule, Rulebook, parameter_value
 
 MAX_RULES_PER_RULESET = 40
@@ -85,7 +85,9 @@ def compile_rulebook(rulebook: Rulebook, scope: str = "account") -> CompiledRule
                         rule.id: _bounded(rule, _compile_rule(rule, rulebook)) for rule in chunk
                     },
                     concluded_inputs=frozenset(_concluded_names(chunk)),
-                    account_properties=frozenset(_account_properties(chunk)),
+                    account_properties=frozenset(
+                        _account_properties(chunk, rulebook.catalogue("account"))
+                    ),
                 )
             )
         compiled.strata.append(rulesets)
@@ -101,13 +103,12 @@ def _concluded_names(rules: Iterable[Rule]) -> set[str]:
     return names
 
 
-def _is_set(fact: str) -> bool:
-    spec = fact_catalogue().get(fact)
+def _is_set(fact: str, catalogue: Mapping[str, FactSpec]) -> bool:
+    spec = catalogue.get(fact)
     return spec is not None and spec.type == "set"
 
 
-def _account_properties(rules: Iterable[Rule]) -> set[str]:
-    catalogue = fact_catalogue()
+def _account_properties(rules: Iterable[Rule], catalogue: Mapping[str, FactSpec]) -> set[str]:
     names: set[str] = set()
     for rule in rules:
         for test in iter_tests(rule.condition):
@@ -115,7 +116,7 @@ def _account_properties(rules: Iterable[Rule]) -> set[str]:
                 continue
             facts = [test.fact] + ([test.value.name] if isinstance(test.value, FactRef) else [])
             for fact in facts:
-                if _is_set(fact):
+                if _is_set(fact, catalogue):
                     names.add(set_count_property(fact))
                     names.update(set_member_property(fact, m) for m in catalogue[fact].values)
                 else:
@@ -323,7 +324,7 @@ def _negated(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
     if isinstance(condition, ConcludedTest):
         raise ValueError(f"concluded test inside 'not' at {condition.path}")
     test = condition
-    missing = [{"$nex": {name: 1}} for name in _properties_of(test)]
+    missing = [{"$nex": {name: 1}} for name in _properties_of(test, rulebook.catalogue("account"))]
     if test.op in ("contains", "lacks"):
         members = test.value if isinstance(test.value, tuple) else (test.value,)
         flipped = test.op != "contains"
@@ -348,11 +349,11 @@ def _negated(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
     return {"$or": [*missing, compared]}
 
 
-def _properties_of(test: FactTest) -> list[str]:
+def _properties_of(test: FactTest, catalogue: Mapping[str, FactSpec]) -> list[str]:
     names = [test.fact] + ([test.value.name] if isinstance(test.value, FactRef) else [])
     found = []
     for name in names:
-        if _is_set(name):
+        if _is_set(name, catalogue):
             found.append(set_count_property(name))
         else:
             found.append(property_name(name))
@@ -401,9 +402,13 @@ def _resolve(value: Operand, rulebook: Rulebook) -> Any:
     return value
 
 
-def engine_fact(values: dict[str, Any]) -> dict[str, Any]:
-    """The account's facts as one engine fact: flat properties, sets expanded, floats made safe."""
-    catalogue = fact_catalogue()
+def engine_fact(
+    values: dict[str, Any], catalogue: Mapping[str, FactSpec] | None = None
+) -> dict[str, Any]:
+    """The account's facts as one engine fact: flat properties, sets expanded, floats made safe.
+    `catalogue` is the rulebook's (it knows which facts are sets); the base one when not given."""
+    if catalogue is None:
+        catalogue = fact_catalogue()
     fact: dict[str, Any] = {"kind": ACCOUNT_KIND}
     for name, value in values.items():
         spec = catalogue.get(name)

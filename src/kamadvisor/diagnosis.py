@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from kamadvisor.bounds import snippet_limits
 from kamadvisor.conditions import ConcludedTest, iter_tests
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion, fact_catalogue
+from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion
 from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
@@ -306,8 +306,8 @@ def _people(questionnaire: Questionnaire) -> list[Person]:
     return [Person(role=role, name=name.strip()) for role, name in named if name and name.strip()]
 
 
-def _evidence(rule: Rule, facts: AccountFacts) -> list[Evidence]:
-    catalogue = fact_catalogue()
+def _evidence(rule: Rule, facts: AccountFacts, rulebook: Rulebook) -> list[Evidence]:
+    catalogue = rulebook.catalogue("account")
     return [
         Evidence(fact=name, value=facts.values[name], description=catalogue[name].description)
         for name in rule.referenced_facts()
@@ -338,7 +338,7 @@ def _placement(
             direction=direction,
             limiting=rule.spec.limiting,
             weight=signal_weight(rulebook, rule),
-            evidence=_evidence(rule, facts),
+            evidence=_evidence(rule, facts, rulebook),
         )
 
     counted = set(tally.counted) if tally is not None else None
@@ -346,7 +346,7 @@ def _placement(
     signals = [
         signal(rules[rule_id]) for rule_id in signal_rules if counted is None or rule_id in counted
     ]
-    basis = _evidence(rules[winner.rule_id], facts) if winner else []
+    basis = _evidence(rules[winner.rule_id], facts, rulebook) if winner else []
     doubted_by = [rule_id for rule_id in result.fired if name in rules[rule_id].spec.casts_doubt_on]
     given_facts = sorted(
         {item.fact for item in basis if item.fact in facts.given}
@@ -409,7 +409,7 @@ _CONFIDENCE: tuple[Confidence, ...] = ("high", "medium", "low")
 
 def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list[str]:
     """Unanswered questions that rules deciding `name` (directly or by signals) would read."""
-    catalogue = fact_catalogue()
+    catalogue = rulebook.catalogue("account")
     unanswered = {question.path for question in facts.unanswered}
     missing: set[str] = set()
     for rule in rulebook.scoped("account"):
@@ -479,7 +479,7 @@ def _finding(
         advice,
         actions,
         severity=severity,
-        evidence=_evidence(rule, facts),
+        evidence=_evidence(rule, facts, rulebook),
         concluded={
             name: ", ".join(
                 rulebook.manifest.conclusions[name].values[item.value]
@@ -493,7 +493,7 @@ def _finding(
                 rule_id=other.id,
                 title=other.spec.title,
                 severity=other.spec.severity,
-                evidence=_evidence(other, facts),
+                evidence=_evidence(other, facts, rulebook),
             )
             for other in subsumed
         ],

@@ -47,6 +47,7 @@ class StratifiedRunner:
     def __init__(self, compiled: CompiledRulebook) -> None:
         self._compiled = compiled
         self._rules = compiled.rulebook.rules_by_id()
+        self._catalogue = compiled.rulebook.catalogue("account")
         self._singles = {
             name for name, spec in compiled.rulebook.manifest.conclusions.items() if spec.single
         }
@@ -58,7 +59,7 @@ class StratifiedRunner:
 
     def run(self, facts: dict[str, Any]) -> EngineResult:
         result = EngineResult()
-        account = engine_fact(facts)
+        account = engine_fact(facts, self._catalogue)
         rules = self._rules
         singles = self._singles
         settled: list[Produced] = []

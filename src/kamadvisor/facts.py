@@ -12,6 +12,7 @@ import math
 import types
 import typing
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -26,7 +27,9 @@ from kamadvisor.questionnaire import (
     PreviousPlan,
     Questionnaire,
     TeamMember,
+    TeamRole,
 )
+from kamadvisor.questions import sections_of
 from kamadvisor.typeinfo import literal_values, unwrap_optional
 
 FactType = Literal["number", "integer", "boolean", "enum", "set", "date"]
@@ -113,11 +116,11 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     return None
 
 
-def _answer_specs() -> list[FactSpec]:
+def _answer_specs(model: type[Questionnaire]) -> list[FactSpec]:
     specs: list[FactSpec] = []
-    for section, model in SECTION_MODELS.items():
+    for section, section_model in sections_of(model).items():
         if section != GIVEN_SECTION:
-            specs.extend(model_fact_specs(model, section, skip=TEXT_FIELDS))
+            specs.extend(model_fact_specs(section_model, section, skip=TEXT_FIELDS))
     return specs
 
 
@@ -154,6 +157,10 @@ def _count(name: str, description: str, *sources: str) -> FactSpec:
 
 
 CONTACT_LEVELS: tuple[str, ...] = typing.get_args(ContactLevel)
+# Every named role of the team is counted; "other" says nothing a rule could read.
+COUNTED_TEAM_ROLES: tuple[TeamRole, ...] = tuple(
+    r for r in typing.get_args(TeamRole) if r != "other"
+)
 ATTRACTIVENESS_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["attractiveness"].model_fields)
 STRENGTH_FACTORS: tuple[str, ...] = tuple(SECTION_MODELS["business_strength"].model_fields)
 
@@ -291,7 +298,7 @@ DERIVED_SPECS: list[FactSpec] = [
         _count(
             f"team.{role}", f"Team members in the {role.replace('_', ' ')} role.", "team.members"
         )
-        for role in ("account_support", "account_development", "specialist", "senior_manager")
+        for role in COUNTED_TEAM_ROLES
     ],
     _count("team.permanent", "Team members permanently assigned.", "team.members"),
     _count(
@@ -351,13 +358,46 @@ DERIVED_SPECS: list[FactSpec] = [
 ]
 
 
-ANSWER_SPECS: list[FactSpec] = _answer_specs()
+@functools.cache
+def fact_catalogue(model: type[Questionnaire] = Questionnaire) -> Mapping[str, FactSpec]:
+    """Every fact a questionnaire of `model` can produce, by name (built once a model; read-only).
+    `model` is a rulebook's questionnaire: the base one, extended by house packs' questions."""
+    return types.MappingProxyType(
+        {spec.name: spec for spec in _answer_specs(model) + DERIVED_SPECS}
+    )
+
+
+@dataclass(frozen=True)
+class _Question:
+    name: str
+    path: str
+    is_fact: bool
+    may_be_open: bool
+    # Built once: the same (immutable) entry serves every account that leaves it open.
+    unanswered: UnansweredQuestion
 
 
 @functools.cache
-def fact_catalogue() -> Mapping[str, FactSpec]:
-    """Every fact a questionnaire can produce, by name (built once; read-only)."""
-    return types.MappingProxyType({spec.name: spec for spec in ANSWER_SPECS + DERIVED_SPECS})
+def _derivation_plan(model: type[Questionnaire]) -> tuple[tuple[str, tuple[_Question, ...]], ...]:
+    """What derive_facts reads of a questionnaire model, worked out once a model (a rulebook's
+    questionnaire is built once, so a portfolio's accounts share one plan)."""
+    answer_facts = {spec.name for spec in _answer_specs(model)}
+    plan = []
+    for section, section_model in sections_of(model).items():
+        questions = []
+        for name, field in section_model.model_fields.items():
+            path = f"{section}.{name}"
+            questions.append(
+                _Question(
+                    name=name,
+                    path=path,
+                    is_fact=path in answer_facts,
+                    may_be_open=path != "account.name",
+                    unanswered=UnansweredQuestion(path=path, question=field.description or ""),
+                )
+            )
+        plan.append((section, tuple(questions)))
+    return tuple(plan)
 
 
 def derive_facts(
@@ -365,21 +405,17 @@ def derive_facts(
 ) -> AccountFacts:
     values: dict[str, FactValue] = {}
     unanswered: list[UnansweredQuestion] = []
-    answer_facts = {spec.name for spec in ANSWER_SPECS}
     scores, given = _scores(questionnaire, weights)
-    for section, model in SECTION_MODELS.items():
-        answers: BaseModel = getattr(questionnaire, section)
-        for field_name, field in model.model_fields.items():
-            path = f"{section}.{field_name}"
-            value = getattr(answers, field_name)
+    for section, questions in _derivation_plan(type(questionnaire)):
+        answers = getattr(questionnaire, section).__dict__
+        for question in questions:
+            value = answers[question.name]
             if value is None:
                 # A score the factors already give is no open question.
-                if path != "account.name" and path not in scores:
-                    unanswered.append(
-                        UnansweredQuestion(path=path, question=field.description or "")
-                    )
-            elif path in answer_facts:
-                values[path] = sorted(value) if isinstance(value, list) else value
+                if question.may_be_open and question.path not in scores:
+                    unanswered.append(question.unanswered)
+            elif question.is_fact:
+                values[question.path] = sorted(value) if isinstance(value, list) else value
 
     values.update(scores)
     values.update(_economics(questionnaire))
@@ -417,7 +453,9 @@ def derive_facts(
     if questionnaire.previous_plan is not None:
         values.update(_previous_plan(questionnaire.previous_plan, as_of))
         unanswered.extend(_previous_plan_unanswered(questionnaire.previous_plan))
-    return AccountFacts(
+    # Built from validated answers only: checking the values again would cost more than
+    # deriving them (a portfolio derives thousands of accounts).
+    return AccountFacts.model_construct(
         values=dict(sorted(values.items())),
         unanswered=unanswered,
         given=given,
@@ -590,7 +628,7 @@ def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:
 def _team(members: Sequence[TeamMember]) -> dict[str, FactValue]:
     roles = [member.role for member in members]
     values: dict[str, FactValue] = {"team.size": len(members)}
-    for role in ("account_support", "account_development", "specialist", "senior_manager"):
+    for role in COUNTED_TEAM_ROLES:
         values[f"team.{role}"] = roles.count(role)
     values["team.permanent"] = sum(1 for member in members if member.permanent)
     return values

@@ -104,7 +104,7 @@ def build_history(advisor: Advisor, paths: Iterable[Path]) -> History:
 
 def _point(advisor: Advisor, file: Path) -> tuple[Point, str, str]:
     document = load_document(str(file))
-    questionnaire = validate_questionnaire(document)
+    questionnaire = validate_questionnaire(document, advisor.rulebook.questionnaire)
     account = questionnaire.account
     problems = []
     for field, value in (("id", account.id), ("assessment_date", account.assessment_date)):

@@ -62,6 +62,9 @@ class Layered:
     entries: dict[str, Entry] = field(default_factory=dict)
     disabled: dict[str, Origin] = field(default_factory=dict)
     template_dirs: list[Path] = field(default_factory=list)
+    # The questions the house packs add, and the base pack's own declaration (checked apart).
+    question_documents: list[SourceDocument] = field(default_factory=list)
+    base_questions: SourceDocument | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -87,6 +90,10 @@ def _add_pack(layered: Layered, source: PackSource, is_base: bool) -> None:
     )
     if source.template_dir is not None:
         layered.template_dirs.insert(0, source.template_dir)
+    if source.questions is not None and is_base:
+        layered.base_questions = source.questions
+    elif source.questions is not None:
+        layered.question_documents.append(source.questions)
     in_this_pack: dict[str, Origin] = {}
     for raw in source.rules:
         _add_rule(layered, raw, manifest.name, in_this_pack, is_base)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kamadvisor.conditions import Condition, FactTest, ParamRef, iter_tests, number_problem
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
-from kamadvisor.questionnaire import SECTION_MODELS
+from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire
 from kamadvisor.validation import describe, did_you_mean
 
 ParameterValue = float | int | dict[str, float]
@@ -333,12 +333,16 @@ class Rulebook(BaseModel):
     disabled: dict[str, Origin] = Field(default_factory=dict)
     warnings: list[Problem] = Field(default_factory=list)
     portfolio_facts: dict[str, FactSpec] = Field(default_factory=dict)
+    questionnaire: type[Questionnaire] = Field(
+        default=Questionnaire,
+        description="The questionnaire model: the base one with the packs' questions added.",
+    )
 
     def scoped(self, scope: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.spec.scope == scope]
 
     def catalogue(self, scope: str) -> Mapping[str, FactSpec]:
-        return fact_catalogue() if scope == "account" else self.portfolio_facts
+        return fact_catalogue(self.questionnaire) if scope == "account" else self.portfolio_facts
 
     def rules_by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}

@@ -1,7 +1,7 @@
 """Reading one rule pack directory: its manifest and rule files, located, nothing outside it.
 
 A pack is a directory holding `pack.yaml` (the manifest), rule files `*.yaml` (each `rules: [...]`),
-and optionally `templates/` and `tests/`. Pack files come from third parties: a file that resolves
+and optionally `questionnaire.yaml` (questions it adds), `templates/` and `tests/`. Pack files come from third parties: a file that resolves
 outside the pack (a symbolic link pointing elsewhere) is refused.
 """
 
@@ -15,6 +15,8 @@ from kamadvisor.errors import InputError, Problem
 from kamadvisor.sourcefile import SourceDocument, load_document, render_path
 
 MANIFEST = "pack.yaml"
+# The questions a pack adds to the questionnaire (see questions.py).
+QUESTIONS = "questionnaire.yaml"
 PathKey = tuple[str | int, ...]
 
 
@@ -39,6 +41,7 @@ class PackSource:
     problems: list[Problem] = field(default_factory=list)
 
     template_dir: Path | None = None
+    questions: SourceDocument | None = None
 
 
 def located(
@@ -106,6 +109,9 @@ def read_pack(directory: Path) -> PackSource:
             continue
         document = _load(rule_file, directory, source.problems)
         if document is None:
+            continue
+        if rule_file.name == QUESTIONS:
+            source.questions = document
             continue
         data = document.data
         if (

@@ -282,8 +282,10 @@ def _diagnose_chunk(chunk: list[Work]) -> list[tuple[int, Outcome]]:
 def _diagnose_record(record: AccountRecord, memo: str | None) -> Outcome:
     """One account's result, or the located problems that skip it: a failure on one account
     never stops the batch."""
+    advisor = _STATE.advisor
+    model = advisor.rulebook.questionnaire if advisor is not None else Questionnaire
     try:
-        questionnaire = validate_questionnaire(record.document)
+        questionnaire = validate_questionnaire(record.document, model)
     except InputError as error:
         return [record.relocate(problem) for problem in error.problems]
     try:
@@ -343,7 +345,7 @@ class PortfolioRun:
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     """Records go to the workers in chunks, taken from the batch as the workers' pipe accepts
     them; only compact results come back."""
-    batch: Batch = read_batch(run.path, run.contacts, run.dialect)
+    batch: Batch = read_batch(run.path, run.contacts, run.dialect, rulebook.questionnaire)
     memos = None
     names: dict[int, str] | None = None
     if run.memos is not None:

@@ -6,6 +6,7 @@ Unanswered is kept distinct from "no", 0 and an empty list: `None` means "not an
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -21,7 +22,7 @@ from pydantic import (
 
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.sourcefile import SourceDocument, load_document, render_path
-from kamadvisor.validation import problems_from, refuse_bool_as_number
+from kamadvisor.validation import problems_from, refuse_bool_as_number, refuses_bool
 
 Score = Annotated[int, Field(ge=1, le=10)]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -115,8 +116,18 @@ class Section(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        return refuse_bool_as_number(value, field.annotation if field else None)
+        # Every answer passes here: only a yes/no needs its field looked up.
+        if isinstance(value, bool) and info.field_name in _numeric_fields(cls):
+            return refuse_bool_as_number(value, float)
+        return value
+
+
+@functools.cache
+def _numeric_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a section that take a number (worked out once a section model)."""
+    return frozenset(
+        name for name, field in model.model_fields.items() if refuses_bool(field.annotation)
+    )
 
 
 class Account(Section):
@@ -307,7 +318,7 @@ class Relationship(Section):
     @field_validator("integrated_processes")
     @classmethod
     def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
-        return _unique(value)
+        return unique_items(value)
 
 
 class Contact(Section):
@@ -370,7 +381,7 @@ class KamRole(Section):
     @field_validator("targets", "skills")
     @classmethod
     def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
-        return _unique(value)
+        return unique_items(value)
 
 
 class TeamMember(Section):
@@ -549,7 +560,7 @@ class Questionnaire(BaseModel):
         return data
 
 
-def _unique(value: list[str] | None) -> list[str] | None:
+def unique_items(value: list[str] | None) -> list[str] | None:
     if value is None:
         return None
     repeated = sorted({item for item in value if value.count(item) > 1})
@@ -572,12 +583,15 @@ SECTION_MODELS: dict[str, type[Section]] = {
 }
 
 
-def load_questionnaire(path: str) -> Questionnaire:
-    """Read and validate a questionnaire file; every problem is reported at once."""
-    return validate_questionnaire(load_document(path))
+def load_questionnaire(path: str, model: type[Questionnaire] = Questionnaire) -> Questionnaire:
+    """Read and validate a questionnaire file; every problem is reported at once. `model` is the
+    questionnaire of the rulebook (the base one extended by house packs' questions)."""
+    return validate_questionnaire(load_document(path), model)
 
 
-def validate_questionnaire(document: SourceDocument) -> Questionnaire:
+def validate_questionnaire(
+    document: SourceDocument, model: type[Questionnaire] = Questionnaire
+) -> Questionnaire:
     if not isinstance(document.data, dict):
         kind = "empty" if document.data is None else type(document.data).__name__
         raise InputError(
@@ -590,9 +604,9 @@ def validate_questionnaire(document: SourceDocument) -> Questionnaire:
             ]
         )
     try:
-        questionnaire = Questionnaire.model_validate(document.data)
+        questionnaire = model.model_validate(document.data)
     except ValidationError as error:
-        raise InputError(problems_from(error, document, Questionnaire)) from None
+        raise InputError(problems_from(error, document, model)) from None
     problems = _date_problems(questionnaire, document)
     if problems:
         raise InputError(problems)

@@ -43,6 +43,7 @@ from kamadvisor.packmodel import (
 )
 from kamadvisor.packs import read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
+from kamadvisor.questions import base_disagreements, declared_questions
 from kamadvisor.resources import base_pack_dir, pack_directories, resource_dir
 
 # The models and helpers callers have always imported from here.
@@ -86,12 +87,21 @@ def build_rulebook(
     if layered.manifest is None:
         return None, _sorted(layered.problems)
     manifest = layered.manifest
+    questionnaire, problems = declared_questions(layered.question_documents)
+    if check_snippets and layered.base_questions is not None:
+        # The base declaration and the typed model agree (checked by `rules check`).
+        problems.extend(base_disagreements(layered.base_questions))
     portfolio_facts = _portfolio_facts(layered, manifest)
     contexts = {
         scope: _condition_context(manifest, facts)
-        for scope, facts in (("account", fact_catalogue()), ("portfolio", portfolio_facts))
+        for scope, facts in (
+            ("account", fact_catalogue(questionnaire)),
+            ("portfolio", portfolio_facts),
+        )
     }
-    problems = [*layered.problems, *check_cause_themes(layered), *check_evidence_params(layered)]
+    problems.extend(
+        [*layered.problems, *check_cause_themes(layered), *check_evidence_params(layered)]
+    )
     rules: list[Rule] = []
     for entry in layered.entries.values():
         site = RuleSite(entry, layered, manifest)
@@ -108,6 +118,7 @@ def build_rulebook(
         template_dirs=layered.template_dirs,
         disabled=layered.disabled,
         portfolio_facts=portfolio_facts,
+        questionnaire=questionnaire,
     )
     problems = _sorted(problems)
     warnings = [problem for problem in problems if problem.severity == "warning"]

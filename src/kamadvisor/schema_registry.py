@@ -26,13 +26,17 @@ from kamadvisor.resources import resource_dir
 QUESTIONNAIRE_SCHEMA_VERSION = "1.0"
 
 
-def questionnaire_schema() -> dict[str, Any]:
+def questionnaire_schema(model: type[Questionnaire] = Questionnaire) -> dict[str, Any]:
     """The JSON Schema of an account questionnaire (YAML or JSON), for editors and validators.
-    An input's schema stays open where the model is: unanswered questions may be left out."""
-    schema = Questionnaire.model_json_schema()
+    An input's schema stays open where the model is: unanswered questions may be left out.
+    Only the base questionnaire's schema is the committed contract (it has the `$id`); a model
+    with house packs' questions is the house's own."""
+    schema = model.model_json_schema()
+    contract: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT}
+    if model is Questionnaire:
+        contract["$id"] = schema_id("questionnaire", QUESTIONNAIRE_SCHEMA_VERSION)
     return {
-        "$schema": JSON_SCHEMA_DIALECT,
-        "$id": schema_id("questionnaire", QUESTIONNAIRE_SCHEMA_VERSION),
+        **contract,
         "version": QUESTIONNAIRE_SCHEMA_VERSION,
         **{key: value for key, value in schema.items() if key != "title"},
         "title": "kamadvisor account questionnaire",

@@ -118,7 +118,10 @@ class ServerState:
 
 
 def create_app(workspace: Workspace, advisor: Advisor, allowed_hosts: list[str]) -> Starlette:
-    state = ServerState(workspace, advisor)
+    # The form asks the rulebook's questions: the house packs' among them.
+    state = ServerState(
+        workspace, advisor, sections=questionnaire_form(advisor.rulebook.questionnaire)
+    )
     environment = _environment()
     pages = Pages(state, environment)
     routes = [
@@ -254,7 +257,9 @@ class Pages:
         if name and not name.lower().endswith((".yaml", ".yml", ".json")):
             name += ".yaml"
         try:
-            self.state.workspace.create(name, account or "New account")
+            self.state.workspace.create(
+                name, account or "New account", self.state.advisor.rulebook.questionnaire
+            )
         except KamAdvisorError as error:
             return RedirectResponse("/?" + urlencode({"error": str(error)}), status_code=303)
         return RedirectResponse(_edit_url(name), status_code=303)
@@ -461,7 +466,9 @@ class Pages:
             document = _parse(stored)
             loaded.readable = isinstance(document.data, dict)
             loaded.data = document.data
-            loaded.questionnaire = validate_questionnaire(document)
+            loaded.questionnaire = validate_questionnaire(
+                document, self.state.advisor.rulebook.questionnaire
+            )
             loaded.diagnosis = self.state.advisor.diagnose(loaded.questionnaire)
         except InputError as error:
             loaded.problems = error.problems

@@ -23,7 +23,8 @@ from typing import Any
 from kamadvisor.cellvalues import CellError, NumberLocale, parse_date, parse_number
 from kamadvisor.delimited import CsvDialect, read_csv
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
+from kamadvisor.questionnaire import Contact, Questionnaire, TeamMember
+from kamadvisor.questions import sections_of
 from kamadvisor.sourcefile import (
     MAX_INPUT_BYTES,
     SourceDocument,
@@ -108,9 +109,13 @@ def _path_parts(path: str) -> Iterator[str | int]:
 
 
 def read_batch(
-    path: Path, contacts: Path | None = None, dialect: CsvDialect | None = None
+    path: Path,
+    contacts: Path | None = None,
+    dialect: CsvDialect | None = None,
+    model: type[Questionnaire] = Questionnaire,
 ) -> Batch:
-    """All accounts of a workbook, a CSV file (with optional contacts CSV) or a folder."""
+    """All accounts of a workbook, a CSV file (with optional contacts CSV) or a folder; the
+    columns are the questions of `model` (the rulebook's questionnaire)."""
     dialect = dialect or CsvDialect()
     suffix = path.suffix.lower()
     if contacts is not None and (path.is_dir() or suffix not in CSV_SUFFIXES):
@@ -127,13 +132,13 @@ def read_batch(
     if suffix in WORKBOOK_SUFFIXES:
         tables = _read_workbook(path, dialect)
     elif suffix in CSV_SUFFIXES:
-        tables = {ACCOUNT_SHEET: _read_csv(path, dialect)}
+        tables = {ACCOUNT_SHEET: _read_csv(path, dialect, model)}
         if contacts is not None:
             check_regular_file(contacts, MAX_TABLE_BYTES)
         for name in CHILD_TABLES:
             sibling = contacts if (name == "contacts" and contacts) else _sibling(path, name)
             if sibling is not None and sibling.exists():
-                tables[name] = _read_csv(sibling, dialect)
+                tables[name] = _read_csv(sibling, dialect, model)
     else:
         raise InputError(
             [
@@ -144,7 +149,7 @@ def read_batch(
                 )
             ]
         )
-    return _records_from_tables(tables)
+    return _records_from_tables(tables, model)
 
 
 def read_input(path: Path) -> bytes:
@@ -194,13 +199,14 @@ class Table:
         return Problem(self.file, line, column, path, message, sheet=self.sheet)
 
 
-def _read_csv(path: Path, dialect: CsvDialect) -> Table:
-    read = read_csv(str(path), read_input(path), dialect, _is_number_column)
+def _read_csv(path: Path, dialect: CsvDialect, model: type[Questionnaire]) -> Table:
+    kinds = _all_kinds(model)
+
+    def is_number_column(name: str) -> bool:
+        return kinds.get(name) in ("integer", "number", "percent")
+
+    read = read_csv(str(path), read_input(path), dialect, is_number_column)
     return Table(str(path), None, read.header, list(read.rows), read.locale, [], read.problems)
-
-
-def _is_number_column(name: str) -> bool:
-    return _all_kinds().get(name) in ("integer", "number", "percent")
 
 
 def _read_workbook(path: Path, dialect: CsvDialect) -> dict[str, Table]:
@@ -217,17 +223,17 @@ def _read_workbook(path: Path, dialect: CsvDialect) -> dict[str, Table]:
     return tables
 
 
-def _all_kinds() -> dict[str, str]:
-    kinds = dict(_field_kinds())
+def _all_kinds(model: type[Questionnaire]) -> dict[str, str]:
+    kinds = dict(_field_kinds(model))
     for _, model in CHILD_TABLES.values():
         kinds.update(_child_kinds(model))
     return kinds
 
 
-def _field_kinds() -> dict[str, str]:
+def _field_kinds(model: type[Questionnaire]) -> dict[str, str]:
     kinds: dict[str, str] = {}
-    for section, model in SECTION_MODELS.items():
-        for name, info in model.model_fields.items():
+    for section, section_model in sections_of(model).items():
+        for name, info in section_model.model_fields.items():
             kinds[f"{section}.{name}"] = column_kind(name, info.annotation)
     return kinds
 
@@ -362,10 +368,10 @@ def _row_label(table: Table, number: int) -> str:
     )
 
 
-def _records_from_tables(tables: dict[str, Table]) -> Batch:
+def _records_from_tables(tables: dict[str, Table], model: type[Questionnaire]) -> Batch:
     batch = Batch()
     accounts = tables[ACCOUNT_SHEET]
-    kinds = _field_kinds()
+    kinds = _field_kinds(model)
     header_problems = _check_header(accounts, kinds, ["account.name"])
     for name in CHILD_TABLES:
         if name in tables:

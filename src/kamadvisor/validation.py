@@ -36,6 +36,11 @@ def refuse_bool_as_number(value: Any, annotation: Any) -> Any:
     return value
 
 
+def refuses_bool(annotation: Any) -> bool:
+    """Does a field of this annotation take a number, so that a yes/no answer is refused?"""
+    return _is_numeric(annotation)
+
+
 def _is_numeric(annotation: Any) -> bool:
     if annotation in (int, float):
         return True

@@ -12,7 +12,8 @@ from pydantic.fields import FieldInfo
 
 from kamadvisor.errors import UsageError
 from kamadvisor.output import write_output
-from kamadvisor.questionnaire import SECTION_MODELS, Contact, TeamMember
+from kamadvisor.questionnaire import Contact, Questionnaire, TeamMember
+from kamadvisor.questions import sections_of
 from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN, column_kind
 from kamadvisor.typeinfo import field_bounds, literal_values
 from kamadvisor.typeinfo import is_list as holds_a_list
@@ -68,30 +69,35 @@ def _columns(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, l
     return columns
 
 
-def _kind_and_info(sheet: str, column: str) -> tuple[str, FieldInfo | None]:
+def _kind_and_info(
+    sheet: str, column: str, model: type[Questionnaire]
+) -> tuple[str, FieldInfo | None]:
     """What a template column holds, from the questionnaire model (as the reader reads it)."""
     if sheet == ACCOUNT_SHEET and "." in column:
         section, name = column.split(".", 1)
-        info = SECTION_MODELS[section].model_fields.get(name)
+        info = sections_of(model)[section].model_fields.get(name)
     else:
         models: dict[str, type[BaseModel]] = {"contacts": Contact, "team": TeamMember}
-        model = models.get(sheet)
-        info = model.model_fields.get(column) if model is not None else None
+        child = models.get(sheet)
+        info = child.model_fields.get(column) if child is not None else None
         name = column
     return (column_kind(name, info.annotation), info) if info is not None else ("text", None)
 
 
-def account_columns() -> list[tuple[str, str, list[str], bool]]:
+def account_columns(
+    model: type[Questionnaire] = Questionnaire,
+) -> list[tuple[str, str, list[str], bool]]:
     columns: list[tuple[str, str, list[str], bool]] = []
-    for section, model in SECTION_MODELS.items():
-        for name, description, allowed, is_list in _columns(model):
+    for section, section_model in sections_of(model).items():
+        for name, description, allowed, is_list in _columns(section_model):
             if section == "team" and name == "members":
                 continue
             columns.append((f"{section}.{name}", description, allowed, is_list))
     return columns
 
 
-def write_template(destination: str) -> None:
+def write_template(destination: str, model: type[Questionnaire] = Questionnaire) -> None:
+    """The blank workbook of `model`: the rulebook's questionnaire, house questions included."""
     import openpyxl
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -103,7 +109,7 @@ def write_template(destination: str) -> None:
         raise UsageError(f"{destination}: directory {target.parent} does not exist")
     workbook = openpyxl.Workbook()
     sheets: list[tuple[str, list[tuple[str, str, list[str], bool]]]] = [
-        (ACCOUNT_SHEET, account_columns()),
+        (ACCOUNT_SHEET, account_columns(model)),
         (
             "contacts",
             [
@@ -133,7 +139,7 @@ def write_template(destination: str) -> None:
             cell.font = Font(bold=True)
             letter = cell.column_letter
             sheet.column_dimensions[letter].width = max(14, min(len(name) + 2, 40))
-            column_type, info = _kind_and_info(title, name)
+            column_type, info = _kind_and_info(title, name, model)
             if column_type in NUMBER_FORMATS:
                 # A column style: what is typed into the column later takes its format.
                 sheet.column_dimensions[letter].number_format = NUMBER_FORMATS[column_type]

@@ -27,6 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from kamadvisor.blank import blank_questionnaire
 from kamadvisor.errors import InputError, UsageError
 from kamadvisor.output import file_mode
+from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.sourcefile import read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -96,13 +97,16 @@ class Workspace:
             raise WorkspaceError(f"{name}: cannot be read: {error.strerror or error}") from None
         return StoredFile(name, text)
 
-    def create(self, name: str, account_name: str) -> StoredFile:
-        """A new questionnaire from the commented blank (`questionnaire new`); never replaces."""
+    def create(
+        self, name: str, account_name: str, questionnaire: type[Questionnaire] = Questionnaire
+    ) -> StoredFile:
+        """A new questionnaire from the commented blank (`questionnaire new`) of the rulebook's
+        questionnaire; never replaces."""
         path = self.path_of(name)
         text = (
             json.dumps({"account": {"name": account_name}}, indent=2) + "\n"
             if path.suffix == ".json"
-            else blank_questionnaire(account_name)
+            else blank_questionnaire(account_name, questionnaire)
         )
         try:
             with path.open("x", encoding="utf-8", newline="\n") as stream:

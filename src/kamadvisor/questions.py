@@ -1,0 +1,421 @@
+"""Questions a pack declares: a house pack adds questions to the questionnaire without Python.
+
+A pack's `questionnaire.yaml` declares sections and their questions as data: the type, the scale or
+the allowed values with their labels, a description, a unit, whether the answer is a list. A
+question added to a base section extends that section; a new section joins the questionnaire after
+the base's. A pack never removes or retypes an earlier pack's question (the base rules keep reading
+what they were written for): a redeclared question is a located `question-redeclared` error.
+
+From the declarations, once per rulebook, a validated questionnaire model is built with pydantic's
+`create_model` over the typed base model: the JSON Schema, the blank questionnaire, the workbook
+template, the unanswered list and the fact catalogue all read that model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.config import JsonDict
+
+from kamadvisor.errors import Problem
+from kamadvisor.questionnaire import (
+    SECTION_MODELS,
+    Questionnaire,
+    Section,
+    TeamMember,
+    unique_items,
+)
+from kamadvisor.sourcefile import SourceDocument, render_path
+from kamadvisor.validation import problems_from
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Top-level answers that are not sections of questions: a pack cannot add questions to them.
+NOT_SECTIONS = frozenset(name for name in Questionnaire.model_fields if name not in SECTION_MODELS)
+# The section of scores given in place of their factors: never a rule's fact of its own.
+GIVEN_SCORES = "scores"
+QuestionType = Literal[
+    "boolean", "integer", "number", "score", "percent", "enum", "date", "text", "records"
+]
+# Lists of records whose shape the base questionnaire defines (a pack cannot declare its own).
+RECORDS: dict[str, type[Section]] = {"team_member": TeamMember}
+# What only the base declaration may say: a pack's question is never required (answers written
+# before the pack was layered stay valid) and holds no records.
+BASE_ONLY = ("required", "of")
+
+
+class QuestionSpec(BaseModel):
+    """One question as a pack declares it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    type: QuestionType = Field(
+        description="boolean (yes/no), integer (a count), number, score (a whole number 1-10), "
+        "percent (0-100), enum (one of `values`), date (YYYY-MM-DD), text (described, never "
+        "matched by rules) or, in the base declaration, records (a list of `of`)."
+    )
+    description: str = Field(min_length=1, description="The question as the consultant reads it.")
+    values: (
+        list[Annotated[str, Field(pattern=NAME_PATTERN)]]
+        | dict[Annotated[str, Field(pattern=NAME_PATTERN)], str]
+    ) = Field(
+        default_factory=dict,
+        description="For an enum: the allowed answers in the scale's order, each with its label "
+        "(a mapping) or without (a list).",
+    )
+    is_list: bool = Field(
+        False, alias="list", description="For an enum: the answer is a list of the values."
+    )
+    min: int | float | None = Field(None, description="For an integer or number: the least answer.")
+    max: int | float | None = Field(
+        None, description="For an integer or number: the greatest answer."
+    )
+    min_length: int | None = Field(None, ge=0, description="For a text: its fewest characters.")
+    max_length: int | None = Field(
+        None,
+        ge=1,
+        description="For a text: its most characters (200 when neither this nor a "
+        "pattern is given).",
+    )
+    pattern: str | None = Field(None, min_length=1, description="For a text: its pattern.")
+    required: bool = Field(False, description="Base declaration only: must be answered.")
+    of: Literal["team_member"] | None = Field(
+        None, description="Base declaration only, for records: what each record is."
+    )
+    unit: str | None = Field(
+        None, min_length=1, description="The unit of a number (EUR, days), shown with the question."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QuestionSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum question needs 'values' (each allowed answer and its label)")
+        if self.type != "enum" and (self.values or self.is_list):
+            raise ValueError("only an enum question has 'values' or 'list'")
+        if (self.min is not None or self.max is not None) and self.type not in (
+            "integer",
+            "number",
+        ):
+            raise ValueError("only an integer or number question has 'min' or 'max'")
+        if (self.type == "records") != (self.of is not None):
+            raise ValueError("a records question, and only one, names what it lists in 'of'")
+        if self.type != "text" and (
+            self.pattern is not None or self.min_length is not None or self.max_length is not None
+        ):
+            raise ValueError("only a text question has 'pattern', 'min_length' or 'max_length'")
+        if self.unit is not None and self.type not in ("integer", "number", "percent"):
+            raise ValueError("only an integer, number or percent question has a 'unit'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = Field(
+        None,
+        pattern=r"^[A-Z][A-Za-z]*$",
+        description="Base declaration only: the section's name in the JSON Schema.",
+    )
+    description: str | None = Field(
+        None,
+        min_length=1,
+        description="What a new section asks about (a base section has its own).",
+    )
+    # Each question is validated on its own, so that every bad one is reported at once.
+    questions: dict[Annotated[str, Field(pattern=NAME_PATTERN)], dict[str, Any]] = Field(
+        min_length=1
+    )
+
+
+class QuestionsFile(BaseModel):
+    """A pack's `questionnaire.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sections: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SectionSpec]
+
+
+@dataclass
+class _Declared:
+    """Questions declared so far, by section, each with the file that declared it."""
+
+    sections: dict[str, dict[str, QuestionSpec]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    declared_at: dict[str, str] = field(default_factory=dict)
+
+
+def declared_questions(
+    documents: list[SourceDocument],
+) -> tuple[type[Questionnaire], list[Problem]]:
+    """The questionnaire model the packs' declarations make, in layering order, and the
+    problems of the declarations (a pack's bad declaration adds nothing)."""
+    declared = _Declared()
+    problems: list[Problem] = []
+    for document in documents:
+        problems.extend(_add(declared, document))
+    if not declared.sections:
+        return Questionnaire, problems
+    return _model(declared), problems
+
+
+def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
+    try:
+        questions = QuestionsFile.model_validate(document.data)
+    except ValidationError as error:
+        return problems_from(error, document, QuestionsFile, code="schema")
+    problems: list[Problem] = []
+    for section, spec in questions.sections.items():
+        refusal = _section_refusal(section, spec, declared)
+        if refusal is not None:
+            problems.append(_located(document, ("sections", section), *refusal))
+            continue
+        for name, raw in spec.questions.items():
+            problems.extend(_add_question(declared, document, section, name, raw))
+        if spec.model is not None:
+            problems.append(
+                _located(
+                    document,
+                    ("sections", section, "model"),
+                    "'model' is for the base sections only",
+                    "schema",
+                )
+            )
+        if spec.description is not None and section not in SECTION_MODELS:
+            declared.descriptions.setdefault(section, spec.description)
+    return problems
+
+
+def _section_refusal(
+    section: str, spec: SectionSpec, declared: _Declared
+) -> tuple[str, str] | None:
+    """Why a pack may not add questions to this section (the message and its code), if so."""
+    if section in NOT_SECTIONS:
+        return (
+            f"'{section}' is a list of the questionnaire, not a section of questions; declare "
+            "the questions in a section of their own",
+            "question-redeclared",
+        )
+    if section == GIVEN_SCORES:
+        return (
+            f"'{section}' holds the matrix scores a summary sheet gives in place of their "
+            "factors; declare the questions in another section",
+            "question-redeclared",
+        )
+    is_new = section not in SECTION_MODELS and section not in declared.sections
+    if is_new and spec.description is None:
+        return f"new section '{section}' needs a 'description'", "missing-key"
+    return None
+
+
+def _add_question(
+    declared: _Declared, document: SourceDocument, section: str, name: str, raw: dict[str, Any]
+) -> list[Problem]:
+    where = ("sections", section, "questions", name)
+    try:
+        question = QuestionSpec.model_validate(raw)
+    except ValidationError as error:
+        return problems_from(error, document, QuestionSpec, where, code="schema")
+    problems = [
+        _located(
+            document,
+            (*where, key),
+            f"'{key}' is for the base questionnaire only; a pack's question is optional and "
+            "holds answers, not records",
+            "schema",
+        )
+        for key in BASE_ONLY
+        if getattr(question, key) not in (False, None)
+    ]
+    if problems:
+        return problems
+    path = f"{section}.{name}"
+    existing = SECTION_MODELS.get(section)
+    earlier = declared.declared_at.get(path)
+    if existing is not None and name in existing.model_fields:
+        earlier = "the base questionnaire"
+    if earlier is not None:
+        return [
+            _located(
+                document,
+                where,
+                f"question '{path}' is already declared by {earlier}; a pack adds questions, it "
+                "never replaces or retypes one (rules written for it would misread it)",
+                "question-redeclared",
+            )
+        ]
+    declared.sections.setdefault(section, {})[name] = question
+    declared.declared_at[path] = document.name
+    return []
+
+
+def _located(document: SourceDocument, path: tuple[str, ...], message: str, code: str) -> Problem:
+    line, column = document.locate(path) or (None, None)
+    return Problem(document.name, line, column, render_path(path), message, code=code)
+
+
+def _model(declared: _Declared) -> type[Questionnaire]:
+    overrides: dict[str, Any] = {}
+    for section, questions in declared.sections.items():
+        fields = {name: _field(question) for name, question in questions.items()}
+        base = SECTION_MODELS.get(section)
+        if base is not None:
+            model = _create(base.__name__, base, fields, base.__doc__)
+            overrides[section] = (model, model())
+        else:
+            description = declared.descriptions[section]
+            model = _create(_class_name(section), Section, fields, description)
+            overrides[section] = (model, Field(model(), description=description))
+    return cast(
+        type[Questionnaire],
+        _create("Questionnaire", Questionnaire, overrides, Questionnaire.__doc__),
+    )
+
+
+def _create(name: str, base: type[BaseModel], fields: dict[str, Any], doc: str | None) -> Any:
+    from pydantic import create_model
+
+    return create_model(name, __base__=base, __doc__=doc, **fields)
+
+
+def _class_name(section: str) -> str:
+    return "".join(part.capitalize() for part in section.split("_"))
+
+
+def _field(question: QuestionSpec) -> tuple[Any, Any]:
+    description = question.description
+    if question.unit is not None:
+        description = f"{description} ({question.unit})"
+    labels = question.values if isinstance(question.values, dict) else {}
+    extra: JsonDict | None = {"x-labels": dict(labels)} if labels else None
+    if question.required:
+        return _annotation(question), Field(description=description, json_schema_extra=extra)
+    return (
+        _annotation(question) | None,
+        Field(None, description=description, json_schema_extra=extra),
+    )
+
+
+def _annotation(question: QuestionSpec) -> Any:
+    if question.type == "enum":
+        allowed: Any = cast(Any, Literal)[tuple(question.values)]
+        return (
+            Annotated[list[allowed], AfterValidator(unique_items)] if question.is_list else allowed
+        )
+    if question.type == "records":
+        record: Any = RECORDS[question.of or ""]
+        return list[record]
+    if question.type == "text":
+        cap = question.max_length
+        if cap is None and question.pattern is None:
+            cap = 200
+        return Annotated[
+            str, Field(min_length=question.min_length, max_length=cap, pattern=question.pattern)
+        ]
+    simple: dict[str, Any] = {
+        "boolean": bool,
+        "integer": Annotated[int, Field(ge=question.min, le=question.max)],
+        "number": Annotated[float, Field(ge=question.min, le=question.max)],
+        "score": Annotated[int, Field(ge=1, le=10)],
+        "percent": Annotated[float, Field(ge=0, le=100)],
+        "date": date,
+    }
+    return simple[question.type]
+
+
+def base_sections(document: SourceDocument) -> dict[str, type[Section]]:
+    """The sections the base declaration makes, each a model built from its questions alone
+    (what the typed base model must agree with)."""
+    declared = QuestionsFile.model_validate(document.data)
+    sections: dict[str, type[Section]] = {}
+    for section, spec in declared.sections.items():
+        fields = {
+            name: _field(QuestionSpec.model_validate(raw)) for name, raw in spec.questions.items()
+        }
+        name = spec.model or _class_name(section)
+        sections[section] = _create(name, Section, fields, spec.description)
+    return sections
+
+
+def sections_of(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
+    """The sections of questions of a questionnaire model, in its order (lists left out): for the
+    base model, the base's own list of sections."""
+    return SECTION_MODELS if model is Questionnaire else _sections_in(model)
+
+
+@functools.cache
+def _sections_in(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
+    return {
+        name: info.annotation
+        for name, info in model.model_fields.items()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
+    }
+
+
+def base_disagreements(document: SourceDocument) -> list[Problem]:
+    """Where the base declaration and the typed base model differ, question by question (the
+    Python reads the base's answers by name and type, so both must say the same)."""
+    try:
+        declared = base_sections(document)
+    except ValidationError as error:
+        return problems_from(error, document, QuestionsFile, code="schema")
+    problems: list[Problem] = []
+
+    def problem(path: tuple[str, ...], message: str) -> None:
+        line, column = document.locate(path) or (None, None)
+        problems.append(
+            Problem(document.name, line, column, render_path(path), message, code="base-model")
+        )
+
+    for section in SECTION_MODELS.keys() - declared.keys():
+        problem(("sections",), f"the typed model's section '{section}' is not declared")
+    for section, model in declared.items():
+        typed = SECTION_MODELS.get(section)
+        if typed is None:
+            problem(("sections", section), "is not a section of the typed model")
+            continue
+        problems.extend(_section_disagreements(document, section, model, typed))
+    return problems
+
+
+def _section_disagreements(
+    document: SourceDocument, section: str, declared: type[Section], typed: type[Section]
+) -> list[Problem]:
+    mine, theirs = declared.model_json_schema(), typed.model_json_schema()
+    problems: list[Problem] = []
+    where = ("sections", section)
+    names = list(mine.get("properties", {}) | theirs.get("properties", {}))
+    for name in names:
+        if mine.get("properties", {}).get(name) != theirs.get("properties", {}).get(name):
+            path = (*where, "questions", name)
+            line, column = document.locate(path) or document.locate(where) or (None, None)
+            problems.append(
+                Problem(
+                    document.name,
+                    line,
+                    column,
+                    render_path(path),
+                    f"differs from the typed model's {section}.{name}",
+                    code="base-model",
+                )
+            )
+    rest = {key: value for key, value in mine.items() if key != "properties"}
+    if rest != {key: value for key, value in theirs.items() if key != "properties"}:
+        line, column = document.locate(where) or (None, None)
+        problems.append(
+            Problem(
+                document.name,
+                line,
+                column,
+                render_path(where),
+                f"the section's name, description, order or required questions differ from "
+                f"the typed model's {typed.__name__}",
+                code="base-model",
+            )
+        )
+    return problems
