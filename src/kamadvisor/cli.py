@@ -19,7 +19,7 @@ import click
 
 from kamadvisor import __version__
 from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError, UsageError
-from kamadvisor.formats import FORMATS
+from kamadvisor.formats import COMPARISON_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -249,10 +249,12 @@ def schema_comparison() -> None:
     "-f",
     "--format",
     "compare_format",
-    type=click.Choice(["md", "html", "json"]),
+    type=click.Choice(list(COMPARISON_FORMATS)),
     default="md",
     show_default=True,
-    help="Markdown, self-contained printable HTML, or JSON (see `kamadvisor schema comparison`).",
+    help="Comparison format: "
+    + "; ".join(f"{fmt.name}, {fmt.description}" for fmt in COMPARISON_FORMATS.values())
+    + ".",
 )
 @_RULES_OPTION
 def compare(
@@ -268,15 +270,14 @@ def compare(
     """
     from kamadvisor.api import open_advisor
     from kamadvisor.compare import compare_files
-    from kamadvisor.compare_render import CompareFormat, render_comparison
     from kamadvisor.output import RunInputs, check_output, write_output
 
-    selected = cast(CompareFormat, compare_format)  # click.Choice allows only these
+    selected = COMPARISON_FORMATS[compare_format]
     check_output(output, RunInputs.of([before_file, after_file], packs=house_packs))
     with open_advisor(house_packs) as advisor:
         comparison = compare_files(advisor, before_file, after_file)
-        text = render_comparison(comparison, advisor.rulebook, selected)
-    write_output(text, output)
+        content = selected.render(comparison, advisor.rulebook)
+    write_output(content if selected.binary else content.decode("utf-8"), output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 
