@@ -5,8 +5,13 @@ pairs that are not two assessments of one account in order, and deterministic ou
 from __future__ import annotations
 
 import copy
+import io
 import json
+import os
 import re
+import shutil
+import subprocess
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from docx import Document
 from jsonschema import Draft202012Validator
 from test_memo_formats import browser_test, print_to_pdf
 
@@ -356,7 +362,7 @@ def test_previous_plan_cannot_begin_after_the_assessment(tmp_path: Path) -> None
 # --- outputs -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("compare_format", ["md", "html", "json"])
+@pytest.mark.parametrize("compare_format", ["md", "html", "json", "docx"])
 @pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
 def test_reruns_are_byte_identical(
     before: Path, after: Path, compare_format: str, tmp_path: Path
@@ -406,11 +412,43 @@ def test_markdown_shows_the_moves_and_their_causes() -> None:
 def test_html_draws_the_move_as_an_arrow_and_loads_nothing() -> None:
     code, out, err = invoke("compare", str(HELIX), str(HELIX_LATER), "-f", "html")
     assert code == 0, err
-    assert 'class="move"' in out
-    assert 'marker-end="url(#head)"' in out
-    assert '<g class="before">' in out
+    svg = out.split('<svg class="matrix"', 1)[1].split("</svg>", 1)[0]
+    arrow = re.search(
+        r'<line class="moved" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"[^>]*'
+        r'marker-end="url\(#moved\)"',
+        svg,
+    )
+    assert arrow is not None
+    x1, y1, x2, y2 = (float(value) for value in arrow.groups())
+    point = re.search(r'<circle class="point" cx="([\d.]+)" cy="([\d.]+)"', svg)
+    assert point is not None
+    # The arrow ends at the account's later position ...
+    assert (x2, y2) == (float(point.group(1)), float(point.group(2)))
+    # ... and comes from the right: our strength rose (5.0 to 5.9), and strength grows leftward.
+    assert x1 > x2
+    assert y1 == y2  # attractiveness did not change
+    # The later position lies in the quadrant the diagnosis placed it in: strategic, top left.
+    quadrants = {
+        name: (float(x), float(y), float(w), float(h))
+        for x, y, w, h, name in re.findall(
+            r'<rect class="quadrant[^"]*" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+            r'height="([\d.]+)"/>\s*<text class="quadrant-name"[^>]*>([^<]+)</text>',
+            svg,
+        )
+    }
+    x, y, w, h = quadrants["Strategic"]
+    assert x <= x2 <= x + w
+    assert y <= y2 <= y + h
+    assert '<rect class="quadrant placed"' in svg
     assert not re.search(r"(src|href)=\"(https?:|//)", out)
     assert "<script" not in out
+
+
+def test_the_compare_template_draws_no_matrix_of_its_own() -> None:
+    # One matrix for memo, report and comparison: matrix.py, with the diagnosis's category.
+    text = (ROOT / "templates" / "compare.html.j2").read_text(encoding="utf-8")
+    assert "<svg" not in text
+    assert "category_cutoff" not in text
 
 
 def test_html_escapes_the_account_name(tmp_path: Path) -> None:
@@ -425,6 +463,124 @@ def test_html_escapes_the_account_name(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons" in out
     # Nothing was scored, so there is no arrow to draw, and the page says so.
     assert "No arrow: a score is missing" in out
+
+
+# --- Word --------------------------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+REQUIRE_LIBREOFFICE = os.environ.get("KAMADVISOR_REQUIRE_LIBREOFFICE") == "1"
+
+
+def compare_docx(before: Path, after: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "comparison.docx"
+    code, _, err = invoke("compare", str(before), str(after), "-f", "docx", "-o", str(target))
+    assert code == 0, err
+    return target
+
+
+def test_docx_has_heading_styles_and_tables(tmp_path: Path) -> None:
+    document = Document(str(compare_docx(HELIX, HELIX_LATER, tmp_path)))
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith(("Heading", "Title"))
+    ]
+    assert headings[0] == ("Title", "Since the last review: Helix Pharma AG")
+    for heading in (
+        "What moved",
+        "Findings",
+        "The previous plan's actions",
+        "Answers that changed",
+    ):
+        assert ("Heading 1", heading) in headings
+    assert ("Heading 2", "Portfolio category: moved, from Star to Strategic") in headings
+    assert [("Heading 2", h) for h in ("Resolved", "New", "Still open")] == [
+        item for item in headings if item[1] in ("Resolved", "New", "Still open")
+    ]
+    tables = {table.rows[0].cells[1].text: table for table in document.tables}
+    moves = [[cell.text for cell in row.cells] for row in tables["2026-09-30"].rows]
+    assert moves[0] == ["", "2026-09-30", "2026-11-26", ""]
+    assert [
+        "Portfolio category",
+        "Star (low confidence)",
+        "Strategic (low confidence)",
+        "moved",
+    ] in moves
+    actions = tables["Action"]
+    assert [cell.text for cell in actions.rows[0].cells] == [
+        "Due",
+        "Action",
+        "Owner",
+        "Status",
+        "Answered",
+        "Finding now",
+    ]
+    assert len(actions.rows) == 1 + 5  # the five actions the later questionnaire records
+    # The matrix as a table: the earlier position in Star, the later in Strategic, as diagnosed.
+    matrix = tables["Strength high"]
+    assert "\u25cf 2026-11-26 (7.85 / 5.90)" in matrix.rows[1].cells[1].text
+    assert "\u25cb 2026-09-30 (7.85 / 5.00)" in matrix.rows[1].cells[2].text
+    with zipfile.ZipFile(io.BytesIO((tmp_path / "comparison.docx").read_bytes())) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert "2026-11-26T00:00:00Z" in core
+
+
+@pytest.mark.skipif(
+    SOFFICE is None and not REQUIRE_LIBREOFFICE,
+    reason="needs LibreOffice (apt-get install libreoffice-writer-nogui); "
+    "KAMADVISOR_REQUIRE_LIBREOFFICE=1 makes its absence a failure",
+)
+@pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
+def test_docx_converts_in_libreoffice_with_the_movement_and_findings(
+    before: Path, after: Path, tmp_path: Path
+) -> None:
+    if SOFFICE is None:
+        pytest.fail("KAMADVISOR_REQUIRE_LIBREOFFICE=1, but LibreOffice (soffice) is missing")
+    source = compare_docx(before, after, tmp_path)
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    pdf = tmp_path / "comparison.pdf"
+    assert pdf.is_file()
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(text.split())
+    comparison = compare_json(before, after)
+    assert comparison["account"]["name"] in flat
+    for section in (
+        "What moved",
+        "Findings",
+        "The previous plan's actions",
+        "Answers that changed",
+    ):
+        assert section in flat, section
+    # Every placement that moved, with the answers that moved it.
+    for move in comparison["placements"]:
+        if move["direction"] in ("same", "unplaced_both"):
+            continue
+        assert f"from {move['before_label'] or 'not determined'} to" in flat
+        for cause in move["causes"]:
+            assert cause["path"] in flat, cause["path"]
+    # Every finding resolved, new and persisting, by its rule id (a line may break a rule id at
+    # a hyphen, which pdftotext then drops).
+    squashed = re.sub(r"[\s-]", "", text)
+    for kind in ("resolved", "new", "persisting"):
+        for rule_id in rule_ids(comparison["findings"][kind]):
+            assert rule_id.replace("-", "") in squashed, rule_id
 
 
 # --- memo --previous ---------------------------------------------------------------------------

@@ -166,7 +166,10 @@ def _movement(document: DocumentObject, context: dict[str, Any]) -> None:
         ]
         for m in data["placements"]
     ]
-    for label, key in (("Attractiveness score", "attractiveness"), ("Business strength score", "business_strength")):
+    for label, key in (
+        ("Attractiveness score", "attractiveness"),
+        ("Business strength score", "business_strength"),
+    ):
         rows.append([label, figure_text(before[key]), figure_text(after[key]), ""])
     _table(document, ["", before["assessed_on"], after["assessed_on"], ""], rows)
     _matrix(document, context)
@@ -196,14 +199,19 @@ def _matrix(document: DocumentObject, context: dict[str, Any]) -> None:
     category = next((m for m in data["placements"] if m["name"] == "category"), None)
     if category is None:
         return
-    marks: dict[str, list[str]] = {name: [labels.get(name, name.title())] for name in QUADRANT_CELLS}
+    marks: dict[str, list[str]] = {
+        name: [labels.get(name, name.title())] for name in QUADRANT_CELLS
+    }
     for side, symbol in (("before", "\u25cb"), ("after", "\u25cf")):
         placed = category[side]
         if placed in marks:
             score = ""
             if positions:
                 spot = positions[side]
-                score = f" ({spot['attractiveness']:g} / {spot['business_strength']:g})"
+                score = (
+                    f" ({figure_text(spot['attractiveness'])} /"
+                    f" {figure_text(spot['business_strength'])})"
+                )
             marks[placed].append(f"{symbol} {data[side]['assessed_on']}{score}")
     document.add_paragraph(
         "The account's move on the portfolio matrix: account attractiveness (rows, high at the "
@@ -247,7 +255,10 @@ def _figures(document: DocumentObject, data: dict[str, Any]) -> None:
 def _findings(document: DocumentObject, data: dict[str, Any]) -> None:
     document.add_heading("Findings", level=1)
     findings = data["findings"]
-    counts = [sum(len(g["findings"]) for g in findings[kind]) for kind in ("resolved", "new", "persisting")]
+    counts = [
+        sum(len(g["findings"]) for g in findings[kind])
+        for kind in ("resolved", "new", "persisting")
+    ]
     document.add_paragraph(f"{counts[0]} resolved, {counts[1]} new, {counts[2]} still open.")
     for heading, kind, traced in (
         ("Resolved", "resolved", True),
@@ -286,9 +297,7 @@ def _actions(document: DocumentObject, data: dict[str, Any]) -> None:
             f"{k['not_started']} not started, {k['dropped']} dropped"
         )
         if k["status_unknown"]:
-            text += (
-                f", {k['status_unknown']} without a status (not counted as done or as open)"
-            )
+            text += f", {k['status_unknown']} without a status (not counted as done or as open)"
         text += (
             f". {k['overdue']} {'is' if k['overdue'] == 1 else 'are'} overdue. "
             f"{k['findings_resolved']} of them answered a finding that is now resolved."
@@ -323,8 +332,7 @@ def _actions(document: DocumentObject, data: dict[str, Any]) -> None:
         )
     if actions["not_followed_up"]:
         document.add_paragraph(
-            f"Actions of the previous plan (begun {actions['began']}) with no status recorded "
-            "here:"
+            f"Actions of the previous plan (begun {actions['began']}) with no status recorded here:"
         )
         for item in actions["not_followed_up"]:
             document.add_paragraph(

@@ -86,9 +86,7 @@ COMPARISON_FORMATS: dict[str, ComparisonFormat] = {
     fmt.name: fmt
     for fmt in (
         ComparisonFormat("md", "md", "Markdown", _comparison_text("md")),
-        ComparisonFormat(
-            "html", "html", "self-contained printable HTML", _comparison_text("html")
-        ),
+        ComparisonFormat("html", "html", "self-contained printable HTML", _comparison_text("html")),
         ComparisonFormat(
             "json",
             "json",
