@@ -239,6 +239,16 @@ def schema_comparison() -> None:
     click.echo(render_comparison_schema(), nl=False)
 
 
+@schema.command("portfolio-movement")
+def schema_portfolio_movement() -> None:
+    """Print the versioned JSON Schema of the `movement` that `portfolio --previous` adds."""
+    import json
+
+    from kamadvisor.portfolio_movement import movement_schema
+
+    click.echo(json.dumps(movement_schema(), indent=2, sort_keys=True, ensure_ascii=False))
+
+
 @cli.command()
 @click.argument("before_file", metavar="EARLIER")
 @click.argument("after_file", metavar="LATER")
