@@ -210,6 +210,40 @@ def test_the_sets_match_the_two_diagnoses(before: Path, after: Path) -> None:
     assert set(rule_ids(comparison["findings"]["persisting"])) == old & new
 
 
+@pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
+def test_findings_are_grouped_as_the_memo_groups_them(before: Path, after: Path) -> None:
+    """Each group is the root cause the memo puts its findings under: the memo of the earlier
+    assessment for findings resolved, of the later one for findings new and still open."""
+    comparison = compare_json(before, after)
+    severities = ["critical", "high", "medium", "low", "info"]
+    for kind, memo_of in (("resolved", before), ("new", after), ("persisting", after)):
+        code, memo_text, err = invoke("memo", str(memo_of))
+        assert code == 0, err
+        titles = dict(re.findall(r"^### (\d+)\. (.+)$", memo_text, re.M))
+        cause_of = {
+            rule_id: titles[number]
+            for number, rule_id in re.findall(
+                r"^- Cause (\d+), \w+: .* \[([A-Z0-9-]+)\]", memo_text, re.M
+            )
+        }
+        checked = 0
+        for group in comparison["findings"][kind]:
+            for item in group["findings"]:
+                if item["rule_id"] in cause_of:
+                    assert group["title"] == cause_of[item["rule_id"]], item["rule_id"]
+                    checked += 1
+        assert checked or not comparison["findings"][kind], kind
+        # The group with the most severe finding first, findings by severity within a group.
+        worst = [
+            min(severities.index(i["severity"]) for i in g["findings"])
+            for g in comparison["findings"][kind]
+        ]
+        assert worst == sorted(worst)
+        for group in comparison["findings"][kind]:
+            ranks = [severities.index(item["severity"]) for item in group["findings"]]
+            assert ranks == sorted(ranks)
+
+
 def test_helix_pair_fires_the_plan_rule_and_follows_up_its_actions() -> None:
     comparison = compare_json(HELIX, HELIX_LATER)
     assert "PLAN-PREVIOUS-ACTIONS-NOT-DONE" in rule_ids(comparison["findings"]["new"])

@@ -21,10 +21,11 @@ from kamadvisor.errors import InputError, Problem
 from kamadvisor.explain import Tracer, changed_facts
 from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts, fact_catalogue
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
-from kamadvisor.rulebook import Rulebook
+from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 from kamadvisor.sourcefile import SourceDocument, load_document
 
-COMPARISON_SCHEMA_VERSION = "1.0"
+# 2.0: findings grouped by the pack's root causes, as the memo groups them (1.0: by theme).
+COMPARISON_SCHEMA_VERSION = "2.0"
 
 AnswerValue = str | int | float | bool | list[str] | None
 Direction = Literal["up", "down", "same", "placed", "unplaced", "unplaced_both"]
@@ -106,13 +107,17 @@ class FigureChange(Frozen):
 class FindingChange(Frozen):
     rule_id: str
     title: str
+    theme: str
     severity: str
     severity_before: str | None
     causes: list[Cause]
 
 
 class FindingGroup(Frozen):
-    theme: str
+    """The findings of one root cause, as the memo groups them: a cause of the pack's, or a theme
+    no cause takes (`theme:NAME`)."""
+
+    cause: str
     title: str
     findings: list[FindingChange]
 
@@ -469,6 +474,7 @@ def _finding_changes(
         return FindingChange(
             rule_id=finding.rule_id,
             title=finding.title,
+            theme=finding.theme,
             severity=finding.severity,
             severity_before=previous.severity if previous else None,
             causes=_causes([finding.rule_id], rulebook, before, after, answers) if traced else [],
@@ -478,25 +484,43 @@ def _finding_changes(
     arrived = [change(f, None, True) for f in new.values() if f.rule_id not in old]
     persisting = [change(f, old[f.rule_id], False) for f in new.values() if f.rule_id in old]
     return FindingChanges(
-        resolved=_grouped(resolved, before.diagnosis.findings, rulebook),
-        new=_grouped(arrived, after.diagnosis.findings, rulebook),
-        persisting=_grouped(persisting, after.diagnosis.findings, rulebook),
+        resolved=_grouped(resolved, rulebook),
+        new=_grouped(arrived, rulebook),
+        persisting=_grouped(persisting, rulebook),
     )
 
 
-def _grouped(
-    changes: list[FindingChange], findings: list[Finding], rulebook: Rulebook
-) -> list[FindingGroup]:
-    """Grouped by theme as the memo groups them: findings arrive ranked by severity, and a theme's
-    group comes in the rank of its most severe finding."""
-    themes = {finding.rule_id: finding.theme for finding in findings}
+def _grouped(changes: list[FindingChange], rulebook: Rulebook) -> list[FindingGroup]:
+    """Grouped as the memo groups them: by the pack's root causes (a theme no cause takes is a
+    group of its own), the group with the most severe finding first, then in the causes' order.
+    Findings arrive ranked by severity and keep that rank within their group."""
+    manifest = rulebook.manifest
+    cause_of_theme = {
+        theme: name for name, cause in manifest.causes.items() for theme in cause.themes
+    }
     groups: dict[str, list[FindingChange]] = {}
     for item in changes:
-        groups.setdefault(themes[item.rule_id], []).append(item)
-    manifest = rulebook.manifest.themes
+        groups.setdefault(cause_of_theme.get(item.theme, f"theme:{item.theme}"), []).append(item)
+
+    def title_and_order(key: str) -> tuple[str, int]:
+        cause = manifest.causes.get(key)
+        if cause is not None:
+            return cause.title, cause.order
+        theme = manifest.themes[key.removeprefix("theme:")]
+        return theme.title, theme.order
+
+    rank: dict[str, int] = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
+    ordered = sorted(
+        groups.items(),
+        key=lambda group: (
+            min(rank[item.severity] for item in group[1]),
+            title_and_order(group[0])[1],
+            group[0],
+        ),
+    )
     return [
-        FindingGroup(theme=theme, title=manifest[theme].title, findings=items)
-        for theme, items in groups.items()
+        FindingGroup(cause=key, title=title_and_order(key)[0], findings=items)
+        for key, items in ordered
     ]
 
 
