@@ -642,6 +642,53 @@ def test_memo_with_previous_has_the_section(memo_format: str, tmp_path: Path) ->
     assert second[1] == with_previous
 
 
+def test_word_memo_with_previous_has_the_section(tmp_path: Path) -> None:
+    paths = {}
+    for name, extra in (("with", ("--previous", str(HELIX))), ("alone", ())):
+        paths[name] = tmp_path / f"{name}.docx"
+        code, _, err = invoke(
+            "memo", str(HELIX_LATER), *extra, "-f", "docx", "-o", str(paths[name])
+        )
+        assert code == 0, err
+    with_previous = [(p.style.name, p.text) for p in Document(str(paths["with"])).paragraphs]
+    alone = [(p.style.name, p.text) for p in Document(str(paths["alone"])).paragraphs]
+    start = with_previous.index(("Heading 1", "Since the last review"))
+    end = next(
+        index
+        for index, (style, _) in enumerate(with_previous)
+        if index > start and style == "Heading 1"
+    )
+    section = with_previous[start:end]
+    # After the summary, before the pictures; the rest of the memo as it was.
+    assert with_previous[:start] + with_previous[end:] == alone
+    assert with_previous[end] == ("Heading 1", "Where the account stands")
+    lines = [text for _, text in section]
+    assert (
+        "Compared with the assessment of 2026-09-30, 57 days earlier, read with the same method:"
+        in lines
+    )
+    assert (
+        "Portfolio category: from Star to Strategic (low confidence), after ease of doing "
+        "business 4 \u2192 7; service 5 \u2192 7."
+    ) in lines
+    assert ("Heading 2", "New since the last review") in section
+    assert (
+        "List Bullet",
+        "Most of the previous plan's actions were not carried out (medium) "
+        "[PLAN-PREVIOUS-ACTIONS-NOT-DONE]",
+    ) in section
+    assert (
+        "5 recorded: 1 done, 1 in progress, 2 not started, 0 dropped, 1 without a status; 3 overdue."
+        in lines
+    )
+    again = tmp_path / "again.docx"
+    code, _, err = invoke(
+        "memo", str(HELIX_LATER), "--previous", str(HELIX), "-f", "docx", "-o", str(again)
+    )
+    assert code == 0, err
+    assert again.read_bytes() == paths["with"].read_bytes()
+
+
 def test_memo_json_with_previous_is_refused() -> None:
     code, out, err = invoke(
         "memo", str(NORTHWIND_LATER), "--previous", str(NORTHWIND), "-f", "json"

@@ -162,7 +162,8 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
     "--previous",
     "previous_file",
     metavar="FILE",
-    help="The account's previous assessment: adds a 'Since the last review' section (md, html).",
+    help="The account's previous assessment: adds a 'Since the last review' section "
+    "(md, html, docx).",
 )
 @_RULES_OPTION
 def memo(
@@ -179,20 +180,17 @@ def memo(
 
     check_output(output, RunInputs.of([questionnaire_file, previous_file], packs=house_packs))
     selected = FORMATS[memo_format]
-    if previous_file is not None and memo_format not in ("md", "html"):
+    if previous_file is not None and memo_format == "json":
         raise UsageError(
-            "--previous adds a section to md and html memos; for the comparison as JSON use "
-            "`kamadvisor compare PREVIOUS FILE -f json`"
+            "--previous adds a section to md, html and docx memos; for the comparison as JSON "
+            "use `kamadvisor compare PREVIOUS FILE -f json`"
         )
     with open_advisor(house_packs) as advisor:
         if previous_file is not None:
             from kamadvisor.compare import review_files
-            from kamadvisor.render import render_memo
 
             comparison, diagnosis = review_files(advisor, previous_file, questionnaire_file)
-            since = comparison.model_dump(mode="json")
-            text = render_memo(diagnosis, advisor.rulebook, memo_format, since)  # type: ignore[arg-type]
-            content = text.encode("utf-8")
+            content = _memo_since(diagnosis, advisor.rulebook, memo_format, comparison)
         else:
             diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
             content = selected.render(diagnosis, advisor.rulebook)
@@ -200,6 +198,18 @@ def memo(
     write_output(content if selected.binary else content.decode("utf-8"), output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+def _memo_since(diagnosis: Diagnosis, rulebook: Any, memo_format: str, comparison: Any) -> bytes:
+    """The memo with its "Since the last review" section, in md, html or docx."""
+    since = comparison.model_dump(mode="json")
+    if memo_format == "docx":
+        from kamadvisor.docx_memo import render_docx
+
+        return render_docx(diagnosis, rulebook, since)
+    from kamadvisor.render import render_memo
+
+    return render_memo(diagnosis, rulebook, memo_format, since).encode("utf-8")  # type: ignore[arg-type]
 
 
 def _warn_future_dates(questionnaire_file: str, diagnosis: Diagnosis) -> None:

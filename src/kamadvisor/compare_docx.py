@@ -19,18 +19,17 @@ from docx.shared import Pt
 from kamadvisor.compare import Comparison
 from kamadvisor.compare_render import comparison_context
 from kamadvisor.docx_memo import _deterministic_zip, _new_document, _shade, _table
+from kamadvisor.docx_review import (
+    STATUSES,
+    answer_text,
+    cause_text,
+    figure_text,
+    moved_text,
+    nuance_text,
+    title_of,
+)
 from kamadvisor.rulebook import Rulebook
-from kamadvisor.sandbox import _label, _number
 
-TITLES = {"phase": "KAM phase", "category": "Portfolio category", "stage": "Relational stage"}
-NOUNS = {"phase": ("phase", "phases"), "stage": ("stage", "stages")}
-COUNTED = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-STATUSES = {
-    "done": "done",
-    "in_progress": "in progress",
-    "not_started": "not started",
-    "dropped": "dropped",
-}
 SCORE_FACTS = ("scores.attractiveness", "scores.business_strength")
 # Where each category sits in the two-by-two table: (row, column) below the header row.
 QUADRANT_CELLS = {"strategic": (1, 1), "star": (1, 2), "status": (2, 1), "streamline": (2, 2)}
@@ -57,74 +56,6 @@ def _fix_properties(document: DocumentObject, data: dict[str, Any]) -> None:
     properties.modified = stamp
     properties.last_printed = stamp
     properties.revision = 1
-
-
-# --- words, as the Markdown and HTML templates put them ------------------------------------------
-
-
-def title_of(name: str) -> str:
-    return TITLES.get(name, name.replace("_", " ").capitalize())
-
-
-def answer_text(value: Any, path: str = "") -> str:
-    if value is None:
-        return "not listed" if path.endswith("]") else "unanswered"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, list):
-        return _label(value) if value else "none"
-    return _label(value)
-
-
-def figure_text(value: Any) -> str:
-    if value is None:
-        return "not known"
-    if isinstance(value, float):
-        return _number(value, 2)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _number(value)
-    return str(value)
-
-
-def moved_text(move: dict[str, Any]) -> str:
-    direction = move["direction"]
-    if direction == "same":
-        weighed = (
-            move["straddles_before"] != move["straddles_after"]
-            or move["confidence_before"] != move["confidence_after"]
-        )
-        return "unchanged, weighed differently" if weighed else "unchanged"
-    fixed = {
-        "placed": "placed for the first time",
-        "unplaced": "no longer placed",
-        "unplaced_both": "not determined either time",
-    }
-    if direction in fixed:
-        return fixed[direction]
-    if move["name"] in NOUNS:
-        steps = move["steps"]
-        counted = COUNTED[steps] if steps < len(COUNTED) else str(steps)
-        noun = NOUNS[move["name"]][0 if steps == 1 else 1]
-        return f"{direction} {counted} {noun}"
-    return "moved"
-
-
-def nuance_text(
-    name: str, straddles: list[str], confidence: str | None, scales: dict[str, Any]
-) -> str:
-    text = ""
-    if straddles:
-        names = {item["value"]: item["label"].lower() for item in scales.get(name, [])}
-        text += " (straddling " + " and ".join(names.get(v, v) for v in straddles) + ")"
-    if confidence and confidence != "high":
-        text += f" ({confidence} confidence)"
-    return text
-
-
-def cause_text(cause: dict[str, Any]) -> str:
-    before = answer_text(cause["before"], cause["path"])
-    after = answer_text(cause["after"], cause["path"])
-    return f"{cause['path']}: {before} \u2192 {after}"
 
 
 # --- the document ------------------------------------------------------------------------------
