@@ -110,7 +110,7 @@ def _point(advisor: Advisor, file: Path) -> tuple[Point, str, str]:
             [
                 Problem(
                     document.name,
-                    message="not a questionnaire (it has no account section); left out",
+                    message="not a questionnaire (it has no account section)",
                 )
             ]
         )
