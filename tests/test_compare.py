@@ -194,6 +194,44 @@ def test_northwind_pair_resolved_new_and_persisting() -> None:
     assert contact_causes[0]["after"] == "Plant Operations Manager, Dortmund"
 
 
+def test_a_finding_that_reads_a_placement_is_traced_through_the_placement() -> None:
+    comparison = compare_json(NORTHWIND, NORTHWIND_LATER)
+    stage_causes = movement(comparison, "stage")["causes"]
+    phase_causes = movement(comparison, "phase")["causes"]
+    # A strategic account stuck at the cooperative stage: new because the stage moved.
+    stuck = finding(comparison, "new", "FIT-STRATEGIC-COOPERATIVE")
+    assert [c["path"] for c in stuck["causes"]] == [c["path"] for c in stage_causes]
+    # A key account manager title on transactional behaviour: gone because the phase moved.
+    title = finding(comparison, "resolved", "PHASE-KAM-TITLE-TRANSACTIONAL")
+    assert [c["path"] for c in title["causes"]] == [c["path"] for c in phase_causes]
+    assert "kam.title" not in [c["path"] for c in title["causes"]]  # the title did not change
+
+
+def test_a_finding_no_longer_folded_into_another_says_so() -> None:
+    # The renamed sales representative was stated inside the transactional-title finding; with
+    # that one resolved it stands on its own: not new to the account, and said so.
+    comparison = compare_json(NORTHWIND, NORTHWIND_LATER)
+    renamed = finding(comparison, "new", "SKILLS-RENAMED-SALES-REP")
+    assert renamed["part_of"] == "PHASE-KAM-TITLE-TRANSACTIONAL"
+    assert (
+        renamed["causes"]
+        == finding(comparison, "resolved", "PHASE-KAM-TITLE-TRANSACTIONAL")["causes"]
+    )
+    code, out, err = invoke("compare", str(NORTHWIND), str(NORTHWIND_LATER))
+    assert code == 0, err
+    assert (
+        "[SKILLS-RENAMED-SALES-REP], until now part of [PHASE-KAM-TITLE-TRANSACTIONAL], because"
+        in out
+    )
+
+
+def test_figures_do_not_repeat_a_score_as_its_distance_from_the_cut_off() -> None:
+    comparison = compare_json(HELIX, HELIX_LATER)
+    facts = [figure["fact"] for figure in comparison["figures"]]
+    assert "scores.business_strength" in facts
+    assert not [fact for fact in facts if fact.endswith("_to_cutoff")]
+
+
 @pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
 def test_the_sets_match_the_two_diagnoses(before: Path, after: Path) -> None:
     comparison = compare_json(before, after)

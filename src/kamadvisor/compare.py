@@ -16,9 +16,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, check_effective_date
+from kamadvisor.conditions import FactRef, FactTest, iter_tests
 from kamadvisor.diagnosis import AccountSummary, Diagnosis, Finding, PackInfo, build_diagnosis
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.explain import Tracer, changed_facts
+from kamadvisor.explain import Tracer
 from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts, fact_catalogue
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
@@ -29,8 +30,10 @@ COMPARISON_SCHEMA_VERSION = "2.0"
 
 AnswerValue = str | int | float | bool | list[str] | None
 Direction = Literal["up", "down", "same", "placed", "unplaced", "unplaced_both"]
-# Facts the comparison reports as figures: the matrix scores and the account's economics.
+# Facts the comparison reports as figures: the matrix scores and the account's economics; a
+# score's distance from its cut-off moves with the score and is not repeated.
 FIGURE_PREFIXES = ("scores.", "economics.")
+FIGURE_REPEATS = ("_to_cutoff",)
 
 
 class Frozen(BaseModel):
@@ -110,6 +113,8 @@ class FindingChange(Frozen):
     theme: str
     severity: str
     severity_before: str | None
+    # Resolved: still found, but now part of (subsumed by) this finding; new: part of it before.
+    part_of: str | None
     causes: list[Cause]
 
 
@@ -324,13 +329,11 @@ def _causes(
     answers: list[AnswerChange],
 ) -> list[Cause]:
     """The changed answers behind the rules among `rule_ids` whose firing changed."""
-    fired_before, fired_after = set(before.tracer.result.fired), set(after.tracer.result.fired)
     facts_by_rule: dict[str, set[str]] = {}
     for rule_id in rule_ids:
-        if (rule_id in fired_before) == (rule_id in fired_after):
+        if not _firing_changed(rule_id, before, after):
             continue
-        rule = rulebook.rule(rule_id)
-        for fact in changed_facts(rule, before.tracer, after.tracer):
+        for fact in _traced_facts(rule_id, rulebook, before, after, set()):
             facts_by_rule.setdefault(fact, set()).add(rule_id)
     catalogue = fact_catalogue()
     causes: list[Cause] = []
@@ -353,6 +356,43 @@ def _causes(
                 )
             )
     return causes
+
+
+def _firing_changed(rule_id: str, before: Assessment, after: Assessment) -> bool:
+    return (rule_id in before.tracer.result.fired) != (rule_id in after.tracer.result.fired)
+
+
+def _traced_facts(
+    rule_id: str, rulebook: Rulebook, before: Assessment, after: Assessment, traced: set[str]
+) -> set[str]:
+    """The facts behind a rule's changed firing, as `explain`'s tracer reads them: the facts of
+    its tests whose outcome changed, following a changed concluded fact into the rules that
+    produced it, and a changed placement (which the weight of evidence makes, no single rule)
+    into the rules deciding it. Each rule is traced once (`traced`)."""
+    traced.add(rule_id)
+    facts: set[str] = set()
+    for test in iter_tests(rulebook.rule(rule_id).condition):
+        if isinstance(test, FactTest):
+            if before.tracer.fact_holds(test) != after.tracer.fact_holds(test):
+                facts.add(test.fact)
+                if isinstance(test.value, FactRef):
+                    facts.add(test.value.name)
+            continue
+        if before.tracer.concluded_holds(test) == after.tracer.concluded_holds(test):
+            continue
+        sources = (
+            _deciding_rules(test.name, rulebook)
+            if test.kind == "placement"
+            else [
+                item.rule_id
+                for tracer in (before.tracer, after.tracer)
+                for item in tracer.produced(test)
+            ]
+        )
+        for source in dict.fromkeys(sources):
+            if source and source not in traced and _firing_changed(source, before, after):
+                facts |= _traced_facts(source, rulebook, before, after, traced)
+    return facts
 
 
 def _derives(path: str, source: str) -> bool:
@@ -433,7 +473,9 @@ def _figures(before: Diagnosis, after: Diagnosis) -> list[FigureChange]:
     names = [
         name
         for name in catalogue
-        if name.startswith(FIGURE_PREFIXES) and catalogue[name].type in ("number", "integer")
+        if name.startswith(FIGURE_PREFIXES)
+        and not name.endswith(FIGURE_REPEATS)
+        and catalogue[name].type in ("number", "integer")
     ]
     changes = []
     for name in names:
@@ -470,24 +512,42 @@ def _finding_changes(
     old = {f.rule_id: f for f in before.diagnosis.findings if f.rule_id not in placed}
     new = {f.rule_id: f for f in after.diagnosis.findings if f.rule_id not in placed}
 
-    def change(finding: Finding, previous: Finding | None, traced: bool) -> FindingChange:
+    # A finding folded into another (subsumed) on the other side appears or goes with that one.
+    held_before, held_after = _subsumers(before.diagnosis), _subsumers(after.diagnosis)
+
+    def change(
+        finding: Finding, previous: Finding | None, traced: bool, held: dict[str, str]
+    ) -> FindingChange:
+        part_of = held.get(finding.rule_id)
         return FindingChange(
             rule_id=finding.rule_id,
             title=finding.title,
             theme=finding.theme,
             severity=finding.severity,
             severity_before=previous.severity if previous else None,
-            causes=_causes([finding.rule_id], rulebook, before, after, answers) if traced else [],
+            part_of=part_of,
+            causes=_causes([part_of or finding.rule_id], rulebook, before, after, answers)
+            if traced
+            else [],
         )
 
-    resolved = [change(f, None, True) for f in old.values() if f.rule_id not in new]
-    arrived = [change(f, None, True) for f in new.values() if f.rule_id not in old]
-    persisting = [change(f, old[f.rule_id], False) for f in new.values() if f.rule_id in old]
+    resolved = [change(f, None, True, held_after) for f in old.values() if f.rule_id not in new]
+    arrived = [change(f, None, True, held_before) for f in new.values() if f.rule_id not in old]
+    persisting = [change(f, old[f.rule_id], False, {}) for f in new.values() if f.rule_id in old]
     return FindingChanges(
         resolved=_grouped(resolved, rulebook),
         new=_grouped(arrived, rulebook),
         persisting=_grouped(persisting, rulebook),
     )
+
+
+def _subsumers(diagnosis: Diagnosis) -> dict[str, str]:
+    """Each finding shown only inside another (subsumed by it): the rule id of that other."""
+    return {
+        folded.rule_id: finding.rule_id
+        for finding in diagnosis.findings
+        for folded in finding.subsumes
+    }
 
 
 def _grouped(changes: list[FindingChange], rulebook: Rulebook) -> list[FindingGroup]:

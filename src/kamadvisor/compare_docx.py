@@ -202,16 +202,20 @@ def _findings(document: DocumentObject, data: dict[str, Any]) -> None:
         for group in findings[kind]:
             document.add_paragraph().add_run(group["title"]).bold = True
             for item in group["findings"]:
-                _finding(document, item, traced)
+                _finding(document, item, kind, traced)
 
 
-def _finding(document: DocumentObject, item: dict[str, Any], traced: bool) -> None:
+def _finding(document: DocumentObject, item: dict[str, Any], kind: str, traced: bool) -> None:
     paragraph = document.add_paragraph(style="List Bullet")
     paragraph.add_run(item["title"]).bold = True
     severity = item["severity"]
     if item["severity_before"] and item["severity_before"] != severity:
         severity += f", was {item['severity_before']}"
     text = f" ({severity}) [{item['rule_id']}]"
+    if item["part_of"]:
+        text += (
+            f", {'now part of' if kind == 'resolved' else 'until now part of'} [{item['part_of']}]"
+        )
     if traced and item["causes"]:
         text += ", because " + "; ".join(cause_text(cause) for cause in item["causes"])
     paragraph.add_run(text)
