@@ -516,6 +516,17 @@ def test_html_draws_the_move_as_an_arrow_and_loads_nothing() -> None:
     assert "<script" not in out
 
 
+def test_html_says_when_the_move_is_too_small_for_an_arrow() -> None:
+    # Northwind's strength score moved from 6.65 to 6.75: a dot, no arrow, and the caption says
+    # why rather than pointing at an open circle that is not drawn.
+    code, out, err = invoke("compare", str(NORTHWIND), str(NORTHWIND_LATER), "-f", "html")
+    assert code == 0, err
+    assert '<line class="moved"' not in out
+    assert '<circle class="point"' in out
+    assert "business strength 6.65 to 6.75): too little for an arrow" in out
+    assert "(open circle)" not in out
+
+
 def test_the_compare_template_draws_no_matrix_of_its_own() -> None:
     # One matrix for memo, report and comparison: matrix.py, with the diagnosis's category.
     text = (ROOT / "templates" / "compare.html.j2").read_text(encoding="utf-8")

@@ -38,6 +38,7 @@ def comparison_context(comparison: Comparison, rulebook: Rulebook) -> dict[str, 
                 comparison_matrix(comparison, params, dict(category.values) if category else {})
             ),
             "style": Markup(MATRIX_STYLE),
+            "arrow": any(move.drawn() for move in comparison_moves(comparison)),
         },
         "scales": {
             name: [{"value": value, "label": label} for value, label in spec.values.items()]
@@ -76,18 +77,6 @@ def comparison_matrix(
         if after.attractiveness is not None and after.business_strength is not None
         else None
     )
-    positions = comparison_positions(comparison)
-    moves = (
-        [
-            MatrixMove(
-                comparison.account.name,
-                (positions["before"]["attractiveness"], positions["before"]["business_strength"]),
-                (positions["after"]["attractiveness"], positions["after"]["business_strength"]),
-            )
-        ]
-        if positions
-        else []
-    )
     return matrix_svg(
         [account],
         float(params.get("category_cutoff_attractiveness", 5.5)),
@@ -96,8 +85,23 @@ def comparison_matrix(
         f"{comparison.account.name}'s move on the attractiveness and business strength matrix "
         f"from {comparison.before.assessed_on} to {after.assessed_on}",
         numbered=False,
-        moves=moves,
+        moves=comparison_moves(comparison),
     )
+
+
+def comparison_moves(comparison: Comparison) -> list[MatrixMove]:
+    """The account's move on the matrix, when both positions are scored."""
+    positions = comparison_positions(comparison)
+    if positions is None:
+        return []
+    before, after = positions["before"], positions["after"]
+    return [
+        MatrixMove(
+            comparison.account.name,
+            (before["attractiveness"], before["business_strength"]),
+            (after["attractiveness"], after["business_strength"]),
+        )
+    ]
 
 
 def render_comparison(
