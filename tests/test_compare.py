@@ -723,8 +723,7 @@ def test_word_memo_with_previous_has_the_section(tmp_path: Path) -> None:
     assert ("Heading 2", "New since the last review") in section
     assert (
         "List Bullet",
-        "Most of the previous plan's actions were not carried out (medium) "
-        "[PLAN-PREVIOUS-ACTIONS-NOT-DONE]",
+        "Most of the previous plan's actions were not carried out (medium)",
     ) in section
     assert (
         "5 recorded: 1 done, 1 in progress, 2 not started, 0 dropped, 1 without a status; 3 overdue."

@@ -115,6 +115,7 @@ class FindingChange(Frozen):
     severity_before: str | None
     # Resolved: still found, but now part of (subsumed by) this finding; new: part of it before.
     part_of: str | None
+    part_of_title: str | None
     causes: list[Cause]
 
 
@@ -514,12 +515,18 @@ def _finding_changes(
 
     # A finding folded into another (subsumed) on the other side appears or goes with that one.
     held_before, held_after = _subsumers(before.diagnosis), _subsumers(after.diagnosis)
+    titles = {
+        finding.rule_id: finding.title
+        for diagnosis in (before.diagnosis, after.diagnosis)
+        for finding in diagnosis.findings
+    }
 
     def change(
         finding: Finding, previous: Finding | None, traced: bool, held: dict[str, str]
     ) -> FindingChange:
         part_of = held.get(finding.rule_id)
         return FindingChange(
+            part_of_title=titles.get(part_of) if part_of else None,
             rule_id=finding.rule_id,
             title=finding.title,
             theme=finding.theme,

@@ -131,13 +131,17 @@ def write_since_last_review(
     if findings["resolved"]:
         document.add_heading("Resolved since the last review", level=2)
         for item in findings["resolved"]:
-            document.add_paragraph(f"{item['title']} [{item['rule_id']}]", style="List Bullet")
+            text = item["title"]
+            if item["part_of_title"]:
+                text += f": still found, now as part of \u201c{item['part_of_title']}\u201d"
+            document.add_paragraph(text, style="List Bullet")
     if findings["new"]:
         document.add_heading("New since the last review", level=2)
         for item in findings["new"]:
-            document.add_paragraph(
-                f"{item['title']} ({item['severity']}) [{item['rule_id']}]", style="List Bullet"
-            )
+            text = f"{item['title']} ({item['severity']})"
+            if item["part_of_title"]:
+                text += f": found before too, as part of \u201c{item['part_of_title']}\u201d"
+            document.add_paragraph(text, style="List Bullet")
     _actions_followed_up(document, since["actions"])
 
 
