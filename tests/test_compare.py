@@ -395,7 +395,7 @@ def test_reversed_or_equal_dates_are_refused_and_located(later_date: str, tmp_pa
     assert re.search(
         r"later\.yaml:\d+:\d+: account\.assessment_date: .* is not after 2026-10-15", err
     )
-    assert "give the earlier assessment first" in err
+    assert "the earlier assessment goes first in `compare`, and after --previous in `memo`" in err
 
 
 def test_the_bundled_pair_given_in_reverse_is_refused() -> None:
@@ -744,6 +744,17 @@ def test_memo_json_with_previous_is_refused() -> None:
     assert code == 2
     assert out == ""
     assert "kamadvisor compare" in err
+
+
+def test_memo_with_a_later_previous_is_refused_and_says_which_goes_where() -> None:
+    code, out, err = invoke("memo", str(NORTHWIND), "--previous", str(NORTHWIND_LATER))
+    assert code == 2
+    assert out == ""
+    assert re.search(
+        r"northwind-foods\.yaml:11:3: account\.assessment_date: 2026-10-15 is not after "
+        r"2026-11-27, the date of .*northwind-foods-2026-11\.yaml; .* after --previous in `memo`",
+        err,
+    )
 
 
 def test_memo_with_a_previous_of_another_account_is_refused() -> None:

@@ -229,8 +229,8 @@ def check_pair(
         problem(
             after,
             "assessment_date",
-            f"{second_date} is not after {first_date}, the date of {before.name}; give the "
-            "earlier assessment first",
+            f"{second_date} is not after {first_date}, the date of {before.name}; the earlier "
+            "assessment goes first in `compare`, and after --previous in `memo`",
         )
     if problems:
         raise InputError(problems)
