@@ -576,7 +576,7 @@ def test_docx_has_heading_styles_and_tables(tmp_path: Path) -> None:
         "Answers that changed",
     ):
         assert ("Heading 1", heading) in headings
-    assert ("Heading 2", "Portfolio category: moved, from Star to Strategic") in headings
+    assert ("Heading 2", "Portfolio category: changed, from Star to Strategic") in headings
     assert [("Heading 2", h) for h in ("Resolved", "New", "Still open")] == [
         item for item in headings if item[1] in ("Resolved", "New", "Still open")
     ]
@@ -587,7 +587,7 @@ def test_docx_has_heading_styles_and_tables(tmp_path: Path) -> None:
         "Portfolio category",
         "Star (low confidence)",
         "Strategic (low confidence)",
-        "moved",
+        "changed",
     ] in moves
     actions = tables["Action"]
     assert [cell.text for cell in actions.rows[0].cells] == [

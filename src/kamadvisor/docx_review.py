@@ -70,7 +70,7 @@ def moved_text(move: dict[str, Any]) -> str:
     }
     if direction in fixed:
         return fixed[direction]
-    return steps_text(move) if move["name"] in NOUNS else "moved"
+    return steps_text(move) if move["name"] in NOUNS else "changed"
 
 
 def nuance_text(
