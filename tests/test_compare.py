@@ -5,8 +5,13 @@ pairs that are not two assessments of one account in order, and deterministic ou
 from __future__ import annotations
 
 import copy
+import io
 import json
+import os
 import re
+import shutil
+import subprocess
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from docx import Document
 from jsonschema import Draft202012Validator
 from test_memo_formats import browser_test, print_to_pdf
 
@@ -188,6 +194,44 @@ def test_northwind_pair_resolved_new_and_persisting() -> None:
     assert contact_causes[0]["after"] == "Plant Operations Manager, Dortmund"
 
 
+def test_a_finding_that_reads_a_placement_is_traced_through_the_placement() -> None:
+    comparison = compare_json(NORTHWIND, NORTHWIND_LATER)
+    stage_causes = movement(comparison, "stage")["causes"]
+    phase_causes = movement(comparison, "phase")["causes"]
+    # A strategic account stuck at the cooperative stage: new because the stage moved.
+    stuck = finding(comparison, "new", "FIT-STRATEGIC-COOPERATIVE")
+    assert [c["path"] for c in stuck["causes"]] == [c["path"] for c in stage_causes]
+    # A key account manager title on transactional behaviour: gone because the phase moved.
+    title = finding(comparison, "resolved", "PHASE-KAM-TITLE-TRANSACTIONAL")
+    assert [c["path"] for c in title["causes"]] == [c["path"] for c in phase_causes]
+    assert "kam.title" not in [c["path"] for c in title["causes"]]  # the title did not change
+
+
+def test_a_finding_no_longer_folded_into_another_says_so() -> None:
+    # The renamed sales representative was stated inside the transactional-title finding; with
+    # that one resolved it stands on its own: not new to the account, and said so.
+    comparison = compare_json(NORTHWIND, NORTHWIND_LATER)
+    renamed = finding(comparison, "new", "SKILLS-RENAMED-SALES-REP")
+    assert renamed["part_of"] == "PHASE-KAM-TITLE-TRANSACTIONAL"
+    assert (
+        renamed["causes"]
+        == finding(comparison, "resolved", "PHASE-KAM-TITLE-TRANSACTIONAL")["causes"]
+    )
+    code, out, err = invoke("compare", str(NORTHWIND), str(NORTHWIND_LATER))
+    assert code == 0, err
+    assert (
+        "[SKILLS-RENAMED-SALES-REP], until now part of [PHASE-KAM-TITLE-TRANSACTIONAL], because"
+        in out
+    )
+
+
+def test_figures_do_not_repeat_a_score_as_its_distance_from_the_cut_off() -> None:
+    comparison = compare_json(HELIX, HELIX_LATER)
+    facts = [figure["fact"] for figure in comparison["figures"]]
+    assert "scores.business_strength" in facts
+    assert not [fact for fact in facts if fact.endswith("_to_cutoff")]
+
+
 @pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
 def test_the_sets_match_the_two_diagnoses(before: Path, after: Path) -> None:
     comparison = compare_json(before, after)
@@ -202,6 +246,40 @@ def test_the_sets_match_the_two_diagnoses(before: Path, after: Path) -> None:
     assert set(rule_ids(comparison["findings"]["resolved"])) == old - new
     assert set(rule_ids(comparison["findings"]["new"])) == new - old
     assert set(rule_ids(comparison["findings"]["persisting"])) == old & new
+
+
+@pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
+def test_findings_are_grouped_as_the_memo_groups_them(before: Path, after: Path) -> None:
+    """Each group is the root cause the memo puts its findings under: the memo of the earlier
+    assessment for findings resolved, of the later one for findings new and still open."""
+    comparison = compare_json(before, after)
+    severities = ["critical", "high", "medium", "low", "info"]
+    for kind, memo_of in (("resolved", before), ("new", after), ("persisting", after)):
+        code, memo_text, err = invoke("memo", str(memo_of))
+        assert code == 0, err
+        titles = dict(re.findall(r"^### (\d+)\. (.+)$", memo_text, re.M))
+        cause_of = {
+            rule_id: titles[number]
+            for number, rule_id in re.findall(
+                r"^- Cause (\d+), \w+: .* \[([A-Z0-9-]+)\]", memo_text, re.M
+            )
+        }
+        checked = 0
+        for group in comparison["findings"][kind]:
+            for item in group["findings"]:
+                if item["rule_id"] in cause_of:
+                    assert group["title"] == cause_of[item["rule_id"]], item["rule_id"]
+                    checked += 1
+        assert checked or not comparison["findings"][kind], kind
+        # The group with the most severe finding first, findings by severity within a group.
+        worst = [
+            min(severities.index(i["severity"]) for i in g["findings"])
+            for g in comparison["findings"][kind]
+        ]
+        assert worst == sorted(worst)
+        for group in comparison["findings"][kind]:
+            ranks = [severities.index(item["severity"]) for item in group["findings"]]
+            assert ranks == sorted(ranks)
 
 
 def test_helix_pair_fires_the_plan_rule_and_follows_up_its_actions() -> None:
@@ -317,7 +395,7 @@ def test_reversed_or_equal_dates_are_refused_and_located(later_date: str, tmp_pa
     assert re.search(
         r"later\.yaml:\d+:\d+: account\.assessment_date: .* is not after 2026-10-15", err
     )
-    assert "give the earlier assessment first" in err
+    assert "the earlier assessment goes first in `compare`, and after --previous in `memo`" in err
 
 
 def test_the_bundled_pair_given_in_reverse_is_refused() -> None:
@@ -356,7 +434,7 @@ def test_previous_plan_cannot_begin_after_the_assessment(tmp_path: Path) -> None
 # --- outputs -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("compare_format", ["md", "html", "json"])
+@pytest.mark.parametrize("compare_format", ["md", "html", "json", "docx"])
 @pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
 def test_reruns_are_byte_identical(
     before: Path, after: Path, compare_format: str, tmp_path: Path
@@ -406,11 +484,55 @@ def test_markdown_shows_the_moves_and_their_causes() -> None:
 def test_html_draws_the_move_as_an_arrow_and_loads_nothing() -> None:
     code, out, err = invoke("compare", str(HELIX), str(HELIX_LATER), "-f", "html")
     assert code == 0, err
-    assert 'class="move"' in out
-    assert 'marker-end="url(#head)"' in out
-    assert '<g class="before">' in out
+    svg = out.split('<svg class="matrix"', 1)[1].split("</svg>", 1)[0]
+    arrow = re.search(
+        r'<line class="moved" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"[^>]*'
+        r'marker-end="url\(#moved\)"',
+        svg,
+    )
+    assert arrow is not None
+    x1, y1, x2, y2 = (float(value) for value in arrow.groups())
+    point = re.search(r'<circle class="point" cx="([\d.]+)" cy="([\d.]+)"', svg)
+    assert point is not None
+    cx, cy = float(point.group(1)), float(point.group(2))
+    # The arrow comes from the right, our strength having risen (5.0 to 5.9; strength grows
+    # leftward), and points at the account's later position, its head just clear of the dot.
+    assert x1 > x2 > cx
+    assert 5.5 < x2 - cx < 9
+    assert y1 == y2 == cy  # attractiveness did not change
+    # The later position lies in the quadrant the diagnosis placed it in: strategic, top left.
+    quadrants = {
+        name: (float(x), float(y), float(w), float(h))
+        for x, y, w, h, name in re.findall(
+            r'<rect class="quadrant[^"]*" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+            r'height="([\d.]+)"/>\s*<text class="quadrant-name"[^>]*>([^<]+)</text>',
+            svg,
+        )
+    }
+    x, y, w, h = quadrants["Strategic"]
+    assert x <= cx <= x + w
+    assert y <= cy <= y + h
+    assert '<rect class="quadrant placed"' in svg
     assert not re.search(r"(src|href)=\"(https?:|//)", out)
     assert "<script" not in out
+
+
+def test_html_says_when_the_move_is_too_small_for_an_arrow() -> None:
+    # Northwind's strength score moved from 6.65 to 6.75: a dot, no arrow, and the caption says
+    # why rather than pointing at an open circle that is not drawn.
+    code, out, err = invoke("compare", str(NORTHWIND), str(NORTHWIND_LATER), "-f", "html")
+    assert code == 0, err
+    assert '<line class="moved"' not in out
+    assert '<circle class="point"' in out
+    assert "business strength 6.65 to 6.75): too little for an arrow" in out
+    assert "(open circle)" not in out
+
+
+def test_the_compare_template_draws_no_matrix_of_its_own() -> None:
+    # One matrix for memo, report and comparison: matrix.py, with the diagnosis's category.
+    text = (ROOT / "templates" / "compare.html.j2").read_text(encoding="utf-8")
+    assert "<svg" not in text
+    assert "category_cutoff" not in text
 
 
 def test_html_escapes_the_account_name(tmp_path: Path) -> None:
@@ -425,6 +547,124 @@ def test_html_escapes_the_account_name(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons" in out
     # Nothing was scored, so there is no arrow to draw, and the page says so.
     assert "No arrow: a score is missing" in out
+
+
+# --- Word --------------------------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+REQUIRE_LIBREOFFICE = os.environ.get("KAMADVISOR_REQUIRE_LIBREOFFICE") == "1"
+
+
+def compare_docx(before: Path, after: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "comparison.docx"
+    code, _, err = invoke("compare", str(before), str(after), "-f", "docx", "-o", str(target))
+    assert code == 0, err
+    return target
+
+
+def test_docx_has_heading_styles_and_tables(tmp_path: Path) -> None:
+    document = Document(str(compare_docx(HELIX, HELIX_LATER, tmp_path)))
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith(("Heading", "Title"))
+    ]
+    assert headings[0] == ("Title", "Since the last review: Helix Pharma AG")
+    for heading in (
+        "What moved",
+        "Findings",
+        "The previous plan's actions",
+        "Answers that changed",
+    ):
+        assert ("Heading 1", heading) in headings
+    assert ("Heading 2", "Portfolio category: changed, from Star to Strategic") in headings
+    assert [("Heading 2", h) for h in ("Resolved", "New", "Still open")] == [
+        item for item in headings if item[1] in ("Resolved", "New", "Still open")
+    ]
+    tables = {table.rows[0].cells[1].text: table for table in document.tables}
+    moves = [[cell.text for cell in row.cells] for row in tables["2026-09-30"].rows]
+    assert moves[0] == ["", "2026-09-30", "2026-11-26", ""]
+    assert [
+        "Portfolio category",
+        "Star (low confidence)",
+        "Strategic (low confidence)",
+        "changed",
+    ] in moves
+    actions = tables["Action"]
+    assert [cell.text for cell in actions.rows[0].cells] == [
+        "Due",
+        "Action",
+        "Owner",
+        "Status",
+        "Answered",
+        "Finding now",
+    ]
+    assert len(actions.rows) == 1 + 5  # the five actions the later questionnaire records
+    # The matrix as a table: the earlier position in Star, the later in Strategic, as diagnosed.
+    matrix = tables["Strength high"]
+    assert "\u25cf 2026-11-26 (7.85 / 5.90)" in matrix.rows[1].cells[1].text
+    assert "\u25cb 2026-09-30 (7.85 / 5.00)" in matrix.rows[1].cells[2].text
+    with zipfile.ZipFile(io.BytesIO((tmp_path / "comparison.docx").read_bytes())) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert "2026-11-26T00:00:00Z" in core
+
+
+@pytest.mark.skipif(
+    SOFFICE is None and not REQUIRE_LIBREOFFICE,
+    reason="needs LibreOffice (apt-get install libreoffice-writer-nogui); "
+    "KAMADVISOR_REQUIRE_LIBREOFFICE=1 makes its absence a failure",
+)
+@pytest.mark.parametrize(("before", "after"), PAIRS, ids=PAIR_IDS)
+def test_docx_converts_in_libreoffice_with_the_movement_and_findings(
+    before: Path, after: Path, tmp_path: Path
+) -> None:
+    if SOFFICE is None:
+        pytest.fail("KAMADVISOR_REQUIRE_LIBREOFFICE=1, but LibreOffice (soffice) is missing")
+    source = compare_docx(before, after, tmp_path)
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    pdf = tmp_path / "comparison.pdf"
+    assert pdf.is_file()
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(text.split())
+    comparison = compare_json(before, after)
+    assert comparison["account"]["name"] in flat
+    for section in (
+        "What moved",
+        "Findings",
+        "The previous plan's actions",
+        "Answers that changed",
+    ):
+        assert section in flat, section
+    # Every placement that moved, with the answers that moved it.
+    for move in comparison["placements"]:
+        if move["direction"] in ("same", "unplaced_both"):
+            continue
+        assert f"from {move['before_label'] or 'not determined'} to" in flat
+        for cause in move["causes"]:
+            assert cause["path"] in flat, cause["path"]
+    # Every finding resolved, new and persisting, by its rule id (a line may break a rule id at
+    # a hyphen, which pdftotext then drops).
+    squashed = re.sub(r"[\s-]", "", text)
+    for kind in ("resolved", "new", "persisting"):
+        for rule_id in rule_ids(comparison["findings"][kind]):
+            assert rule_id.replace("-", "") in squashed, rule_id
 
 
 # --- memo --previous ---------------------------------------------------------------------------
@@ -452,6 +692,52 @@ def test_memo_with_previous_has_the_section(memo_format: str, tmp_path: Path) ->
     assert second[1] == with_previous
 
 
+def test_word_memo_with_previous_has_the_section(tmp_path: Path) -> None:
+    paths = {}
+    for name, extra in (("with", ("--previous", str(HELIX))), ("alone", ())):
+        paths[name] = tmp_path / f"{name}.docx"
+        code, _, err = invoke(
+            "memo", str(HELIX_LATER), *extra, "-f", "docx", "-o", str(paths[name])
+        )
+        assert code == 0, err
+    with_previous = [(p.style.name, p.text) for p in Document(str(paths["with"])).paragraphs]
+    alone = [(p.style.name, p.text) for p in Document(str(paths["alone"])).paragraphs]
+    start = with_previous.index(("Heading 1", "Since the last review"))
+    end = next(
+        index
+        for index, (style, _) in enumerate(with_previous)
+        if index > start and style == "Heading 1"
+    )
+    section = with_previous[start:end]
+    # After the summary, before the pictures; the rest of the memo as it was.
+    assert with_previous[:start] + with_previous[end:] == alone
+    assert with_previous[end] == ("Heading 1", "Where the account stands")
+    lines = [text for _, text in section]
+    assert (
+        "Compared with the assessment of 2026-09-30, 57 days earlier, read with the same method:"
+        in lines
+    )
+    assert (
+        "Portfolio category: from Star to Strategic (low confidence), after ease of doing "
+        "business 4 \u2192 7; service 5 \u2192 7."
+    ) in lines
+    assert ("Heading 2", "New since the last review") in section
+    assert (
+        "List Bullet",
+        "Most of the previous plan's actions were not carried out (medium)",
+    ) in section
+    assert (
+        "5 recorded: 1 done, 1 in progress, 2 not started, 0 dropped, 1 without a status; 3 overdue."
+        in lines
+    )
+    again = tmp_path / "again.docx"
+    code, _, err = invoke(
+        "memo", str(HELIX_LATER), "--previous", str(HELIX), "-f", "docx", "-o", str(again)
+    )
+    assert code == 0, err
+    assert again.read_bytes() == paths["with"].read_bytes()
+
+
 def test_memo_json_with_previous_is_refused() -> None:
     code, out, err = invoke(
         "memo", str(NORTHWIND_LATER), "--previous", str(NORTHWIND), "-f", "json"
@@ -459,6 +745,17 @@ def test_memo_json_with_previous_is_refused() -> None:
     assert code == 2
     assert out == ""
     assert "kamadvisor compare" in err
+
+
+def test_memo_with_a_later_previous_is_refused_and_says_which_goes_where() -> None:
+    code, out, err = invoke("memo", str(NORTHWIND), "--previous", str(NORTHWIND_LATER))
+    assert code == 2
+    assert out == ""
+    assert re.search(
+        r"northwind-foods\.yaml:11:3: account\.assessment_date: 2026-10-15 is not after "
+        r"2026-11-27, the date of .*northwind-foods-2026-11\.yaml; .* after --previous in `memo`",
+        err,
+    )
 
 
 def test_memo_with_a_previous_of_another_account_is_refused() -> None:

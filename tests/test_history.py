@@ -82,6 +82,20 @@ def test_files_that_cannot_be_placed_are_reported_and_skipped(tmp_path: Path) ->
     assert "unknown field 'nmae'" in err
 
 
+def test_other_files_beside_the_questionnaires_are_named_once_each(tmp_path: Path) -> None:
+    folder = layout(tmp_path)
+    shutil.copytree(EXAMPLES / "house-pack", folder / "house-pack")
+    shutil.copy(EXAMPLES / "portfolio" / "report-2026-q3.json", folder / "q3.json")
+    code, out, err = invoke("history", str(folder), "-f", "json")
+    assert code == 1
+    assert len(json.loads(out)["accounts"]) == 2
+    lines = err.strip().splitlines()
+    others = [*sorted((folder / "house-pack").rglob("*.yaml")), folder / "q3.json"]
+    assert len(lines) == len(others)
+    for line, other in zip(sorted(lines), sorted(str(o) for o in others), strict=True):
+        assert line == f"skipped: {other}: not a questionnaire (it has no account section)"
+
+
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = invoke("history", str(tmp_path / "nowhere"))
     assert code == 2

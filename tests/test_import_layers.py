@@ -67,7 +67,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             {
                 "blank",
                 "checkreport",
+                "compare_docx",
                 "compare_render",
+                "docx_review",
                 "docx_memo",
                 "formats",
                 "memo",

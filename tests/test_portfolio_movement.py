@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from jsonschema import Draft202012Validator
 
 from kamadvisor.cli import cli
+from kamadvisor.portfolio_movement import MOVEMENT_SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTFOLIO = ROOT / "examples" / "portfolio"
@@ -54,6 +56,26 @@ def test_movement_against_the_bundled_previous_report() -> None:
         f["rule_id"] for f in movement["findings_resolved"]
     ]
     assert movement["previous_assessed_on"] == "2026-07-15"
+
+
+def test_the_movement_is_valid_against_its_printed_versioned_schema() -> None:
+    code, out, err = invoke("schema", "portfolio-movement")
+    assert code == 0, err
+    schema = json.loads(out)
+    assert schema["$id"] == f"urn:kamadvisor:schema:portfolio-movement:{MOVEMENT_SCHEMA_VERSION}"
+    assert schema["version"] == MOVEMENT_SCHEMA_VERSION
+    Draft202012Validator.check_schema(schema)
+    movement = report("-f", "json", "--previous", Q3)["movement"]
+    assert movement["schema_version"] == MOVEMENT_SCHEMA_VERSION
+    validator = Draft202012Validator(schema)
+    validator.validate(movement)
+    # A contract, not a description: what the model would not write is refused.
+    assert list(validator.iter_errors({**movement, "surprise": 1}))
+    assert list(validator.iter_errors({**movement, "schema_version": "0.9"}))
+    without_moved = {key: value for key, value in movement.items() if key != "moved"}
+    assert list(validator.iter_errors(without_moved))
+    moved = {**movement["moved"][0], "position_before": {"attractiveness": 5}}
+    assert list(validator.iter_errors({**movement, "moved": [moved]}))
 
 
 def test_a_report_against_itself_has_not_moved(tmp_path: Path) -> None:

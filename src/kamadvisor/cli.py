@@ -19,7 +19,7 @@ import click
 
 from kamadvisor import __version__
 from kamadvisor.errors import ExitCode, FileSystemError, InputError, KamAdvisorError, UsageError
-from kamadvisor.formats import FORMATS
+from kamadvisor.formats import COMPARISON_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from kamadvisor.diagnosis import Diagnosis
@@ -175,7 +175,8 @@ def assess(questionnaire_file: str, as_of: Any, house_packs: tuple[Path, ...]) -
     "--previous",
     "previous_file",
     metavar="FILE",
-    help="The account's previous assessment: adds a 'Since the last review' section (md, html).",
+    help="The account's previous assessment: adds a 'Since the last review' section "
+    "(md, html, docx).",
 )
 @_RULES_OPTION
 def memo(
@@ -192,20 +193,17 @@ def memo(
 
     check_output(output, RunInputs.of([questionnaire_file, previous_file], packs=house_packs))
     selected = FORMATS[memo_format]
-    if previous_file is not None and memo_format not in ("md", "html"):
+    if previous_file is not None and memo_format == "json":
         raise UsageError(
-            "--previous adds a section to md and html memos; for the comparison as JSON use "
-            "`kamadvisor compare PREVIOUS FILE -f json`"
+            "--previous adds a section to md, html and docx memos; for the comparison as JSON "
+            "use `kamadvisor compare PREVIOUS FILE -f json`"
         )
     with open_advisor(house_packs) as advisor:
         if previous_file is not None:
             from kamadvisor.compare import review_files
-            from kamadvisor.render import render_memo
 
             comparison, diagnosis = review_files(advisor, previous_file, questionnaire_file)
-            since = comparison.model_dump(mode="json")
-            text = render_memo(diagnosis, advisor.rulebook, memo_format, since)  # type: ignore[arg-type]
-            content = text.encode("utf-8")
+            content = _memo_since(diagnosis, advisor.rulebook, memo_format, comparison)
         else:
             diagnosis = diagnose_file(questionnaire_file, advisor, _as_of(as_of))
             content = selected.render(diagnosis, advisor.rulebook)
@@ -213,6 +211,18 @@ def memo(
     write_output(content if selected.binary else content.decode("utf-8"), output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+def _memo_since(diagnosis: Diagnosis, rulebook: Any, memo_format: str, comparison: Any) -> bytes:
+    """The memo with its "Since the last review" section, in md, html or docx."""
+    since = comparison.model_dump(mode="json")
+    if memo_format == "docx":
+        from kamadvisor.docx_memo import render_docx
+
+        return render_docx(diagnosis, rulebook, since)
+    from kamadvisor.render import render_memo
+
+    return render_memo(diagnosis, rulebook, memo_format, since).encode("utf-8")  # type: ignore[arg-type]
 
 
 def _warn_future_dates(questionnaire_file: str, diagnosis: Diagnosis) -> None:
@@ -268,6 +278,16 @@ def schema_comparison() -> None:
     click.echo(render_comparison_schema(), nl=False)
 
 
+@schema.command("portfolio-movement")
+def schema_portfolio_movement() -> None:
+    """Print the versioned JSON Schema of the `movement` that `portfolio --previous` adds."""
+    import json
+
+    from kamadvisor.portfolio_movement import movement_schema
+
+    click.echo(json.dumps(movement_schema(), indent=2, sort_keys=True, ensure_ascii=False))
+
+
 @cli.command()
 @click.argument("before_file", metavar="EARLIER")
 @click.argument("after_file", metavar="LATER")
@@ -278,10 +298,12 @@ def schema_comparison() -> None:
     "-f",
     "--format",
     "compare_format",
-    type=click.Choice(["md", "html", "json"]),
+    type=click.Choice(list(COMPARISON_FORMATS)),
     default="md",
     show_default=True,
-    help="Markdown, self-contained printable HTML, or JSON (see `kamadvisor schema comparison`).",
+    help="Comparison format: "
+    + "; ".join(f"{fmt.name}, {fmt.description}" for fmt in COMPARISON_FORMATS.values())
+    + ".",
 )
 @_RULES_OPTION
 def compare(
@@ -297,15 +319,14 @@ def compare(
     """
     from kamadvisor.api import open_advisor
     from kamadvisor.compare import compare_files
-    from kamadvisor.compare_render import CompareFormat, render_comparison
     from kamadvisor.output import RunInputs, check_output, write_output
 
-    selected = cast(CompareFormat, compare_format)  # click.Choice allows only these
+    selected = COMPARISON_FORMATS[compare_format]
     check_output(output, RunInputs.of([before_file, after_file], packs=house_packs))
     with open_advisor(house_packs) as advisor:
         comparison = compare_files(advisor, before_file, after_file)
-        text = render_comparison(comparison, advisor.rulebook, selected)
-    write_output(text, output)
+        content = selected.render(comparison, advisor.rulebook)
+    write_output(content if selected.binary else content.decode("utf-8"), output)
     if output and output != "-":
         click.echo(f"wrote {output}", err=True)
 

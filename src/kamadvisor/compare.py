@@ -16,20 +16,24 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, check_effective_date
+from kamadvisor.conditions import FactRef, FactTest, iter_tests
 from kamadvisor.diagnosis import AccountSummary, Diagnosis, Finding, PackInfo, build_diagnosis
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.explain import Tracer, changed_facts
+from kamadvisor.explain import Tracer
 from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts, fact_catalogue
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
-from kamadvisor.rulebook import Rulebook
+from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 from kamadvisor.sourcefile import SourceDocument, load_document
 
-COMPARISON_SCHEMA_VERSION = "1.0"
+# 2.0: findings grouped by the pack's root causes, as the memo groups them (1.0: by theme).
+COMPARISON_SCHEMA_VERSION = "2.0"
 
 AnswerValue = str | int | float | bool | list[str] | None
 Direction = Literal["up", "down", "same", "placed", "unplaced", "unplaced_both"]
-# Facts the comparison reports as figures: the matrix scores and the account's economics.
+# Facts the comparison reports as figures: the matrix scores and the account's economics; a
+# score's distance from its cut-off moves with the score and is not repeated.
 FIGURE_PREFIXES = ("scores.", "economics.")
+FIGURE_REPEATS = ("_to_cutoff",)
 
 
 class Frozen(BaseModel):
@@ -106,13 +110,20 @@ class FigureChange(Frozen):
 class FindingChange(Frozen):
     rule_id: str
     title: str
+    theme: str
     severity: str
     severity_before: str | None
+    # Resolved: still found, but now part of (subsumed by) this finding; new: part of it before.
+    part_of: str | None
+    part_of_title: str | None
     causes: list[Cause]
 
 
 class FindingGroup(Frozen):
-    theme: str
+    """The findings of one root cause, as the memo groups them: a cause of the pack's, or a theme
+    no cause takes (`theme:NAME`)."""
+
+    cause: str
     title: str
     findings: list[FindingChange]
 
@@ -221,8 +232,8 @@ def check_pair(
         problem(
             after,
             "assessment_date",
-            f"{second_date} is not after {first_date}, the date of {before.name}; give the "
-            "earlier assessment first",
+            f"{second_date} is not after {first_date}, the date of {before.name}; the earlier "
+            "assessment goes first in `compare`, and after --previous in `memo`",
         )
     if problems:
         raise InputError(problems)
@@ -322,13 +333,11 @@ def _causes(
     answers: list[AnswerChange],
 ) -> list[Cause]:
     """The changed answers behind the rules among `rule_ids` whose firing changed."""
-    fired_before, fired_after = set(before.tracer.result.fired), set(after.tracer.result.fired)
     facts_by_rule: dict[str, set[str]] = {}
     for rule_id in rule_ids:
-        if (rule_id in fired_before) == (rule_id in fired_after):
+        if not _firing_changed(rule_id, before, after):
             continue
-        rule = rulebook.rule(rule_id)
-        for fact in changed_facts(rule, before.tracer, after.tracer):
+        for fact in _traced_facts(rule_id, rulebook, before, after, set()):
             facts_by_rule.setdefault(fact, set()).add(rule_id)
     catalogue = rulebook.catalogue("account")
     causes: list[Cause] = []
@@ -351,6 +360,43 @@ def _causes(
                 )
             )
     return causes
+
+
+def _firing_changed(rule_id: str, before: Assessment, after: Assessment) -> bool:
+    return (rule_id in before.tracer.result.fired) != (rule_id in after.tracer.result.fired)
+
+
+def _traced_facts(
+    rule_id: str, rulebook: Rulebook, before: Assessment, after: Assessment, traced: set[str]
+) -> set[str]:
+    """The facts behind a rule's changed firing, as `explain`'s tracer reads them: the facts of
+    its tests whose outcome changed, following a changed concluded fact into the rules that
+    produced it, and a changed placement (which the weight of evidence makes, no single rule)
+    into the rules deciding it. Each rule is traced once (`traced`)."""
+    traced.add(rule_id)
+    facts: set[str] = set()
+    for test in iter_tests(rulebook.rule(rule_id).condition):
+        if isinstance(test, FactTest):
+            if before.tracer.fact_holds(test) != after.tracer.fact_holds(test):
+                facts.add(test.fact)
+                if isinstance(test.value, FactRef):
+                    facts.add(test.value.name)
+            continue
+        if before.tracer.concluded_holds(test) == after.tracer.concluded_holds(test):
+            continue
+        sources = (
+            _deciding_rules(test.name, rulebook)
+            if test.kind == "placement"
+            else [
+                item.rule_id
+                for tracer in (before.tracer, after.tracer)
+                for item in tracer.produced(test)
+            ]
+        )
+        for source in dict.fromkeys(sources):
+            if source and source not in traced and _firing_changed(source, before, after):
+                facts |= _traced_facts(source, rulebook, before, after, traced)
+    return facts
 
 
 def _derives(path: str, source: str) -> bool:
@@ -431,7 +477,9 @@ def _figures(before: Diagnosis, after: Diagnosis) -> list[FigureChange]:
     names = [
         name
         for name in catalogue
-        if name.startswith(FIGURE_PREFIXES) and catalogue[name].type in ("number", "integer")
+        if name.startswith(FIGURE_PREFIXES)
+        and not name.endswith(FIGURE_REPEATS)
+        and catalogue[name].type in ("number", "integer")
     ]
     changes = []
     for name in names:
@@ -468,38 +516,81 @@ def _finding_changes(
     old = {f.rule_id: f for f in before.diagnosis.findings if f.rule_id not in placed}
     new = {f.rule_id: f for f in after.diagnosis.findings if f.rule_id not in placed}
 
-    def change(finding: Finding, previous: Finding | None, traced: bool) -> FindingChange:
+    # A finding folded into another (subsumed) on the other side appears or goes with that one.
+    held_before, held_after = _subsumers(before.diagnosis), _subsumers(after.diagnosis)
+    titles = {
+        finding.rule_id: finding.title
+        for diagnosis in (before.diagnosis, after.diagnosis)
+        for finding in diagnosis.findings
+    }
+
+    def change(
+        finding: Finding, previous: Finding | None, traced: bool, held: dict[str, str]
+    ) -> FindingChange:
+        part_of = held.get(finding.rule_id)
         return FindingChange(
+            part_of_title=titles.get(part_of) if part_of else None,
             rule_id=finding.rule_id,
             title=finding.title,
+            theme=finding.theme,
             severity=finding.severity,
             severity_before=previous.severity if previous else None,
-            causes=_causes([finding.rule_id], rulebook, before, after, answers) if traced else [],
+            part_of=part_of,
+            causes=_causes([part_of or finding.rule_id], rulebook, before, after, answers)
+            if traced
+            else [],
         )
 
-    resolved = [change(f, None, True) for f in old.values() if f.rule_id not in new]
-    arrived = [change(f, None, True) for f in new.values() if f.rule_id not in old]
-    persisting = [change(f, old[f.rule_id], False) for f in new.values() if f.rule_id in old]
+    resolved = [change(f, None, True, held_after) for f in old.values() if f.rule_id not in new]
+    arrived = [change(f, None, True, held_before) for f in new.values() if f.rule_id not in old]
+    persisting = [change(f, old[f.rule_id], False, {}) for f in new.values() if f.rule_id in old]
     return FindingChanges(
-        resolved=_grouped(resolved, before.diagnosis.findings, rulebook),
-        new=_grouped(arrived, after.diagnosis.findings, rulebook),
-        persisting=_grouped(persisting, after.diagnosis.findings, rulebook),
+        resolved=_grouped(resolved, rulebook),
+        new=_grouped(arrived, rulebook),
+        persisting=_grouped(persisting, rulebook),
     )
 
 
-def _grouped(
-    changes: list[FindingChange], findings: list[Finding], rulebook: Rulebook
-) -> list[FindingGroup]:
-    """Grouped by theme as the memo groups them: findings arrive ranked by severity, and a theme's
-    group comes in the rank of its most severe finding."""
-    themes = {finding.rule_id: finding.theme for finding in findings}
+def _subsumers(diagnosis: Diagnosis) -> dict[str, str]:
+    """Each finding shown only inside another (subsumed by it): the rule id of that other."""
+    return {
+        folded.rule_id: finding.rule_id
+        for finding in diagnosis.findings
+        for folded in finding.subsumes
+    }
+
+
+def _grouped(changes: list[FindingChange], rulebook: Rulebook) -> list[FindingGroup]:
+    """Grouped as the memo groups them: by the pack's root causes (a theme no cause takes is a
+    group of its own), the group with the most severe finding first, then in the causes' order.
+    Findings arrive ranked by severity and keep that rank within their group."""
+    manifest = rulebook.manifest
+    cause_of_theme = {
+        theme: name for name, cause in manifest.causes.items() for theme in cause.themes
+    }
     groups: dict[str, list[FindingChange]] = {}
     for item in changes:
-        groups.setdefault(themes[item.rule_id], []).append(item)
-    manifest = rulebook.manifest.themes
+        groups.setdefault(cause_of_theme.get(item.theme, f"theme:{item.theme}"), []).append(item)
+
+    def title_and_order(key: str) -> tuple[str, int]:
+        cause = manifest.causes.get(key)
+        if cause is not None:
+            return cause.title, cause.order
+        theme = manifest.themes[key.removeprefix("theme:")]
+        return theme.title, theme.order
+
+    rank: dict[str, int] = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
+    ordered = sorted(
+        groups.items(),
+        key=lambda group: (
+            min(rank[item.severity] for item in group[1]),
+            title_and_order(group[0])[1],
+            group[0],
+        ),
+    )
     return [
-        FindingGroup(theme=theme, title=manifest[theme].title, findings=items)
-        for theme, items in groups.items()
+        FindingGroup(cause=key, title=title_and_order(key)[0], findings=items)
+        for key, items in ordered
     ]
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from markupsafe import Markup
+
 from kamadvisor.bounds import template_limits
 from kamadvisor.compare import COMPARISON_SCHEMA_VERSION, Comparison
 from kamadvisor.contract import contract_schema, dump_json, schema_id
+from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixMove, matrix_svg
 from kamadvisor.render import render_pack_template
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 
@@ -22,13 +25,22 @@ COMPARISON_SCHEMA_ID = schema_id("comparison", COMPARISON_SCHEMA_VERSION)
 
 def comparison_context(comparison: Comparison, rulebook: Rulebook) -> dict[str, Any]:
     """What the comparison templates receive: the comparison as JSON-like data, the pack's
-    scales and parameters, and the account's two positions on the matrix (where both are
-    scored)."""
+    scales and parameters, the account's two positions on the matrix (where both are scored)
+    and the matrix drawn by `matrix.py` with the move as an arrow."""
     data = comparison.model_dump(mode="json")
+    params = dict(sorted(rulebook.parameter_values.items()))
+    category = rulebook.manifest.conclusions.get("category")
     return {
         "comparison": data,
         "account": data["account"],
-        "params": dict(sorted(rulebook.parameter_values.items())),
+        "params": params,
+        "pictures": {
+            "matrix": Markup(
+                comparison_matrix(comparison, params, dict(category.values) if category else {})
+            ),
+            "style": Markup(MATRIX_STYLE),
+            "arrow": any(move.drawn() for move in comparison_moves(comparison)),
+        },
         "scales": {
             name: [{"value": value, "label": label} for value, label in spec.values.items()]
             for name, spec in rulebook.manifest.conclusions.items()
@@ -50,6 +62,47 @@ def comparison_positions(comparison: Comparison) -> dict[str, dict[str, float]] 
             "business_strength": ref.business_strength,
         }
     return positions
+
+
+def comparison_matrix(
+    comparison: Comparison, params: dict[str, Any], labels: dict[str, str]
+) -> str:
+    """The account at its later position, in the category the later diagnosis placed it in,
+    with an arrow from its earlier position when both are scored."""
+    after = comparison.after
+    category = next((m.after for m in comparison.placements if m.name == "category"), None)
+    account = (
+        MatrixAccount(
+            comparison.account.name, after.attractiveness, after.business_strength, category
+        )
+        if after.attractiveness is not None and after.business_strength is not None
+        else None
+    )
+    return matrix_svg(
+        [account],
+        float(params.get("category_cutoff_attractiveness", 5.5)),
+        float(params.get("category_cutoff_strength", 5.5)),
+        labels,
+        f"{comparison.account.name}'s move on the attractiveness and business strength matrix "
+        f"from {comparison.before.assessed_on} to {after.assessed_on}",
+        numbered=False,
+        moves=comparison_moves(comparison),
+    )
+
+
+def comparison_moves(comparison: Comparison) -> list[MatrixMove]:
+    """The account's move on the matrix, when both positions are scored."""
+    positions = comparison_positions(comparison)
+    if positions is None:
+        return []
+    before, after = positions["before"], positions["after"]
+    return [
+        MatrixMove(
+            comparison.account.name,
+            (before["attractiveness"], before["business_strength"]),
+            (after["attractiveness"], after["business_strength"]),
+        )
+    ]
 
 
 def render_comparison(

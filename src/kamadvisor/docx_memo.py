@@ -22,6 +22,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 
 from kamadvisor.diagnosis import Diagnosis
+from kamadvisor.docx_review import write_since_last_review
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.render import memo_context, template_dirs
 from kamadvisor.rulebook import Rulebook
@@ -38,8 +39,12 @@ TITLES = {
 }
 
 
-def render_docx(diagnosis: Diagnosis, rulebook: Rulebook) -> bytes:
-    context = memo_context(diagnosis, rulebook, "docx")
+def render_docx(
+    diagnosis: Diagnosis, rulebook: Rulebook, since_last_review: dict[str, Any] | None = None
+) -> bytes:
+    """The memo in Word; `since_last_review` (the comparison with the previous assessment, as
+    `memo --previous` gives it) adds that section after the summary."""
+    context = memo_context(diagnosis, rulebook, "docx", since_last_review)
     document = _new_document(rulebook)
     _fix_properties(document, context)
     _write(document, context)
@@ -205,6 +210,8 @@ def _write(document: DocumentObject, context: dict[str, Any]) -> None:
         meta.append(account["industry"])
     document.add_paragraph(" · ".join(meta))
     _summary(document, context, placements, memo)
+    if context["since_last_review"]:
+        write_since_last_review(document, context["since_last_review"], context["scales"])
     _pictures(document, context)
     _causes(document, memo)
     _plan(document, memo)

@@ -1,5 +1,6 @@
 """The memo formats: one registry (name, file suffix, renderer to bytes) that the CLI's choices,
-the portfolio's `--memos` and the writers all read."""
+the portfolio's `--memos` and the writers all read; and the comparison's formats, registered the
+same way."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the registry is read at start-up; the renderers load only when used
+    from kamadvisor.compare import Comparison
     from kamadvisor.diagnosis import Diagnosis
     from kamadvisor.rulebook import Rulebook
 
@@ -54,3 +56,45 @@ FORMATS: dict[str, MemoFormat] = {
 
 def memo_format(name: str) -> MemoFormat:
     return FORMATS[name]
+
+
+@dataclass(frozen=True)
+class ComparisonFormat:
+    name: str
+    suffix: str
+    description: str
+    render: Callable[[Comparison, Rulebook], bytes]
+    binary: bool = False
+
+
+def _comparison_text(name: str) -> Callable[[Comparison, Rulebook], bytes]:
+    def render(comparison: Comparison, rulebook: Rulebook) -> bytes:
+        from kamadvisor.compare_render import render_comparison
+
+        return render_comparison(comparison, rulebook, name).encode("utf-8")  # type: ignore[arg-type]
+
+    return render
+
+
+def _comparison_docx(comparison: Comparison, rulebook: Rulebook) -> bytes:
+    from kamadvisor.compare_docx import render_comparison_docx
+
+    return render_comparison_docx(comparison, rulebook)
+
+
+COMPARISON_FORMATS: dict[str, ComparisonFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        ComparisonFormat("md", "md", "Markdown", _comparison_text("md")),
+        ComparisonFormat("html", "html", "self-contained printable HTML", _comparison_text("html")),
+        ComparisonFormat(
+            "json",
+            "json",
+            "the comparison as JSON (see `kamadvisor schema comparison`)",
+            _comparison_text("json"),
+        ),
+        ComparisonFormat(
+            "docx", "docx", "Word, editable in Word and LibreOffice", _comparison_docx, binary=True
+        ),
+    )
+}

@@ -104,6 +104,16 @@ def build_history(advisor: Advisor, paths: Iterable[Path]) -> History:
 
 def _point(advisor: Advisor, file: Path) -> tuple[Point, str, str]:
     document = load_document(str(file))
+    if not isinstance(document.data, dict) or "account" not in document.data:
+        # A pack, a programme or a report beside the questionnaires: one line, not one per key.
+        raise InputError(
+            [
+                Problem(
+                    document.name,
+                    message="not a questionnaire (it has no account section)",
+                )
+            ]
+        )
     questionnaire = validate_questionnaire(document, advisor.rulebook.questionnaire)
     account = questionnaire.account
     problems = []

@@ -8,12 +8,15 @@ pack's parameters. Labels go to a column beside the plot, stacked so they never 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 # Geometry in SVG user units.
 LEFT, TOP, SIZE, LABEL_GAP = 170, 30, 400, 13
+# How far short of the later dot's centre an arrow stops: its radius and a little air.
+ARROW_GAP = 7
 # Where each category sits: (attractiveness high?, strength high?).
 QUADRANTS: dict[str, tuple[bool, bool]] = {
     "strategic": (True, True),
@@ -109,6 +112,10 @@ def _arrows(moves: Sequence[MatrixMove]) -> list[str]:
         if ends is None:
             continue
         x1, y1, x2, y2 = ends
+        # The head stops at the dot's edge, so the dot drawn over it leaves the head visible.
+        length = math.hypot(x2 - x1, y2 - y1)
+        x2 = round(x2 - (x2 - x1) / length * ARROW_GAP, 1)
+        y2 = round(y2 - (y2 - y1) / length * ARROW_GAP, 1)
         parts += [
             f'<line class="moved" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#b4411b" '
             f'stroke-width="1.6" marker-end="url(#moved)"><title>{escape(move.name)}</title></line>',

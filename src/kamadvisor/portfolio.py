@@ -221,7 +221,7 @@ class SkippedRecord(BaseModel):
 
 
 # The JSON report's shape (schemas/report-VERSION.json). 1.1: skipped_accounts.
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 class PortfolioReport(BaseModel):

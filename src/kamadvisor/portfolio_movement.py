@@ -16,6 +16,9 @@ from kamadvisor.errors import InputError, Problem
 from kamadvisor.portfolio import AccountResult, PortfolioReport
 from kamadvisor.sourcefile import load_document, render_path
 
+# The movement's own schema version: `kamadvisor schema portfolio-movement` prints its schema.
+MOVEMENT_SCHEMA_VERSION = "1.0"
+MOVEMENT_SCHEMA_ID = f"urn:kamadvisor:schema:portfolio-movement:{MOVEMENT_SCHEMA_VERSION}"
 MOVED_PLACEMENTS = ("category", "phase")
 SCORES = ("scores.attractiveness", "scores.business_strength")
 
@@ -80,12 +83,43 @@ class FindingRef(Frozen):
 
 
 class PortfolioMovement(Frozen):
+    """What `portfolio --previous` adds to the report, under `movement`."""
+
+    schema_version: str = MOVEMENT_SCHEMA_VERSION
     previous_assessed_on: date | None
     moved: list[AccountMove]
     added: list[AccountRef]
     dropped: list[AccountRef]
     findings_resolved: list[FindingRef]
     findings_new: list[FindingRef]
+
+
+def movement_schema() -> dict[str, Any]:
+    """The JSON Schema of the report's `movement`, generated from the model and versioned: every
+    property required, no others allowed, so a change of shape needs a new schema version."""
+    schema = PortfolioMovement.model_json_schema(mode="serialization")
+    for definition in [schema, *schema.get("$defs", {}).values()]:
+        if "properties" in definition:
+            definition["required"] = list(definition["properties"])
+            definition.setdefault("additionalProperties", False)
+    schema["properties"]["schema_version"] = {
+        "const": MOVEMENT_SCHEMA_VERSION,
+        "title": "Schema Version",
+        "type": "string",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": MOVEMENT_SCHEMA_ID,
+        "version": MOVEMENT_SCHEMA_VERSION,
+        **{key: value for key, value in schema.items() if key != "title"},
+        "title": "kamadvisor portfolio movement",
+        "description": (
+            "The portfolio's movement since a previous report, as `kamadvisor portfolio "
+            "--previous REPORT.json -f json` writes it under `movement`: the accounts that "
+            "changed category or phase with their positions on the matrix before and after, the "
+            "accounts added and dropped, and the portfolio findings resolved and new."
+        ),
+    }
 
 
 def load_previous_report(path: str) -> PreviousReport:
