@@ -7,7 +7,7 @@ Unanswered is kept distinct from "no", 0 and an empty list: `None` means "not an
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO
 
 from pydantic import (
     BaseModel,
@@ -572,9 +572,10 @@ SECTION_MODELS: dict[str, type[Section]] = {
 }
 
 
-def load_questionnaire(path: str) -> Questionnaire:
-    """Read and validate a questionnaire file; every problem is reported at once."""
-    return validate_questionnaire(load_document(path))
+def load_questionnaire(path: str, stdin: TextIO | None = None) -> Questionnaire:
+    """Read and validate a questionnaire file ("-": `stdin`, default the process's); every
+    problem is reported at once."""
+    return validate_questionnaire(load_document(path, stdin=stdin))
 
 
 def validate_questionnaire(document: SourceDocument) -> Questionnaire:
