@@ -20,6 +20,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from kamadvisor import __version__
+from kamadvisor.cachedir import using_cache_dir
 from kamadvisor.commands import assess as assess_command
 from kamadvisor.commands import compare as compare_command
 from kamadvisor.commands import completion as completion_command
@@ -205,6 +206,8 @@ def cli(ctx: click.Context) -> None:
     # A caller (a test) may pass its own environment as the context object.
     if not isinstance(ctx.obj, Environment):
         ctx.obj = Environment.from_system()
+    # In this process; the portfolio's worker processes use the user's cache directory.
+    ctx.with_resource(using_cache_dir(ctx.obj.cache_dir))
 
 
 pass_environment = click.make_pass_decorator(Environment)
