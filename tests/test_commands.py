@@ -296,3 +296,11 @@ def test_report_redirected_to_a_file_still_shows_the_bar_on_the_terminal(tmp_pat
     assert "diagnosing" not in text
     assert b"diagnosing" in seen
     assert b"12 diagnosed" in seen
+
+
+def test_colour_follows_the_environments_setting(env: Environment) -> None:
+    assert assess(env, str(ATLAS), None, ()) == ExitStatus.OK
+    assert "\x1b[" not in written(env.stdout), "a pipe gets plain text"
+    coloured = replace(env, stdout=stream(), colour=True)
+    assert assess(coloured, str(ATLAS), None, ()) == ExitStatus.OK
+    assert "\x1b[" in written(coloured.stdout)
