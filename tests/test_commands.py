@@ -58,7 +58,8 @@ def env(tmp_path: Path) -> Environment:
 
 
 def run(env: Environment, *args: str) -> int:
-    return CliRunner().invoke(cli, list(args), obj=env).exit_code
+    # A terminal that can draw a progress bar, whatever the one running the tests says.
+    return CliRunner(env={"TERM": "xterm"}).invoke(cli, list(args), obj=env).exit_code
 
 
 def test_future_dates_are_judged_by_the_environments_date(env: Environment) -> None:
@@ -283,6 +284,7 @@ def test_report_redirected_to_a_file_still_shows_the_bar_on_the_terminal(tmp_pat
             stdin=subprocess.DEVNULL,
             stdout=report,
             stderr=secondary,
+            env={**os.environ, "TERM": "xterm"},
             timeout=600,
             check=False,
         )

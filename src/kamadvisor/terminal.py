@@ -36,7 +36,8 @@ def print_diagnosis(
         file=target,
         width=width,
         highlight=False,
-        force_terminal=colour or None,
+        # The caller's word on the stream and the colour setting wins over the library's guess.
+        force_terminal=True if colour else terminal,
         no_color=True if colour is False else None,
     )
     account = diagnosis.account
