@@ -169,29 +169,24 @@ class _ErrorBoundary(_Group):
 def _report(ctx: click.Context, error: Exception) -> ExitStatus:
     """Say what went wrong on the environment's standard error; the exit status it means."""
     env = ctx.find_object(Environment)
-    stderr = env.stderr if env is not None else sys.stderr
+    stderr = env.stderr if env is not None else None
     if isinstance(error, InputError):
         for problem in error.problems:
-            _line(stderr, f"error: {problem.format()}")
+            _say(f"error: {problem.format()}", stderr)
         return error.exit_code
     if isinstance(error, KamAdvisorError):
-        _line(stderr, f"error: {error}")
+        _say(f"error: {error}", stderr)
         return error.exit_code
     if isinstance(error, OSError):
-        _line(stderr, f"error: {FileSystemError.of(error)}")
+        _say(f"error: {FileSystemError.of(error)}", stderr)
         return ExitStatus.USER_ERROR
     if ctx.meta.get(_SHOW_TRACEBACK):
-        traceback.print_exc(file=stderr)
-    _line(
-        stderr,
+        traceback.print_exc(file=stderr or sys.stderr)
+    _say(
         f"internal error: {type(error).__name__}: {error} (rerun with --traceback for details)",
+        stderr,
     )
     return ExitStatus.INTERNAL_ERROR
-
-
-def _line(stream: TextIO, text: str) -> None:
-    stream.write(text + "\n")
-    stream.flush()
 
 
 @click.group(
@@ -571,12 +566,13 @@ def _interrupted() -> click.exceptions.Exit:
     return click.exceptions.Exit(ExitStatus.INTERRUPTED)
 
 
-def _say(line: str) -> None:
-    """One line on standard error, whatever state the streams are in."""
+def _say(line: str, stderr: TextIO | None = None) -> None:
+    """One line on standard error (the process's unless given), whatever state it is in."""
+    stream = stderr or sys.stderr
     try:
-        if sys.stderr is not None:
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+        if stream is not None:
+            stream.write(line + "\n")
+            stream.flush()
     except (OSError, ValueError):
         pass
 
