@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-import platformdirs
-
 _chosen: ContextVar[Path | None] = ContextVar("kamadvisor_cache_dir", default=None)
 
 
 def default_cache_dir() -> Path:
     """The user's cache directory for kamadvisor (on Linux $XDG_CACHE_HOME/kamadvisor, else
     ~/.cache/kamadvisor; the platform's own place elsewhere)."""
+    import platformdirs  # only when a command runs: `--help` and completion stay quick
+
     return platformdirs.user_cache_path("kamadvisor", appauthor=False)
 
 
