@@ -85,13 +85,14 @@ def date_option(
     return click.option("--date", "as_of", type=DATE, metavar="YYYY-MM-DD", help=help)
 
 
-def output_option(what: str) -> Callable[[F], F]:
+def output_option(what: str, help: str | None = None, required: bool = False) -> Callable[[F], F]:
     return click.option(
         "-o",
         "--output",
         type=FILE,
         metavar="FILE",
-        help=f"Write the {what} to this file (default: standard output).",
+        required=required,
+        help=help or f"Write the {what} to this file (default: standard output).",
     )
 
 
@@ -247,14 +248,7 @@ def questionnaire_plan(
 
 
 @questionnaire.command("template")
-@click.option(
-    "-o",
-    "--output",
-    type=FILE,
-    metavar="FILE",
-    required=True,
-    help="The workbook to write (.xlsx).",
-)
+@output_option("workbook", help="The workbook to write (.xlsx).", required=True)
 @pass_environment
 def questionnaire_template(env: Environment, output: str) -> None:
     """Write a blank workbook: one row an account, dropdowns, a contacts sheet and a help sheet."""
