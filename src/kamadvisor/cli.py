@@ -182,7 +182,7 @@ def _report(ctx: click.Context, error: Exception) -> ExitStatus:
         _say(f"error: {FileSystemError.of(error)}", stderr)
         return ExitStatus.USER_ERROR
     if ctx.meta.get(_SHOW_TRACEBACK):
-        traceback.print_exc(file=stderr or sys.stderr)
+        traceback.print_exc(file=sys.stderr if stderr is None else stderr)
     _say(
         f"internal error: {type(error).__name__}: {error} (rerun with --traceback for details)",
         stderr,
@@ -562,7 +562,7 @@ def _interrupted() -> click.exceptions.Exit:
 
 def _say(line: str, stderr: TextIO | None = None) -> None:
     """One line on standard error (the process's unless given), whatever state it is in."""
-    stream = stderr or sys.stderr
+    stream = sys.stderr if stderr is None else stderr
     try:
         if stream is not None:
             stream.write(line + "\n")

@@ -225,7 +225,7 @@ def _encoded(text: str | bytes) -> bytes:
 
 def _write_through(text: str | bytes, destination: str | None, stdout: TextIO | None) -> None:
     if destination is None or destination == "-":
-        stream = stdout or sys.stdout
+        stream = sys.stdout if stdout is None else stdout
         if stream is None or stream.closed:
             raise UsageError("standard output is closed; give an output file with -o")
         try:

@@ -101,7 +101,7 @@ def read_text(path: str, root: Path | None = None, stdin: TextIO | None = None) 
 def read_stdin(limit: int, stdin: TextIO | None = None) -> bytes:
     """At most `limit` bytes of standard input (the process's unless `stdin` is given); a closed
     standard input is the user's error."""
-    stream = stdin or sys.stdin
+    stream = sys.stdin if stdin is None else stdin
     if stream is None or stream.closed:
         raise InputError([Problem("<stdin>", message="standard input is closed; nothing to read")])
     try:
