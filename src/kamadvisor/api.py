@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from kamadvisor.compiler import CompiledRulebook, compile_rulebook
 from kamadvisor.diagnosis import Diagnosis, build_diagnosis
@@ -84,8 +84,12 @@ def open_advisor(
     return Advisor(rulebook=loaded, compiled=compile_rulebook(loaded))
 
 
-def diagnose_file(path: str, advisor: Advisor, as_of: date | None = None) -> Diagnosis:
-    return advisor.diagnose(load_questionnaire(path, advisor.rulebook.questionnaire), as_of)
+def diagnose_file(
+    path: str, advisor: Advisor, as_of: date | None = None, stdin: TextIO | None = None
+) -> Diagnosis:
+    return advisor.diagnose(
+        load_questionnaire(path, advisor.rulebook.questionnaire, stdin=stdin), as_of
+    )
 
 
 def diagnose_answers(

@@ -8,12 +8,18 @@ from enum import IntEnum
 from typing import Literal
 
 
-class ExitCode(IntEnum):
+class ExitStatus(IntEnum):
+    """How a command ended, as its exit code."""
+
     OK = 0
-    CHECK_FAILED = 1
-    USER_ERROR = 2
+    CHECK_FAILED = 1  # a check, a test or a batch record failed
+    USER_ERROR = 2  # the user's input, usage or environment is wrong
     INTERNAL_ERROR = 3
     INTERRUPTED = 130
+
+
+# The name the exit statuses had first; code written against it keeps working.
+ExitCode = ExitStatus
 
 
 @dataclass(frozen=True, order=True)
@@ -61,7 +67,7 @@ class Problem:
 class KamAdvisorError(Exception):
     """Base class of every error the CLI reports without a traceback."""
 
-    exit_code: ExitCode = ExitCode.USER_ERROR
+    exit_code: ExitStatus = ExitStatus.USER_ERROR
 
 
 class InputError(KamAdvisorError):

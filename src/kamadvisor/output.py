@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from kamadvisor.errors import FileSystemError, UsageError
 
@@ -132,10 +133,11 @@ class StagedOutput:
     destination: str | None
     text: str | bytes
     temporary: Path | None = None
+    stdout: TextIO | None = None  # standard output for None/'-' (default: the process's)
 
     def commit(self) -> None:
         if self.temporary is None:
-            _write_through(self.text, self.destination)
+            _write_through(self.text, self.destination, self.stdout)
             return
         assert self.destination is not None
         try:
@@ -169,9 +171,11 @@ def interrupt_requested() -> bool:
     return _interrupt_seen.is_set()
 
 
-def stage_output(text: str | bytes, destination: str | None) -> StagedOutput:
+def stage_output(
+    text: str | bytes, destination: str | None, stdout: TextIO | None = None
+) -> StagedOutput:
     """Write `text` beside `destination` (regular files), ready to be renamed into place."""
-    staged = StagedOutput(destination, text)
+    staged = StagedOutput(destination, text, stdout=stdout)
     if destination is None or destination == "-" or _is_special(Path(destination)):
         return staged
     target = Path(destination)
@@ -196,10 +200,10 @@ def stage_output(text: str | bytes, destination: str | None) -> StagedOutput:
     return staged
 
 
-def write_output(text: str | bytes, destination: str | None) -> None:
+def write_output(text: str | bytes, destination: str | None, stdout: TextIO | None = None) -> None:
     """Write to `destination` (temporary file, then rename; written through for a device or
     FIFO) or to standard output for None/'-'."""
-    staged = stage_output(text, destination)
+    staged = stage_output(text, destination, stdout)
     try:
         staged.commit()
     finally:
@@ -219,9 +223,9 @@ def _encoded(text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
-def _write_through(text: str | bytes, destination: str | None) -> None:
+def _write_through(text: str | bytes, destination: str | None, stdout: TextIO | None) -> None:
     if destination is None or destination == "-":
-        stream = sys.stdout
+        stream = sys.stdout if stdout is None else stdout
         if stream is None or stream.closed:
             raise UsageError("standard output is closed; give an output file with -o")
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO
 
 from pydantic import (
     BaseModel,
@@ -583,10 +583,13 @@ SECTION_MODELS: dict[str, type[Section]] = {
 }
 
 
-def load_questionnaire(path: str, model: type[Questionnaire] = Questionnaire) -> Questionnaire:
-    """Read and validate a questionnaire file; every problem is reported at once. `model` is the
-    questionnaire of the rulebook (the base one extended by house packs' questions)."""
-    return validate_questionnaire(load_document(path), model)
+def load_questionnaire(
+    path: str, model: type[Questionnaire] = Questionnaire, stdin: TextIO | None = None
+) -> Questionnaire:
+    """Read and validate a questionnaire file ("-": `stdin`, default the process's); every
+    problem is reported at once. `model` is the questionnaire of the rulebook (the base one
+    extended by house packs' questions)."""
+    return validate_questionnaire(load_document(path, stdin=stdin), model)
 
 
 def validate_questionnaire(

@@ -24,6 +24,7 @@ from jinja2 import (
 from jinja2.loaders import split_template_path
 
 from kamadvisor.bounds import SNIPPET_LIMITS, BoundedEnvironment, RenderLimits, render_bounded
+from kamadvisor.cachedir import current_cache_dir
 from kamadvisor.errors import InputError
 from kamadvisor.sourcefile import read_bounded
 
@@ -122,13 +123,12 @@ def _uptodate(filename: str) -> Callable[[], bool]:
     return lambda: _modified(filename) == modified
 
 
-def _bytecode_cache() -> FileSystemBytecodeCache | None:
+def _bytecode_cache(base: Path) -> FileSystemBytecodeCache | None:
     """Compiled templates kept in the user's cache directory: compiling the memo templates is a
     sixth of a memo's run time. Jinja checks each template's source before reusing its code."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     # Compiled code depends on the environment's transformations (bounded loops and joins), not
     # only on the source: each generation of them has its own directory.
-    directory = Path(base) / "kamadvisor" / f"templates-{BYTECODE_GENERATION}"
+    directory = base / f"templates-{BYTECODE_GENERATION}"
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -137,7 +137,7 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
 
 
 def sandboxed_environment(
-    template_dirs: list[Path] | None = None, autoescape: bool = False
+    template_dirs: list[Path] | None = None, autoescape: bool = False, cache: Path | None = None
 ) -> BoundedEnvironment:
     """Templates are looked up in `template_dirs` in order (a house pack's before the bundled
     ones); the last directory is also reachable as `base/NAME`, so a house template can extend
@@ -152,7 +152,9 @@ def sandboxed_environment(
         )
     environment = BoundedEnvironment(
         loader=loader,
-        bytecode_cache=_bytecode_cache() if loader is not None else None,
+        bytecode_cache=_bytecode_cache(cache or current_cache_dir())
+        if loader is not None
+        else None,
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
@@ -168,11 +170,17 @@ def sandboxed_environment(
     return environment
 
 
-@functools.lru_cache(maxsize=16)
 def template_environment(template_dirs: tuple[Path, ...], autoescape: bool) -> BoundedEnvironment:
     """One environment per set of template folders and escaping, kept for the process: its
     templates are loaded once, not once per memo (Jinja checks each against its file)."""
-    return sandboxed_environment(list(template_dirs), autoescape=autoescape)
+    return _template_environment(template_dirs, autoescape, current_cache_dir())
+
+
+@functools.lru_cache(maxsize=16)
+def _template_environment(
+    template_dirs: tuple[Path, ...], autoescape: bool, cache: Path
+) -> BoundedEnvironment:
+    return sandboxed_environment(list(template_dirs), autoescape=autoescape, cache=cache)
 
 
 ADVICE_ENVIRONMENT = sandboxed_environment()

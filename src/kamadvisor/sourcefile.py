@@ -14,7 +14,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -89,18 +89,19 @@ def _bounded_json_int(text: str) -> int:
     return int(text)
 
 
-def read_text(path: str, root: Path | None = None) -> tuple[str, str]:
+def read_text(path: str, root: Path | None = None, stdin: TextIO | None = None) -> tuple[str, str]:
     """Read a file (or standard input for "-") as UTF-8 text; returns (display name, text).
 
     With `root`, the file must resolve inside that directory (checked before it is opened)."""
     if path == "-":
-        return "<stdin>", _decode("<stdin>", read_stdin(MAX_INPUT_BYTES))
+        return "<stdin>", _decode("<stdin>", read_stdin(MAX_INPUT_BYTES, stdin))
     return path, _decode(path, read_bounded(Path(path), MAX_INPUT_BYTES, root=root))
 
 
-def read_stdin(limit: int) -> bytes:
-    """At most `limit` bytes of standard input; a closed standard input is the user's error."""
-    stream = sys.stdin
+def read_stdin(limit: int, stdin: TextIO | None = None) -> bytes:
+    """At most `limit` bytes of standard input (the process's unless `stdin` is given); a closed
+    standard input is the user's error."""
+    stream = sys.stdin if stdin is None else stdin
     if stream is None or stream.closed:
         raise InputError([Problem("<stdin>", message="standard input is closed; nothing to read")])
     try:
@@ -237,10 +238,13 @@ def _decode(name: str, raw: bytes) -> str:
         raise InputError([Problem(name, line, message=message)]) from None
 
 
-def load_document(path: str, root: Path | None = None) -> SourceDocument:
+def load_document(
+    path: str, root: Path | None = None, stdin: TextIO | None = None
+) -> SourceDocument:
     """Load a YAML or JSON file (JSON when the name ends in .json or the text starts with '{').
-    With `root`, the file must resolve inside that directory."""
-    name, text = read_text(path, root)
+    With `root`, the file must resolve inside that directory; "-" reads `stdin` (default: the
+    process's standard input)."""
+    name, text = read_text(path, root, stdin)
     if name.lower().endswith(".json"):
         return parse_json(name, text)
     return parse_yaml(name, text)

@@ -20,11 +20,26 @@ SEVERITY_STYLES = {
 }
 
 
-def print_diagnosis(diagnosis: Diagnosis, stream: TextIO | None = None) -> None:
+def print_diagnosis(
+    diagnosis: Diagnosis,
+    stream: TextIO | None = None,
+    *,
+    terminal: bool | None = None,
+    colour: bool | None = None,
+) -> None:
+    """`terminal`: whether `stream` is one (default: asked); `colour`: None colours a terminal
+    only, False never, True always."""
     target = stream or sys.stdout
     # A pipe or a file gets the width of a classic terminal; long text wraps, never truncates.
-    width = None if target.isatty() else 80
-    console = Console(file=target, width=width, highlight=False)
+    width = None if (target.isatty() if terminal is None else terminal) else 80
+    console = Console(
+        file=target,
+        width=width,
+        highlight=False,
+        # The caller's word on the stream and the colour setting wins over the library's guess.
+        force_terminal=True if colour else terminal,
+        no_color=True if colour is False else None,
+    )
     account = diagnosis.account
     heading = Text(f"Key account diagnosis: {account.name}", style="bold")
     if diagnosis.assessed_on:
