@@ -20,7 +20,7 @@ from kamadvisor.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "schemas"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-NAMES = ("questionnaire", "diagnosis", "report", "comparison")
+NAMES = ("questionnaire", "diagnosis", "report", "comparison", "portfolio-movement")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

@@ -17,7 +17,11 @@ from kamadvisor.compare_render import comparison_schema
 from kamadvisor.contract import JSON_SCHEMA_DIALECT, contract_schema, dump_json, schema_id
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION
 from kamadvisor.portfolio import REPORT_SCHEMA_VERSION, PortfolioReport
-from kamadvisor.portfolio_movement import PortfolioMovement
+from kamadvisor.portfolio_movement import (
+    MOVEMENT_SCHEMA_VERSION,
+    PortfolioMovement,
+    movement_schema,
+)
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.render import diagnosis_schema
 from kamadvisor.resources import resource_dir
@@ -65,6 +69,7 @@ SCHEMAS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "diagnosis": (DIAGNOSIS_SCHEMA_VERSION, diagnosis_schema),
     "report": (REPORT_SCHEMA_VERSION, report_schema),
     "comparison": (COMPARISON_SCHEMA_VERSION, comparison_schema),
+    "portfolio-movement": (MOVEMENT_SCHEMA_VERSION, movement_schema),
 }
 
 

@@ -30,9 +30,4 @@ def committed(env: Environment, name: str) -> ExitStatus:
 
 
 def portfolio_movement(env: Environment) -> ExitStatus:
-    import json
-
-    from kamadvisor.portfolio_movement import movement_schema
-
-    env.echo(json.dumps(movement_schema(), indent=2, sort_keys=True, ensure_ascii=False))
-    return ExitStatus.OK
+    return committed(env, "portfolio-movement")
