@@ -352,6 +352,47 @@ def test_docx_zip_is_stable() -> None:
     assert "2026-10-15T00:00:00Z" in core
 
 
+SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
+DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PLACED = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+def test_docx_embeds_the_html_memos_svg_with_a_raster_copy_and_alternative_text() -> None:
+    html = run("memo", str(NORTHWIND), "-f", "html").stdout
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND)))
+    part = document.part
+    inlines = list(part.element.body.iter(f"{PLACED}inline"))
+    assert len(inlines) == 2, "the matrix and the strength bars"
+    for index, inline in enumerate(inlines):
+        blip = inline.find(f".//{DRAWING}blip")
+        raster = part.related_parts[blip.get(f"{RELATIONSHIP}embed")]
+        assert raster.content_type == "image/png"
+        assert raster.blob.startswith(b"\x89PNG")
+        svg_blip = blip.find(f".//{SVG_BLIP}")
+        assert svg_blip is not None
+        vector = part.related_parts[svg_blip.get(f"{RELATIONSHIP}embed")]
+        assert vector.content_type == "image/svg+xml"
+        svg = vector.blob.decode("utf-8")
+        # The same drawing as the HTML memo's, its style carried inside it.
+        drawn = re.findall(r"<(?:rect|circle|line|text)\b[^>]*>", svg)
+        inline_svg = html.split("<svg", index + 1)[index + 1].split("</svg>", 1)[0]
+        assert drawn == re.findall(r"<(?:rect|circle|line|text)\b[^>]*>", inline_svg)
+        assert "<style>" in svg
+        title = re.search(r"<title[^>]*>([^<]+)</title>", svg)
+        assert title is not None
+        properties = inline.find(f"{PLACED}docPr")
+        assert properties.get("title") == html_unescape(title.group(1))
+        assert "Northwind Foods GmbH" in properties.get("title")
+        assert properties.get("descr")
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
 def test_docx_takes_its_styles_from_a_house_reference(tmp_path: Path) -> None:
     reference = Document()
     reference.styles["Heading 1"].font.name = "Courier New"
@@ -404,6 +445,13 @@ def test_docx_opens_and_converts_in_libreoffice(example: Path, tmp_path: Path) -
     assert name in flat
     for section in ("Summary", "The next 90 days", "Appendix: how this was diagnosed", "Sources"):
         assert section in flat, section
+    # The pictures are drawn: the matrix on every memo, the bars where strength was scored.
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    expected = len(list(Document(io.BytesIO(source.read_bytes())).inline_shapes))
+    assert expected >= 1
+    assert [line.split()[2] for line in listed].count("image") == expected
 
 
 # --- assess on an 80-column terminal -------------------------------------------------------------
