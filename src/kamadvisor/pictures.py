@@ -18,8 +18,7 @@ SANS = "Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 # The memo's look for both pictures: the shared matrix style with the memo's labels, and the bars.
 # The HTML memo inlines it once; each picture in a Word memo carries it in its own <style>.
 PICTURE_STYLE = (
-    MATRIX_STYLE
-    + f" .matrix text {{ font-family: {SANS}; }}"
+    MATRIX_STYLE + f" .matrix text {{ font-family: {SANS}; }}"
     " .matrix .quadrant-name { letter-spacing: .04em; } .matrix .point-label { font-weight: bold; }"
     f" .bars text {{ font-family: {SANS}; font-size: 14px; fill: #1d2430; }}"
     " .bars .axis { fill: #5b6472; font-size: 12px; }"
