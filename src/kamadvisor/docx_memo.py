@@ -43,6 +43,7 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 SVG_BLIP_NAMESPACE = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 FIGURE_WIDTH = Mm(110)
+KEEP_ROWS = 10
 RASTER_ZOOM = 3  # the fallback picture at about 200 dpi on the page
 TITLES = {
     "phase": "KAM phase",
@@ -170,8 +171,16 @@ def _between(placement: dict[str, Any], labels: dict[str, str]) -> str:
     return text
 
 
-def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -> Table:
-    """A table with a bold header row repeated on every page, and a small gap after it."""
+def _table(
+    document: DocumentObject,
+    header: list[str],
+    rows: list[list[str]],
+    widths: tuple[float, ...] = (),
+    keep: bool = True,
+) -> Table:
+    """A table with a bold header row repeated on every page, and a small gap after it; its
+    columns `widths` millimetres wide where given (else equal); kept on one page if `keep` and
+    short, else only its rows kept whole."""
     table: Table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -184,8 +193,43 @@ def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -
         cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for cell, text in zip(cells, values, strict=True):
             cell.text = text
+    _keep_together(table, keep)
+    if widths:
+        # Word reads each cell's width, LibreOffice the table's grid: set both.
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Mm(width)
+            for cell in column.cells:
+                cell.width = Mm(width)
     document.add_paragraph().paragraph_format.space_after = Pt(2)
     return table
+
+
+def _questions(document: DocumentObject, questions: list[str]) -> None:
+    """Short questions in two columns (a table without borders), read down each column."""
+    half = (len(questions) + 1) // 2
+    columns = [questions[:half], questions[half:]]
+    table: Table = document.add_table(rows=half, cols=2)
+    for column, items in enumerate(columns):
+        for row, text in enumerate(items):
+            paragraph = table.rows[row].cells[column].paragraphs[0]
+            paragraph.paragraph_format.left_indent = Pt(10)
+            paragraph.paragraph_format.first_line_indent = Pt(-10)
+            paragraph.add_run(f"\u2022\t{text}")
+    _keep_together(table)
+    document.add_paragraph().paragraph_format.space_after = Pt(2)
+
+
+def _keep_together(table: Table, keep: bool = True) -> None:
+    """No row split across pages; with `keep`, a table of up to KEEP_ROWS rows kept on one page
+    (each row's paragraphs kept with the next row); else at least its header with its first row."""
+    rows = table.rows
+    for index, row in enumerate(rows):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if index < len(rows) - 1 and ((keep and len(rows) <= KEEP_ROWS) or index == 0):
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
 
 
 def _numbered(document: DocumentObject, items: list[tuple[str, str]]) -> None:
@@ -222,8 +266,7 @@ def _write(document: DocumentObject, context: dict[str, Any]) -> None:
     _plan(document, memo)
     if memo["open_questions"]:
         document.add_heading("Questions that could change this advice", level=1)
-        for question in memo["open_questions"]:
-            document.add_paragraph(question["short"], style="List Bullet")
+        _questions(document, [question["short"] for question in memo["open_questions"]])
     _appendix(document, context, placements, memo)
 
 
@@ -342,7 +385,13 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
                     )
                 )
             rows.append([row["level"].capitalize(), *cells])
-        _table(document, ["Customer level", *grid["people"]], rows)
+        people = len(grid["people"])
+        _table(
+            document,
+            ["Customer level", *grid["people"]],
+            rows,
+            (40, *[130 / people] * people),
+        )
 
 
 def _figures(document: DocumentObject, figures: list[tuple[str, str]]) -> None:
@@ -432,6 +481,8 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 document,
                 ["By day", noun, "Owner", "Cause"],
                 [[str(r["due_day"]), r["what"], _owner(r), str(r["cause"])] for r in rows],
+                (17, 99, 36, 18),
+                keep=False,
             )
     document.add_heading("Reviews", level=2)
     review_rows = []
@@ -450,7 +501,7 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 else "progress on every action."
             )
         review_rows.append([str(review["day"]), text])
-    _table(document, ["Day", "What the review checks"], review_rows)
+    _table(document, ["Day", "What the review checks"], review_rows, (17, 153))
     if memo["causes"]:
         document.add_heading("How progress is measured, and the point to reach by day 90", level=2)
         _table(
@@ -464,6 +515,7 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 ]
                 for cause in memo["causes"]
             ],
+            (18, 76, 76),
         )
     held = memo["plan"]["held_back"]
     if held:

@@ -19,9 +19,11 @@ SANS = "Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 # The HTML memo inlines it once; each picture in a Word memo carries it in its own <style>.
 PICTURE_STYLE = (
     MATRIX_STYLE + f" .matrix text {{ font-family: {SANS}; }}"
-    " .matrix .quadrant-name { letter-spacing: .04em; } .matrix .point-label { font-weight: bold; }"
+    # Larger than the report's: one account, a picture half the page wide.
+    " .matrix .quadrant-name { font-size: 15px; letter-spacing: .04em; }"
+    " .matrix .axis { font-size: 14px; }"
     f" .bars text {{ font-family: {SANS}; font-size: 14px; fill: #1d2430; }}"
-    " .bars .axis { fill: #5b6472; font-size: 12px; }"
+    " .bars .axis { fill: #5b6472; font-size: 13px; }"
     " .bars .bar.better { fill: #1f3a5f; } .bars .bar.worse { fill: #b4411b; }"
     " .bars .level { stroke: #5b6472; stroke-dasharray: 3 2; }"
 )
