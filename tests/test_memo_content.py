@@ -477,6 +477,23 @@ def test_docx_embeds_the_html_memos_svg_with_a_raster_copy_and_alternative_text(
         assert properties.get("descr")
 
 
+def test_the_raster_copy_draws_the_pictures_words() -> None:
+    """resvg drops text silently when no font matches: the copy with the labels must differ from
+    the copy without them (the raster is what LibreOffice 7.4 and older Word show)."""
+    import resvg_py
+
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND)))
+    for shape in document.inline_shapes:
+        blip = shape._inline.find(f".//{DRAWING}blip")
+        svg_blip = blip.find(f".//{SVG_BLIP}")
+        svg = document.part.related_parts[svg_blip.get(f"{RELATIONSHIP}embed")].blob.decode()
+        raster = document.part.related_parts[blip.get(f"{RELATIONSHIP}embed")].blob
+        wordless = re.sub(r"<text\b.*?</text>", "", svg, flags=re.S)
+        assert wordless != svg
+        assert raster != resvg_py.svg_to_bytes(svg_string=wordless, zoom=3, background="#ffffff")
+        assert raster == resvg_py.svg_to_bytes(svg_string=svg, zoom=3, background="#ffffff")
+
+
 def html_unescape(text: str) -> str:
     import html
 
