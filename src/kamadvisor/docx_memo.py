@@ -23,7 +23,7 @@ from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.opc.part import Part
 from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Length, Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -203,6 +203,14 @@ def _table(
                 cell.width = Mm(width)
     document.add_paragraph().paragraph_format.space_after = Pt(2)
     return table
+
+
+def _shade(cell: Any, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
 
 
 def _questions(document: DocumentObject, questions: list[str]) -> None:
