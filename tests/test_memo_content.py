@@ -6,6 +6,7 @@ opens and converts in LibreOffice."""
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from docx.text.paragraph import Paragraph
 
 from kamadvisor.api import Advisor, diagnose_file, open_advisor
 from kamadvisor.casetest import CaseRunner, conflicting_findings, load_cases
@@ -114,6 +116,82 @@ def test_straddle_and_confidence_appear_only_when_the_diagnosis_has_them(
     assert ", between transactional selling and consultative selling (medium confidence)" in text
 
 
+def body_text(example: Path, memo_format: str, *args: str) -> str:
+    """What a client reads before the appendix, as plain text, in `memo_format`."""
+    if memo_format == "docx":
+        document = Document(io.BytesIO(docx_bytes(example, *args)))
+        lines: list[str] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Paragraph):
+                if item.text.startswith("Appendix: how this was diagnosed"):
+                    break
+                lines.append(item.text)
+            else:
+                lines += [" | ".join(cell.text for cell in row.cells) for row in item.rows]
+        return "\n".join(lines)
+    text = run("memo", str(example), "-f", memo_format, *args).stdout
+    if memo_format == "md":
+        return text.split("## Appendix", 1)[0].replace("**", "")
+    body = text.split('<section class="appendix">', 1)[0].split("<body>", 1)[1]
+    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
+    return html_unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("memo_format", ["md", "html", "docx"])
+def test_every_format_states_the_verdict_and_the_economics_with_currency(
+    memo_format: str,
+) -> None:
+    northwind = flat(body_text(NORTHWIND, memo_format))
+    summary = northwind.split("Root causes", 1)[0]
+    for figure in ("EUR 4.85 million", "6.2 %", "EUR 433,000", "3.1 %"):
+        assert figure in summary, figure
+    assert "our recommendation: develop." in summary.lower()
+    assert "Decisions for leadership" in summary
+    kestrel = flat(body_text(KESTREL, memo_format))
+    assert "our recommendation: step back." in kestrel.lower()
+    assert "EUR -18,200" in kestrel
+    # No amount in the body without its currency.
+    amounts = re.findall(r"(?:[A-Z]{3} )?-?\d{1,3}(?:,\d{3})+(?![\d,])", kestrel + northwind)
+    assert amounts
+    assert [amount for amount in amounts if not re.match(r"[A-Z]{3} ", amount)] == []
+
+
+@pytest.mark.parametrize("memo_format", ["md", "html", "docx"])
+def test_programme_findings_stay_out_of_the_body_in_every_format(
+    memo_format: str, advisor: Advisor
+) -> None:
+    programme = context_of(NORTHWIND, advisor)["memo"]["programme_findings"]
+    assert "LEAD-HEAD-OF-KAM-NO-BOARD-VOICE" in {f["rule_id"] for f in programme}
+    body = flat(body_text(NORTHWIND, memo_format)).lower()
+    for finding in programme:
+        assert flat(finding["title"]).lower() not in body
+        assert flat(finding["advice"]).lower()[:60] not in body
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_headings_never_skip_a_level_and_table_headers_have_a_scope(example: Path) -> None:
+    markdown = run("memo", str(example)).stdout
+    levels = [len(hashes) for hashes in re.findall(r"^(#+) ", markdown, re.M)]
+    document = Document(io.BytesIO(docx_bytes(example)))
+    styles = [p.style.name for p in document.paragraphs]
+    word = [
+        0 if name == "Title" else int(name.split()[-1])
+        for name in styles
+        if name.startswith(("Heading", "Title"))
+    ]
+    html = run("memo", str(example), "-f", "html").stdout
+    for found in (levels, word):
+        assert found[0] == min(found)
+        assert all(b - a <= 1 for a, b in itertools.pairwise(found)), found
+    headers = re.findall(r"<th\b[^>]*>", html)
+    assert headers
+    assert all(re.search(r'scope="(?:col|row)"', header) for header in headers)
+
+
 # --- causes, decisions, the plan -----------------------------------------------------------------
 
 
@@ -126,6 +204,16 @@ def test_every_cause_has_an_action_and_no_owner_is_overloaded(
     assert len(memo["causes"]) <= 7
     for cause in memo["causes"]:
         assert cause["actions"], cause["title"]
+        # What each review checks, and the point to reach by day 90 (Mercuri).
+        assert cause["measure"], cause["title"]
+        assert cause["target"], cause["title"]
+    reviews = memo["plan"]["reviews"]
+    assert [r["day"] for r in reviews] == [30, 60, 90]
+    assert [r["final"] for r in reviews] == [False, False, True]
+    for review in reviews[:-1]:
+        assert [m["measure"] for m in review["measures"]] == [
+            c["measure"] for c in memo["causes"] if c["number"] in review["causes"]
+        ]
     load: dict[str, int] = {}
     for row in memo["plan"]["rows"]:
         load[row["owner"]] = load.get(row["owner"], 0) + 1
@@ -195,17 +283,19 @@ def test_reviews_follow_the_packs_cadence(tmp_path: Path, advisor: Advisor) -> N
     with open_advisor(rulebook=load_rulebook(house_packs=[pack])) as fortnightly:
         reviews = context_of(NORTHWIND, fortnightly)["memo"]["plan"]["reviews"]
     assert [r["day"] for r in reviews] == [14, 28, 42, 56, 70, 84, 90]
+    expected = [14, 28, 42, 56, 70, 84, 90]
     html = run("memo", str(NORTHWIND), "-f", "html", "--rules", str(pack)).stdout
     reviews_table = html.split(">Reviews</h3>", 1)[1].split("</table>", 1)[0]
-    assert [int(d) for d in re.findall(r'<td class="day">(\d+)</td>', reviews_table)] == [
-        14,
-        28,
-        42,
-        56,
-        70,
-        84,
-        90,
-    ]
+    assert [int(d) for d in re.findall(r'<td class="day">(\d+)</td>', reviews_table)] == expected
+    markdown = run("memo", str(NORTHWIND), "--rules", str(pack)).stdout
+    reviews_table = markdown.split("### Reviews", 1)[1].split("\n\n", 2)[1]
+    assert [int(d) for d in re.findall(r"^\| (\d+) \|", reviews_table, re.M)] == expected
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND, "--rules", str(pack))))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Day")
+    assert [int(row.cells[0].text) for row in table.rows[1:]] == expected
+    # Each review but the last checks something named; the last, the point to reach.
+    assert all(row.cells[1].text for row in table.rows[1:])
+    assert "point to reach" in table.rows[-1].cells[1].text
 
 
 def test_programme_findings_stay_out_of_the_account_memo(advisor: Advisor) -> None:
@@ -352,6 +442,64 @@ def test_docx_zip_is_stable() -> None:
     assert "2026-10-15T00:00:00Z" in core
 
 
+SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
+DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PLACED = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+def test_docx_embeds_the_html_memos_svg_with_a_raster_copy_and_alternative_text() -> None:
+    html = run("memo", str(NORTHWIND), "-f", "html").stdout
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND)))
+    part = document.part
+    inlines = list(part.element.body.iter(f"{PLACED}inline"))
+    assert len(inlines) == 2, "the matrix and the strength bars"
+    for index, inline in enumerate(inlines):
+        blip = inline.find(f".//{DRAWING}blip")
+        raster = part.related_parts[blip.get(f"{RELATIONSHIP}embed")]
+        assert raster.content_type == "image/png"
+        assert raster.blob.startswith(b"\x89PNG")
+        svg_blip = blip.find(f".//{SVG_BLIP}")
+        assert svg_blip is not None
+        vector = part.related_parts[svg_blip.get(f"{RELATIONSHIP}embed")]
+        assert vector.content_type == "image/svg+xml"
+        svg = vector.blob.decode("utf-8")
+        # The same drawing as the HTML memo's, its style carried inside it.
+        drawn = re.findall(r"<(?:rect|circle|line|text)\b[^>]*>", svg)
+        inline_svg = html.split("<svg", index + 1)[index + 1].split("</svg>", 1)[0]
+        assert drawn == re.findall(r"<(?:rect|circle|line|text)\b[^>]*>", inline_svg)
+        assert "<style>" in svg
+        title = re.search(r"<title[^>]*>([^<]+)</title>", svg)
+        assert title is not None
+        properties = inline.find(f"{PLACED}docPr")
+        assert properties.get("title") == html_unescape(title.group(1))
+        assert "Northwind Foods GmbH" in properties.get("title")
+        assert properties.get("descr")
+
+
+def test_the_raster_copy_draws_the_pictures_words() -> None:
+    """resvg drops text silently when no font matches: the copy with the labels must differ from
+    the copy without them (the raster is what LibreOffice 7.4 and older Word show)."""
+    import resvg_py
+
+    document = Document(io.BytesIO(docx_bytes(NORTHWIND)))
+    for shape in document.inline_shapes:
+        blip = shape._inline.find(f".//{DRAWING}blip")
+        svg_blip = blip.find(f".//{SVG_BLIP}")
+        svg = document.part.related_parts[svg_blip.get(f"{RELATIONSHIP}embed")].blob.decode()
+        raster = document.part.related_parts[blip.get(f"{RELATIONSHIP}embed")].blob
+        wordless = re.sub(r"<text\b.*?</text>", "", svg, flags=re.S)
+        assert wordless != svg
+        assert raster != resvg_py.svg_to_bytes(svg_string=wordless, zoom=3, background="#ffffff")
+        assert raster == resvg_py.svg_to_bytes(svg_string=svg, zoom=3, background="#ffffff")
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
 def test_docx_takes_its_styles_from_a_house_reference(tmp_path: Path) -> None:
     reference = Document()
     reference.styles["Heading 1"].font.name = "Courier New"
@@ -404,6 +552,13 @@ def test_docx_opens_and_converts_in_libreoffice(example: Path, tmp_path: Path) -
     assert name in flat
     for section in ("Summary", "The next 90 days", "Appendix: how this was diagnosed", "Sources"):
         assert section in flat, section
+    # The pictures are drawn: the matrix on every memo, the bars where strength was scored.
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    expected = len(list(Document(io.BytesIO(source.read_bytes())).inline_shapes))
+    assert expected >= 1
+    assert [line.split()[2] for line in listed].count("image") == expected
 
 
 # --- assess on an 80-column terminal -------------------------------------------------------------

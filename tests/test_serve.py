@@ -6,6 +6,7 @@ library so that headers such as Host and Origin can be set as an attacker would.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import signal
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import pytest
 from markupsafe import escape
@@ -157,6 +159,39 @@ def test_the_memo_page_has_the_memos_own_policy(server: RunningServer) -> None:
     assert headers["content-security-policy"].startswith("default-src 'none'; style-src")
     assert "script-src" not in headers["content-security-policy"]
     assert "Northwind Foods GmbH" in page
+
+
+def test_the_word_memo_is_a_download_of_the_clis_bytes(server: RunningServer) -> None:
+    """Word comes from the same format registry as the command line, and always as a file."""
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
+    try:
+        connection.request(
+            "GET", "/memo?file=northwind-foods.yaml&format=docx", headers={"Host": server.host}
+        )
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 200
+    assert response.getheader("content-type") == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert response.getheader("content-disposition") == (
+        'attachment; filename="northwind-foods-memo.docx"'
+    )
+    cli = subprocess.run(
+        [sys.executable, "-m", "kamadvisor", "memo", str(server.folder / "northwind-foods.yaml"),
+         "-f", "docx"],
+        capture_output=True,
+        check=True,
+    )  # fmt: skip
+    assert body == cli.stdout
+    status, _, page = server.request("GET", "/memo?file=northwind-foods.yaml&format=pdf")
+    assert status == 404
+    assert "no memo format" in page
+    _, _, edit = server.request("GET", "/edit?file=northwind-foods.yaml")
+    assert "format=docx&amp;download=1" in edit
 
 
 # --- saving ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from serve_helpers import ROOT, RunningServer, copy_examples, running_server
 
 from kamadvisor.api import diagnose_file, open_advisor
@@ -145,19 +146,23 @@ def test_create_fill_save_diagnose_and_download(page: Page, server: RunningServe
     assert page.url.endswith("#f-economics.share_of_wallet_pct")
 
     # Every format, byte for byte what `kamadvisor memo` writes for the saved file.
-    for memo_format in ("md", "html", "json"):
+    for memo_format in ("md", "html", "json", "docx"):
         with page.expect_download() as download_info:
             panel.get_by_role("link", name=f"Download {memo_format.upper()}").click()
         download = download_info.value
         assert download.suggested_filename == f"acme-test-gmbh-memo.{memo_format}"
-        content = Path(download.path()).read_text(encoding="utf-8")
         cli = subprocess.run(
             [sys.executable, "-m", "kamadvisor", "memo", str(saved), "-f", memo_format],
             capture_output=True,
-            text=True,
             check=True,
         )
-        assert content == cli.stdout
+        assert Path(download.path()).read_bytes() == cli.stdout
+        if memo_format == "docx":
+            word = Document(download.path())
+            assert word.paragraphs[0].text == "Acme Test GmbH"
+            assert len(word.inline_shapes) >= 1
+            continue
+        content = cli.stdout.decode("utf-8")
         assert "Acme Test GmbH" in content
         if memo_format == "json":
             memo = json.loads(content)

@@ -2,8 +2,11 @@
 
 The same content as the HTML memo, from the same context: headings in Word's own heading styles
 (a house restyles them with a reference document, `templates/memo.docx` in its pack), the plan as
-tables, the pictures as tables a reader can edit. The bytes are deterministic: the document's
-dates are the assessment date and every zip entry carries one fixed time stamp.
+tables, the matrix and the strength bars as the HTML memo's own SVG. Word 2016 and later and
+LibreOffice draw the SVG (Office's `asvg:svgBlip` extension); the format also requires a raster
+picture beside it, which older readers show: the same SVG rendered by resvg. Each picture carries
+its title and description as alternative text. The bytes are deterministic: the document's dates
+are the assessment date and every zip entry carries one fixed time stamp.
 """
 
 from __future__ import annotations
@@ -13,17 +16,22 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.part import Part
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Length, Mm, Pt
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.docx_review import write_since_last_review
 from kamadvisor.errors import InputError, Problem
+from kamadvisor.pictures import standalone_svg
 from kamadvisor.render import memo_context, template_dirs
 from kamadvisor.rulebook import Rulebook
 
@@ -31,6 +39,12 @@ REFERENCE_NAME = "memo.docx"
 # Styles the memo is written in; a house reference document must define them.
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "List Bullet", "Table Grid")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+SVG_BLIP_NAMESPACE = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+FIGURE_WIDTH = Mm(110)
+KEEP_ROWS = 10
+RASTER_ZOOM = 3  # the fallback picture at about 200 dpi on the page
 TITLES = {
     "phase": "KAM phase",
     "category": "Portfolio category",
@@ -157,8 +171,16 @@ def _between(placement: dict[str, Any], labels: dict[str, str]) -> str:
     return text
 
 
-def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -> Table:
-    """A table with a bold header row repeated on every page, and a small gap after it."""
+def _table(
+    document: DocumentObject,
+    header: list[str],
+    rows: list[list[str]],
+    widths: tuple[float, ...] = (),
+    keep: bool = True,
+) -> Table:
+    """A table with a bold header row repeated on every page, and a small gap after it; its
+    columns `widths` millimetres wide where given (else equal); kept on one page if `keep` and
+    short, else only its rows kept whole."""
     table: Table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -171,6 +193,14 @@ def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -
         cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for cell, text in zip(cells, values, strict=True):
             cell.text = text
+    _keep_together(table, keep)
+    if widths:
+        # Word reads each cell's width, LibreOffice the table's grid: set both.
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Mm(width)
+            for cell in column.cells:
+                cell.width = Mm(width)
     document.add_paragraph().paragraph_format.space_after = Pt(2)
     return table
 
@@ -181,6 +211,33 @@ def _shade(cell: Any, fill: str) -> None:
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
     cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _questions(document: DocumentObject, questions: list[str]) -> None:
+    """Short questions in two columns (a table without borders), read down each column."""
+    half = (len(questions) + 1) // 2
+    columns = [questions[:half], questions[half:]]
+    table: Table = document.add_table(rows=half, cols=2)
+    for column, items in enumerate(columns):
+        for row, text in enumerate(items):
+            paragraph = table.rows[row].cells[column].paragraphs[0]
+            paragraph.paragraph_format.left_indent = Pt(10)
+            paragraph.paragraph_format.first_line_indent = Pt(-10)
+            paragraph.add_run(f"\u2022\t{text}")
+    _keep_together(table)
+    document.add_paragraph().paragraph_format.space_after = Pt(2)
+
+
+def _keep_together(table: Table, keep: bool = True) -> None:
+    """No row split across pages; with `keep`, a table of up to KEEP_ROWS rows kept on one page
+    (each row's paragraphs kept with the next row); else at least its header with its first row."""
+    rows = table.rows
+    for index, row in enumerate(rows):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if index < len(rows) - 1 and ((keep and len(rows) <= KEEP_ROWS) or index == 0):
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
 
 
 def _numbered(document: DocumentObject, items: list[tuple[str, str]]) -> None:
@@ -217,8 +274,7 @@ def _write(document: DocumentObject, context: dict[str, Any]) -> None:
     _plan(document, memo)
     if memo["open_questions"]:
         document.add_heading("Questions that could change this advice", level=1)
-        for question in memo["open_questions"]:
-            document.add_paragraph(question["short"], style="List Bullet")
+        _questions(document, [question["short"] for question in memo["open_questions"]])
     _appendix(document, context, placements, memo)
 
 
@@ -300,56 +356,24 @@ def _labels(context: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
-    pictures, placements = context["pictures"], context["diagnosis"]["placements"]
-    facts = context["diagnosis"]["facts"]
+    pictures = context["pictures"]
     document.add_heading("Where the account stands", level=1)
-    category = placements.get("category", {})
-    labels = {s["value"]: s["label"] for s in context["scales"].get("category", [])}
-    attractiveness, strength = (
-        facts.get("scores.attractiveness"),
-        facts.get("scores.business_strength"),
-    )
-
-    def quadrant(name: str) -> str:
-        mark = f"{labels.get(name, name)}"
-        if category.get("value") == name:
-            mark += f"\n\u25cf {context['account']['name']} ({attractiveness} / {strength})"
-        return mark
-
-    document.add_paragraph(
-        "The portfolio matrix: account attractiveness (rows, high at the top) against our "
-        "business strength as the customer rates us (columns, high on the left)."
-    )
-    matrix = _table(
-        document,
-        ["", "Strength high", "Strength low"],
-        [
-            ["Attractiveness high", quadrant("strategic"), quadrant("star")],
-            ["Attractiveness low", quadrant("status"), quadrant("streamline")],
-        ],
-    )
-    placed = {"strategic": (1, 1), "star": (1, 2), "status": (2, 1), "streamline": (2, 2)}
-    if category.get("value") in placed:
-        row_index, column_index = placed[category["value"]]
-        _shade(matrix.rows[row_index].cells[column_index], "DDE7F2")
-    for row in matrix.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
-    if pictures["strength_factors"]:
-        document.add_paragraph(
-            "Our strength factor by factor against the best competitor (1 far worse, 10 far "
-            "better; 5.5 is level), weakest first."
+    figures = [
+        (
+            pictures["matrix"],
+            "Attractiveness against our business strength as the customer rates us (1 to 10); "
+            "dashed lines at this method's cut-offs.",
         )
-        rows = []
-        for factor in pictures["strength_factors"]:
-            score = float(factor["score"])
-            rows.append([factor["factor"].capitalize(), f"{score:g}", "\u2588" * round(score)])
-        bars = _table(document, ["Factor", "Score", "Against the best competitor"], rows)
-        for row in bars.rows[1:]:
-            for run in row.cells[2].paragraphs[0].runs:
-                run.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+    ]
+    if pictures["strength"]:
+        figures.append(
+            (
+                pictures["strength"],
+                "Our strength factor by factor against the best competitor (1 far worse, 10 far "
+                "better); the dashed line is level.",
+            )
+        )
+    _figures(document, figures)
     grid = pictures["contacts"]
     if grid["people"]:
         document.add_heading("Who we know at the customer", level=2)
@@ -369,7 +393,68 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
                     )
                 )
             rows.append([row["level"].capitalize(), *cells])
-        _table(document, ["Customer level", *grid["people"]], rows)
+        people = len(grid["people"])
+        _table(
+            document,
+            ["Customer level", *grid["people"]],
+            rows,
+            (40, *[130 / people] * people),
+        )
+
+
+def _figures(document: DocumentObject, figures: list[tuple[str, str]]) -> None:
+    """The pictures side by side in a table without borders, each with its caption below."""
+    widths = [FIGURE_WIDTH] if len(figures) == 1 else [Mm(96), Mm(70)]
+    table: Table = document.add_table(rows=1, cols=len(figures))
+    table.autofit = False
+    for cell, width, (svg, caption) in zip(table.rows[0].cells, widths, figures, strict=True):
+        cell.width = width
+        _add_svg(cell.paragraphs[0], svg, Emu(width - Mm(3)))
+        note = cell.add_paragraph(caption)
+        for run in note.runs:
+            run.font.size = Pt(8)
+    document.add_paragraph().paragraph_format.space_after = Pt(2)
+
+
+def _add_svg(paragraph: Paragraph, svg: str, width: Length) -> None:
+    """The SVG as Word 2016 embeds one: the required raster picture in the blip, the SVG in the
+    blip's extension, the SVG's title and description as the picture's alternative text."""
+    standalone = standalone_svg(svg)
+    shape = paragraph.add_run().add_picture(io.BytesIO(_raster(standalone)), width=width)
+    part = paragraph.part
+    package = part.package
+    assert package is not None
+    svg_part = Part(
+        package.next_partname("/word/media/image%d.svg"),
+        "image/svg+xml",
+        standalone.encode("utf-8"),
+        package,
+    )
+    relationship = part.relate_to(svg_part, RELATIONSHIP_TYPE.IMAGE)
+    inline = shape._inline
+    inline.graphic.graphicData.pic.blipFill.blip.append(
+        parse_xml(
+            f'<a:extLst {nsdecls("a", "r")}><a:ext uri="{SVG_BLIP_URI}">'
+            f'<asvg:svgBlip xmlns:asvg="{SVG_BLIP_NAMESPACE}" r:embed="{relationship}"/>'
+            "</a:ext></a:extLst>"
+        )
+    )
+    title, description = _alternative_text(svg)
+    inline.docPr.set("title", title)
+    inline.docPr.set("descr", description)
+
+
+def _raster(svg: str) -> bytes:
+    import resvg_py
+
+    return resvg_py.svg_to_bytes(svg_string=svg, zoom=RASTER_ZOOM, background="#ffffff")
+
+
+def _alternative_text(svg: str) -> tuple[str, str]:
+    root = ElementTree.fromstring(svg)
+    title = root.findtext(f"{{{SVG_NAMESPACE}}}title") or ""
+    description = root.findtext(f"{{{SVG_NAMESPACE}}}desc") or ""
+    return title, description
 
 
 def _causes(document: DocumentObject, memo: dict[str, Any]) -> None:
@@ -404,6 +489,8 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 document,
                 ["By day", noun, "Owner", "Cause"],
                 [[str(r["due_day"]), r["what"], _owner(r), str(r["cause"])] for r in rows],
+                (17, 99, 36, 18),
+                keep=False,
             )
     document.add_heading("Reviews", level=2)
     review_rows = []
@@ -422,7 +509,7 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 else "progress on every action."
             )
         review_rows.append([str(review["day"]), text])
-    _table(document, ["Day", "What the review checks"], review_rows)
+    _table(document, ["Day", "What the review checks"], review_rows, (17, 153))
     if memo["causes"]:
         document.add_heading("How progress is measured, and the point to reach by day 90", level=2)
         _table(
@@ -436,6 +523,7 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 ]
                 for cause in memo["causes"]
             ],
+            (18, 76, 76),
         )
     held = memo["plan"]["held_back"]
     if held:

@@ -1,18 +1,32 @@
 """The memo's pictures: the account on the matrix, our strength factor by factor against the best
-competitor, and who we know at which level of the customer. SVG for HTML (inline, accessible),
-plain data for the other formats to draw as tables."""
+competitor, and who we know at which level of the customer. The matrix and the bars are SVG
+(accessible: a title, a description, role img), inline in HTML and embedded in Word; who we know is
+a table in every format."""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
-from kamadvisor.matrix import MatrixAccount, matrix_svg
+from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, matrix_svg
 
 # The customer's levels, top first, as the contact grid lists them.
 LEVELS = ("board", "senior_management", "operational", "technical", "purchasing")
 STRENGTH_PREFIX = "business_strength."
 BAR_LEFT, BAR_WIDTH, BAR_ROW = 190, 300, 22
+SANS = "Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+# The memo's look for both pictures: the shared matrix style with the memo's labels, and the bars.
+# The HTML memo inlines it once; each picture in a Word memo carries it in its own <style>.
+PICTURE_STYLE = (
+    MATRIX_STYLE + f" .matrix text {{ font-family: {SANS}; }}"
+    # Larger than the report's: one account, a picture half the page wide.
+    " .matrix .quadrant-name { font-size: 15px; letter-spacing: .04em; }"
+    " .matrix .axis { font-size: 14px; }"
+    f" .bars text {{ font-family: {SANS}; font-size: 14px; fill: #1d2430; }}"
+    " .bars .axis { fill: #5b6472; font-size: 13px; }"
+    " .bars .bar.better { fill: #1f3a5f; } .bars .bar.worse { fill: #b4411b; }"
+    " .bars .level { stroke: #5b6472; stroke-dasharray: 3 2; }"
+)
 
 
 def account_matrix(data: dict[str, Any], params: dict[str, Any], labels: dict[str, str]) -> str:
@@ -113,3 +127,14 @@ def contact_grid(contacts: list[dict[str, Any]]) -> dict[str, Any]:
             }
         )
     return {"people": people, "rows": rows}
+
+
+def standalone_svg(svg: str, style: str = PICTURE_STYLE) -> str:
+    """An inline picture as a file of its own: its style inside it and its size in user units (a
+    Word document or a rasteriser has no page style to lend it)."""
+    opening, rest = svg.split(">", 1)
+    _, width, height = opening.split('viewBox="', 1)[1].split('"', 1)[0].rsplit(" ", 2)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{opening} width="{width}" height="{height}">'
+        f"\n<style>{escape(style, quote=False)}</style>{rest}\n"
+    )

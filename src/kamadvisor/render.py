@@ -17,9 +17,14 @@ from kamadvisor.bounds import RenderLimits, render_bounded, template_limits
 from kamadvisor.contract import contract_schema, dump_json, schema_id
 from kamadvisor.diagnosis import DIAGNOSIS_SCHEMA_VERSION, Diagnosis
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.matrix import MATRIX_STYLE
 from kamadvisor.memo import memo_view
-from kamadvisor.pictures import account_matrix, contact_grid, strength_factors, strength_svg
+from kamadvisor.pictures import (
+    PICTURE_STYLE,
+    account_matrix,
+    contact_grid,
+    strength_factors,
+    strength_svg,
+)
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook, resource_dir
 from kamadvisor.sandbox import TemplateError, template_environment
 
@@ -85,7 +90,7 @@ def memo_context(
             "strength": Markup(strength_svg(factors, data["account"]["name"])) if factors else "",
             "strength_factors": factors,
             "contacts": contact_grid(data["account"]["contacts"]),
-            "style": Markup(MATRIX_STYLE),
+            "style": Markup(PICTURE_STYLE),
         },
         "diagnosis": data,
         "account": data["account"],

@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -37,8 +37,8 @@ from kamadvisor.api import Advisor
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.errors import InputError, KamAdvisorError, Problem
 from kamadvisor.explain import explain_rule
+from kamadvisor.formats import FORMATS
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
-from kamadvisor.render import MEMO_FORMATS, MemoFormat, render_memo
 from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, parse_json, parse_yaml
 from kamadvisor.webform import (
     EMPTY_LIST,
@@ -77,6 +77,7 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
     "json": "application/json",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -155,7 +156,7 @@ def _environment() -> Environment:
         NONE_OF_THESE=NONE_OF_THESE,
         ROW_MARKER=ROW_MARKER,
         EMPTY_LIST=EMPTY_LIST,
-        MEMO_FORMATS=MEMO_FORMATS,
+        MEMO_FORMATS=FORMATS,
         quote=quote,
     )
     return environment
@@ -401,9 +402,13 @@ class Pages:
 
     async def memo(self, request: Request) -> Response:
         name = request.query_params.get("file", "")
-        memo_format = request.query_params.get("format", "html")
-        if memo_format not in MEMO_FORMATS:
-            return self.page("error.html.j2", 404, message=f"no memo format {memo_format!r}")
+        selected = FORMATS.get(request.query_params.get("format", "html"))
+        if selected is None:
+            return self.page(
+                "error.html.j2",
+                404,
+                message=f"no memo format {request.query_params.get('format')!r}",
+            )
         stored = self.read(name)
         if isinstance(stored, Response):
             return stored
@@ -416,9 +421,7 @@ class Pages:
                 problems=[problem.format() for problem in loaded.problems],
             )
         try:
-            text = render_memo(
-                loaded.diagnosis, self.state.advisor.rulebook, cast(MemoFormat, memo_format)
-            )
+            content = selected.render(loaded.diagnosis, self.state.advisor.rulebook)
         except InputError as error:
             return self.page(
                 "error.html.j2",
@@ -427,15 +430,16 @@ class Pages:
                 problems=[problem.format() for problem in error.problems],
             )
         headers = {"content-security-policy": MEMO_POLICY}
-        if request.query_params.get("download") == "1":
-            download = f"{Path(name).stem}-memo.{memo_format}"
+        # A binary format (Word) is always a download: a browser cannot show it.
+        if request.query_params.get("download") == "1" or selected.binary:
+            download = f"{Path(name).stem}-memo.{selected.suffix}"
             headers["content-disposition"] = f'attachment; filename="{download}"'
-            media_type = MEDIA_TYPES[memo_format]
+            media_type = MEDIA_TYPES[selected.name]
         else:
             media_type = (
-                MEDIA_TYPES["html"] if memo_format == "html" else "text/plain; charset=utf-8"
+                MEDIA_TYPES["html"] if selected.name == "html" else "text/plain; charset=utf-8"
             )
-        return Response(text, media_type=media_type, headers=headers)
+        return Response(content, media_type=media_type, headers=headers)
 
     async def explain(self, request: Request) -> Response:
         name = request.query_params.get("file", "")
