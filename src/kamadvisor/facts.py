@@ -370,10 +370,16 @@ DERIVED_SPECS: list[FactSpec] = [
 def fact_catalogue(model: type[Questionnaire] = Questionnaire) -> Mapping[str, FactSpec]:
     """Every fact a questionnaire of `model` can produce, by name (built once a model; read-only).
     `model` is a rulebook's questionnaire: the base one, extended by house packs' questions."""
-    declared = [_declared_spec(fact) for fact in declared_facts(model)]
-    return types.MappingProxyType(
-        {spec.name: spec for spec in _answer_specs(model) + DERIVED_SPECS + declared}
-    )
+    catalogue = {spec.name: spec for spec in builtin_facts(model)}
+    for fact in declared_facts(model):
+        # A declared name that is a fact already is refused by `rules check`; never replaced.
+        catalogue.setdefault(fact.name, _declared_spec(fact))
+    return types.MappingProxyType(catalogue)
+
+
+def builtin_facts(model: type[Questionnaire]) -> list[FactSpec]:
+    """The facts of the answers and those the Python derives, without the packs' declared ones."""
+    return _answer_specs(model) + DERIVED_SPECS
 
 
 def _declared_spec(fact: DeclaredFact) -> FactSpec:

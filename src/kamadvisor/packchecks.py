@@ -22,7 +22,7 @@ from kamadvisor.derivations import (
     declared_facts,
 )
 from kamadvisor.errors import Problem
-from kamadvisor.facts import fact_catalogue
+from kamadvisor.facts import builtin_facts, fact_catalogue
 from kamadvisor.layering import Entry, Layered
 from kamadvisor.packmodel import (
     FACT_PARAMETERS,
@@ -411,9 +411,7 @@ def check_derived(layered: Layered, model: type[Questionnaire]) -> list[Problem]
     fact), unknown-section, unknown-param, weights-mismatch, unknown-fact, fact-type and
     derived-cycle (facts that read themselves)."""
     declared = declared_facts(model)
-    catalogue = fact_catalogue(model)
-    own = {fact.name for fact in declared}
-    existing = {name for name in catalogue if name not in own}
+    existing = {spec.name for spec in builtin_facts(model)}
     problems: list[Problem] = []
     seen: set[str] = set()
     for fact in declared:
