@@ -351,3 +351,59 @@ def test_the_plan_is_built_once_for_every_account(
                 (trust * 40 + 5 * 30 + 5 * 30) / 100, 2
             )
     assert len(built) == 1
+
+
+def test_a_pack_may_declare_derived_facts_alone(tmp_path: Path) -> None:
+    pack = tmp_path / "counts-only"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        "name: counts-only\nversion: 1.0.0\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
+    )
+    (pack / "questionnaire.yaml").write_text(
+        "derived:\n"
+        "  contacts.weak_critics:\n"
+        "    derivation: count\n"
+        "    of: contacts\n"
+        "    where: {role_to_us: critic, strength: weak}\n"
+        "    description: Critics with whom our relationship is weak.\n",
+        encoding="utf-8",
+    )
+    assert rules_check(pack)[0] == 0
+    contacts = [
+        {"role_to_us": "critic", "strength": "weak"},
+        {"role_to_us": "critic", "strength": "strong"},
+        {"role_to_us": "critic"},
+    ]
+    assert facts_of(pack, {"contacts": contacts})["contacts.weak_critics"] == 1
+
+
+def test_a_later_packs_weights_are_checked_against_the_section(tmp_path: Path) -> None:
+    """Settings change the weights a score is built with; as finally set, they are still the
+    section's factors."""
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "pack.yaml").write_text(
+        "name: later\nversion: 1.0.0\nbuilds_on: [brightline-partners]\n"
+        "settings:\n  relationship_health_weights: {trust: 50, responsivness: 50}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["rules", "list", "--rules", str(HOUSE), "--rules", str(later)]
+    )
+    assert result.exit_code == 2
+    assert f"{later / 'pack.yaml'}:5:" in result.stderr
+    assert "'responsivness' is not a number factor of relationship_health" in result.stderr
+    assert "(did you mean 'responsiveness'?)" in result.stderr
+    (later / "pack.yaml").write_text(
+        "name: later\nversion: 1.0.0\nbuilds_on: [brightline-partners]\n"
+        "settings:\n  relationship_health_weights: {trust: 10, responsiveness: 80, joint_planning: 10}\n",
+        encoding="utf-8",
+    )
+    with open_advisor([HOUSE, later]) as advisor:
+        model = advisor.rulebook.questionnaire
+        answers = {
+            "account": {"name": "A"},
+            "relationship_health": {"trust": 3, "responsiveness": 8, "joint_planning": 3},
+        }
+        facts, _ = advisor.run(model.model_validate(answers))
+    assert facts.values["scores.relationship_health"] == 7.0

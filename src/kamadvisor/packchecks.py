@@ -393,10 +393,15 @@ def _weights_mismatch(
     ]
     weights = layered.parameter_values.get(parameter)
     keys = list(weights) if isinstance(weights, dict) else []
+    where: tuple[str, ...] = ("parameters", parameter, "default")
+    # The weights as finally set: by the last pack's settings, if any set them.
+    for layer in layered.manifests:
+        if parameter in layer.manifest.settings:
+            document, where = layer.document, ("settings", parameter)
     return [
         located(
             document,
-            ("parameters", parameter, "default", key),
+            (*where, key),
             f"'{key}' is not a number factor of {section}{did_you_mean(key, factors)}; "
             f"expected one of: {', '.join(factors) or '(none)'}",
             "weights-mismatch",
