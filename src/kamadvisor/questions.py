@@ -8,7 +8,8 @@ what they were written for): a redeclared question is a located `question-redecl
 
 From the declarations, once per rulebook, a validated questionnaire model is built with pydantic's
 `create_model` over the typed base model: the JSON Schema, the blank questionnaire, the workbook
-template, the unanswered list and the fact catalogue all read that model.
+template, the unanswered list and the fact catalogue all read that model. The file's `derived:`
+facts (derivations.py) are read here too and kept with the model they are derived from.
 """
 
 from __future__ import annotations
