@@ -39,7 +39,16 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "inputs",
         frozenset(
-            {"facts", "programme", "questionnaire", "questions", "tabular", "webform", "workbook"}
+            {
+                "derivations",
+                "facts",
+                "programme",
+                "questionnaire",
+                "questions",
+                "tabular",
+                "webform",
+                "workbook",
+            }
         ),
     ),
     (

@@ -110,6 +110,14 @@ def test_the_house_question_joins_the_schema_with_its_values_and_labels() -> Non
         "satisfaction_measure": None,
     }
     schema["properties"]["relationship"] = base["properties"]["relationship"]
+    # The house's own section, whose factors its relationship health score weighs.
+    house_section = schema["properties"].pop("relationship_health")
+    assert house_section["$ref"] == "#/$defs/RelationshipHealth"
+    assert sorted(schema["$defs"].pop("RelationshipHealth")["properties"]) == [
+        "joint_planning",
+        "responsiveness",
+        "trust",
+    ]
     assert {
         key: value for key, value in schema.items() if key != "$defs" and key not in CONTRACT_KEYS
     } == {key: value for key, value in base.items() if key != "$defs"}

@@ -8,7 +8,6 @@ unanswered question produces no fact, so no rule can read "unanswered" as "no".
 from __future__ import annotations
 
 import functools
-import math
 import types
 import typing
 from collections.abc import Collection, Mapping, Sequence
@@ -18,6 +17,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from kamadvisor.derivations import (
+    DeclaredFact,
+    DerivationPlan,
+    declared_facts,
+    percent_of,
+    weighted,
+)
 from kamadvisor.questionnaire import (
     SECTION_MODELS,
     ActionStatus,
@@ -89,6 +95,8 @@ class ScoreWeights(BaseModel):
     min_coverage_pct: float = 50.0
     cutoff_attractiveness: float = 5.5
     cutoff_strength: float = 5.5
+    # The derived facts the packs declare, ready to run (built once a rulebook).
+    declared: DerivationPlan = DerivationPlan()
 
 
 def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
@@ -362,8 +370,24 @@ DERIVED_SPECS: list[FactSpec] = [
 def fact_catalogue(model: type[Questionnaire] = Questionnaire) -> Mapping[str, FactSpec]:
     """Every fact a questionnaire of `model` can produce, by name (built once a model; read-only).
     `model` is a rulebook's questionnaire: the base one, extended by house packs' questions."""
-    return types.MappingProxyType(
-        {spec.name: spec for spec in _answer_specs(model) + DERIVED_SPECS}
+    catalogue = {spec.name: spec for spec in builtin_facts(model)}
+    for fact in declared_facts(model):
+        # A declared name that is a fact already is refused by `rules check`; never replaced.
+        catalogue.setdefault(fact.name, _declared_spec(fact))
+    return types.MappingProxyType(catalogue)
+
+
+def builtin_facts(model: type[Questionnaire]) -> list[FactSpec]:
+    """The facts of the answers and those the Python derives, without the packs' declared ones."""
+    return _answer_specs(model) + DERIVED_SPECS
+
+
+def _declared_spec(fact: DeclaredFact) -> FactSpec:
+    return FactSpec(
+        name=fact.name,
+        type=fact.type,
+        description=fact.spec.description,
+        derived_from=fact.reads,
     )
 
 
@@ -447,12 +471,13 @@ def derive_facts(
     potential = questionnaire.economics.potential_revenue
     revenue = questionnaire.economics.annual_revenue
     if potential is not None and revenue is not None and potential >= 1:
-        share = _percent_of(revenue, potential)
+        share = percent_of(revenue, potential)
         if share is not None:
             values["economics.revenue_to_potential_pct"] = share
     if questionnaire.previous_plan is not None:
         values.update(_previous_plan(questionnaire.previous_plan, as_of))
         unanswered.extend(_previous_plan_unanswered(questionnaire.previous_plan))
+    weights.declared.apply(questionnaire, values)
     # Built from validated answers only: checking the values again would cost more than
     # deriving them (a portfolio derives thousands of accounts).
     return AccountFacts.model_construct(
@@ -460,23 +485,6 @@ def derive_facts(
         unanswered=unanswered,
         given=given,
     )
-
-
-def _weighted(
-    answers: BaseModel, weights: Mapping[str, float], min_coverage_pct: float
-) -> float | None:
-    total = 0.0
-    answered_weight = 0.0
-    for factor, weight in weights.items():
-        score = getattr(answers, factor, None)
-        if score is None:
-            continue
-        total += score * weight
-        answered_weight += weight
-    all_weight = sum(weights.values())
-    if answered_weight == 0 or answered_weight * 100 < min_coverage_pct * all_weight:
-        return None
-    return round(total / answered_weight, 2)
 
 
 def _scores(
@@ -499,7 +507,7 @@ def _scores(
             weights.cutoff_strength,
         ),
     ):
-        score = _weighted(answers, axis_weights, weights.min_coverage_pct)
+        score = weighted(answers, axis_weights, weights.min_coverage_pct)
         if score is not None:
             pivot = _pivot(answers, axis_weights, score, cutoff)
             if pivot is not None:
@@ -561,25 +569,14 @@ def _economics(questionnaire: Questionnaire) -> dict[str, FactValue]:
         if economics.cost_to_serve is not None:
             profit = gross_profit - economics.cost_to_serve
             values["economics.account_profit"] = round(profit, 2)
-            profit_pct = _percent_of(profit, revenue)
+            profit_pct = percent_of(profit, revenue)
             if profit_pct is not None:
                 values["economics.account_profit_pct"] = profit_pct
     if economics.cost_to_serve is not None:
-        cost_pct = _percent_of(economics.cost_to_serve, revenue)
+        cost_pct = percent_of(economics.cost_to_serve, revenue)
         if cost_pct is not None:
             values["economics.cost_to_serve_pct"] = cost_pct
     return values
-
-
-MAX_PERCENT = 1e6
-
-
-def _percent_of(part: float, whole: float) -> float | None:
-    """`part` as a percentage of `whole`; None where it says nothing (a revenue of next to nothing)."""
-    if whole < 1:
-        return None
-    percent = round(part * 100 / whole, 2)
-    return percent if math.isfinite(percent) and abs(percent) <= MAX_PERCENT else None
 
 
 def _contact_coverage(contacts: Sequence[Contact]) -> dict[str, FactValue]:

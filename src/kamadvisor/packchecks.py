@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from kamadvisor.conditions import Condition, ConditionContext, ParamRef, iter_tests, shape_issues
 from kamadvisor.conditions import parse_condition as parse_when
+from kamadvisor.derivations import (
+    Count,
+    DeclaredFact,
+    WeightedScore,
+    cycle_members,
+    declared_facts,
+)
 from kamadvisor.errors import Problem
+from kamadvisor.facts import builtin_facts, fact_catalogue
 from kamadvisor.layering import Entry, Layered
 from kamadvisor.packmodel import (
     FACT_PARAMETERS,
@@ -24,8 +34,17 @@ from kamadvisor.packmodel import (
     RuleSpec,
 )
 from kamadvisor.packs import PathKey, located
+from kamadvisor.questionnaire import (
+    SECTION_MODELS,
+    Contact,
+    PreviousAction,
+    Questionnaire,
+    TeamMember,
+)
+from kamadvisor.questions import sections_of
 from kamadvisor.snippets import check_snippet
 from kamadvisor.sourcefile import SourceDocument
+from kamadvisor.typeinfo import literal_values, unwrap_optional
 from kamadvisor.validation import did_you_mean
 
 
@@ -280,12 +299,16 @@ def check_conflicts(layered: Layered) -> list[Problem]:
     ]
 
 
-def check_unused_param(layered: Layered, rules: list[Rule]) -> list[Problem]:
-    """unused-param (a warning): every declared parameter is read by something."""
+def check_unused_param(
+    layered: Layered, rules: list[Rule], derived: tuple[DeclaredFact, ...] = ()
+) -> list[Problem]:
+    """unused-param (a warning): every declared parameter is read by something (a rule, or a
+    derived fact's weights)."""
     manifest = layered.manifest
     if manifest is None:
         return []
     used = _used_parameters(manifest, rules)
+    used.update(fact.spec.weights for fact in derived if isinstance(fact.spec, WeightedScore))
     return [
         located(
             layered.parameter_documents[name],
@@ -317,3 +340,208 @@ def _used_parameters(manifest: PackManifest, rules: list[Rule]) -> set[str]:
             if "params" in text:
                 used.update(name for name in manifest.parameters if name in text)
     return used
+
+
+# The record each list a count may read holds.
+_RECORDS: dict[str, type[BaseModel]] = {
+    "contacts": Contact,
+    "team.members": TeamMember,
+    "previous_plan.actions": PreviousAction,
+}
+_NUMBERS = ("number", "integer")
+
+
+def check_weights_params(layered: Layered, model: type[Questionnaire]) -> list[Problem]:
+    """unknown-section, weights-mismatch: a weights parameter of a house section names a section
+    of the questionnaire, and its weights (as finally set) are that section's number factors."""
+    manifest = layered.manifest
+    if manifest is None:
+        return []
+    sections = sections_of(model)
+    problems: list[Problem] = []
+    for name, parameter in manifest.parameters.items():
+        if parameter.type != "weights" or parameter.weights_of in SECTION_MODELS:
+            continue
+        document = layered.parameter_documents[name]
+        section = parameter.weights_of or ""
+        if section not in sections:
+            message = (
+                f"'{section}' is not a section of the questionnaire"
+                f"{did_you_mean(section, list(sections))}"
+            )
+            problems.append(
+                located(document, ("parameters", name, "weights_of"), message, "unknown-section")
+            )
+            continue
+        problems.extend(_weights_mismatch(layered, model, name, section, document))
+    return problems
+
+
+def _weights_mismatch(
+    layered: Layered,
+    model: type[Questionnaire],
+    parameter: str,
+    section: str,
+    document: SourceDocument,
+) -> list[Problem]:
+    catalogue = fact_catalogue(model)
+    factors = [
+        name
+        for name in sections_of(model)[section].model_fields
+        if catalogue.get(f"{section}.{name}", None) is not None
+        and catalogue[f"{section}.{name}"].type in _NUMBERS
+    ]
+    weights = layered.parameter_values.get(parameter)
+    keys = list(weights) if isinstance(weights, dict) else []
+    where: tuple[str, ...] = ("parameters", parameter, "default")
+    # The weights as finally set: by the last pack's settings, if any set them.
+    for layer in layered.manifests:
+        if parameter in layer.manifest.settings:
+            document, where = layer.document, ("settings", parameter)
+    return [
+        located(
+            document,
+            (*where, key),
+            f"'{key}' is not a number factor of {section}{did_you_mean(key, factors)}; "
+            f"expected one of: {', '.join(factors) or '(none)'}",
+            "weights-mismatch",
+        )
+        for key in keys
+        if key not in factors
+    ]
+
+
+def check_derived(layered: Layered, model: type[Questionnaire]) -> list[Problem]:
+    """The derived facts the packs declare read what exists: fact-redeclared (a name already a
+    fact), unknown-section, unknown-param, weights-mismatch, unknown-fact, fact-type and
+    derived-cycle (facts that read themselves)."""
+    declared = declared_facts(model)
+    existing = {spec.name for spec in builtin_facts(model)}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for fact in declared:
+        if fact.name in existing or fact.name in seen:
+            earlier = "an earlier pack's derived fact" if fact.name in seen else "a fact already"
+            message = (
+                f"'{fact.name}' is {earlier}; name the derived fact otherwise (rules reading "
+                "the existing one would misread it)"
+            )
+            problems.append(
+                located(fact.document, ("derived", fact.name), message, "fact-redeclared")
+            )
+        seen.add(fact.name)
+        problems.extend(_derived_problems(layered, model, fact))
+    problems.extend(
+        located(
+            fact.document,
+            ("derived", fact.name, "of"),
+            f"'{fact.name}' is derived, through the facts it reads, from itself",
+            "derived-cycle",
+        )
+        for fact in cycle_members(declared)
+    )
+    return problems
+
+
+def _derived_problems(
+    layered: Layered, model: type[Questionnaire], fact: DeclaredFact
+) -> list[Problem]:
+    spec = fact.spec
+    if isinstance(spec, WeightedScore):
+        return _weighted_score_problems(layered, model, fact, spec)
+    if isinstance(spec, Count):
+        return _count_problems(model, fact, spec)
+    catalogue = fact_catalogue(model)
+    problems: list[Problem] = []
+    for index, name in enumerate(spec.of):
+        where = ("derived", fact.name, "of", index)
+        known = catalogue.get(name)
+        if known is None:
+            message = f"unknown fact '{name}'{did_you_mean(name, list(catalogue))}"
+            problems.append(located(fact.document, where, message, "unknown-fact"))
+        elif known.type not in _NUMBERS:
+            message = f"'{name}' is a {known.type} fact; a {spec.derivation} reads numbers"
+            problems.append(located(fact.document, where, message, "fact-type"))
+    return problems
+
+
+def _weighted_score_problems(
+    layered: Layered, model: type[Questionnaire], fact: DeclaredFact, spec: WeightedScore
+) -> list[Problem]:
+    sections = list(sections_of(model))
+    base = ("derived", fact.name)
+    if spec.section not in sections:
+        message = (
+            f"'{spec.section}' is not a section of the questionnaire"
+            f"{did_you_mean(spec.section, sections)}"
+        )
+        return [located(fact.document, (*base, "section"), message, "unknown-section")]
+    manifest = layered.manifest
+    parameter = manifest.parameters.get(spec.weights) if manifest is not None else None
+    if parameter is None or parameter.type != "weights":
+        names = [
+            n for n, p in (manifest.parameters if manifest else {}).items() if p.type == "weights"
+        ]
+        message = (
+            f"unknown weights parameter '{spec.weights}'{did_you_mean(spec.weights, names)}; "
+            "declare it in pack.yaml with type: weights and weights_of: the section"
+        )
+        return [located(fact.document, (*base, "weights"), message, "unknown-param")]
+    if parameter.weights_of != spec.section:
+        message = f"parameter '{spec.weights}' weights {parameter.weights_of}, not {spec.section}"
+        return [located(fact.document, (*base, "weights"), message, "weights-mismatch")]
+    return []
+
+
+def _count_problems(model: type[Questionnaire], fact: DeclaredFact, spec: Count) -> list[Problem]:
+    base = ("derived", fact.name)
+    record = _RECORDS.get(spec.of)
+    if record is not None:
+        if spec.within is not None:
+            message = f"'in' counts the values of a list answer; {spec.of} is a list of records: use 'where'"
+            return [located(fact.document, (*base, "in"), message, "schema")]
+        return _where_problems(fact, record, spec)
+    known = fact_catalogue(model).get(spec.of)
+    if known is None or known.type != "set":
+        lists = [*_RECORDS, *(n for n, s in fact_catalogue(model).items() if s.type == "set")]
+        message = (
+            f"'{spec.of}' is not a list of records or a list answer{did_you_mean(spec.of, lists)}"
+        )
+        return [located(fact.document, (*base, "of"), message, "unknown-fact")]
+    if spec.where:
+        message = f"'where' matches fields of records; {spec.of} is a list answer: use 'in'"
+        return [located(fact.document, (*base, "where"), message, "schema")]
+    return [
+        located(
+            fact.document,
+            (*base, "in", index),
+            f"'{value}' is not a value of {spec.of}{did_you_mean(value, list(known.values))}",
+            "value",
+        )
+        for index, value in enumerate(spec.within or [])
+        if value not in known.values
+    ]
+
+
+def _where_problems(fact: DeclaredFact, record: type[BaseModel], spec: Count) -> list[Problem]:
+    problems: list[Problem] = []
+    fields = record.model_fields
+    for name, accepted in spec.where.items():
+        where = ("derived", fact.name, "where", name)
+        if name not in fields:
+            message = f"'{name}' is not a field of {spec.of}{did_you_mean(name, list(fields))}"
+            problems.append(located(fact.document, where, message, "unknown-fact"))
+            continue
+        allowed = literal_values(unwrap_optional(fields[name].annotation))
+        values = accepted if isinstance(accepted, list) else [accepted]
+        problems.extend(
+            located(
+                fact.document,
+                where,
+                f"'{value}' is not a value of {spec.of}'s {name}{did_you_mean(str(value), list(allowed))}",
+                "value",
+            )
+            for value in values
+            if allowed and value not in allowed
+        )
+    return problems

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kamadvisor.conditions import Condition, FactTest, ParamRef, iter_tests, number_problem
+from kamadvisor.derivations import build_plan, declared_facts
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
 from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire
@@ -68,13 +69,15 @@ class Parameter(Strict):
     @model_validator(mode="after")
     def _default_fits(self) -> Parameter:
         if self.type == "weights":
-            if not isinstance(self.default, dict) or self.weights_of not in SECTION_MODELS:
+            if not isinstance(self.default, dict) or not self.weights_of:
                 raise ValueError(
                     "a weights parameter needs 'weights_of' (a questionnaire section) and a mapping default"
                 )
-            factors = list(SECTION_MODELS[self.weights_of].model_fields)
+            # A house section's factors are checked with the packs' questions (packchecks.py).
+            base_section = SECTION_MODELS.get(self.weights_of)
+            factors = list(base_section.model_fields) if base_section is not None else []
             for factor in self.default:
-                if factor not in factors:
+                if base_section is not None and factor not in factors:
                     raise ValueError(
                         f"'{factor}' is not a factor of {self.weights_of}{did_you_mean(factor, factors)}"
                     )
@@ -363,6 +366,11 @@ class Rulebook(BaseModel):
                 _number(values.get("category_cutoff_attractiveness", 5.5), 5.5)
             ),
             cutoff_strength=float(_number(values.get("category_cutoff_strength", 5.5), 5.5)),
+            declared=build_plan(
+                declared_facts(self.questionnaire),
+                values,
+                float(_number(values.get("score_min_coverage_pct", 50.0))),
+            ),
         )
 
 

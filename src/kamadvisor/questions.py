@@ -8,7 +8,8 @@ what they were written for): a redeclared question is a located `question-redecl
 
 From the declarations, once per rulebook, a validated questionnaire model is built with pydantic's
 `create_model` over the typed base model: the JSON Schema, the blank questionnaire, the workbook
-template, the unanswered list and the fact catalogue all read that model.
+template, the unanswered list and the fact catalogue all read that model. The file's `derived:`
+facts (derivations.py) are read here too and kept with the model they are derived from.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.config import JsonDict
 
+from kamadvisor.derivations import DERIVATIONS, FACT_NAME_PATTERN, DeclaredFact, declare
 from kamadvisor.errors import Problem
 from kamadvisor.questionnaire import (
     SECTION_MODELS,
@@ -138,7 +140,14 @@ class QuestionsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sections: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SectionSpec]
+    sections: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SectionSpec] = Field(
+        default_factory=dict
+    )
+    # Each derived fact is validated on its own, so that every bad one is reported at once.
+    derived: dict[Annotated[str, Field(pattern=FACT_NAME_PATTERN)], dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Facts derived from the answers, by name (see derivations.py).",
+    )
 
 
 @dataclass
@@ -146,6 +155,7 @@ class _Declared:
     """Questions declared so far, by section, each with the file that declared it."""
 
     sections: dict[str, dict[str, QuestionSpec]] = field(default_factory=dict)
+    derived: list[DeclaredFact] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)
     declared_at: dict[str, str] = field(default_factory=dict)
 
@@ -159,9 +169,11 @@ def declared_questions(
     problems: list[Problem] = []
     for document in documents:
         problems.extend(_add(declared, document))
-    if not declared.sections:
+    if not declared.sections and not declared.derived:
         return Questionnaire, problems
-    return _model(declared), problems
+    model = _model(declared)
+    declare(model, tuple(declared.derived))
+    return model, problems
 
 
 def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
@@ -188,7 +200,33 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
             )
         if spec.description is not None and section not in SECTION_MODELS:
             declared.descriptions.setdefault(section, spec.description)
+    for name, raw in questions.derived.items():
+        problems.extend(_add_derived(declared, document, name, raw))
     return problems
+
+
+def _add_derived(
+    declared: _Declared, document: SourceDocument, name: str, raw: dict[str, Any]
+) -> list[Problem]:
+    """A derived fact's declaration, read into its derivation (what it reads is checked with the
+    pack's parameters, in packchecks.py)."""
+    where = ("derived", name)
+    kind = DERIVATIONS.get(str(raw.get("derivation")))
+    if kind is None:
+        return [
+            _located(
+                document,
+                (*where, "derivation") if "derivation" in raw else where,
+                f"'derivation' must be one of: {', '.join(DERIVATIONS)}",
+                "schema",
+            )
+        ]
+    try:
+        spec = kind.model_validate(raw)
+    except ValidationError as error:
+        return problems_from(error, document, kind, where, code="schema")
+    declared.derived.append(DeclaredFact(name, spec, document))
+    return []
 
 
 def _section_refusal(

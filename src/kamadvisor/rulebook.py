@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kamadvisor.conditions import ConditionContext
+from kamadvisor.derivations import declared_facts
 from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.facts import FactSpec, fact_catalogue
 from kamadvisor.layering import Entry, Layered, layer
@@ -26,8 +27,10 @@ from kamadvisor.packchecks import (
     check_cause_themes,
     check_condition,
     check_conflicts,
+    check_derived,
     check_evidence_params,
     check_unused_param,
+    check_weights_params,
 )
 from kamadvisor.packmodel import (
     SEVERITY_ORDER,
@@ -108,7 +111,9 @@ def build_rulebook(
         rule = _built_rule(site, contexts[entry.spec.scope], check_snippets, problems)
         if rule is not None:
             rules.append(rule.model_copy(update={"order": len(rules)}))
-    problems.extend(check_unused_param(layered, rules))
+    problems.extend(check_weights_params(layered, questionnaire))
+    problems.extend(check_derived(layered, questionnaire))
+    problems.extend(check_unused_param(layered, rules, declared_facts(questionnaire)))
     problems.extend(check_conflicts(layered))
     rulebook = Rulebook(
         manifest=manifest,
