@@ -418,18 +418,22 @@ def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list
 
 def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action]]:
     """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`."""
+    advice, *whats = _render_texts(rule, context)
+    actions = [
+        Action(what=what, owner=action.owner, due_day=action.due_day, rule_id=rule.id)
+        for what, action in zip(whats, rule.spec.actions, strict=True)
+    ]
+    return advice, actions
+
+
+def _render_texts(rule: Rule, context: dict[str, Any]) -> list[str]:
+    """A fired rule's advice, then the text of each of its actions."""
     assert rule.spec.advice is not None
     limits = snippet_limits(context.get("params") or {})
     try:
-        advice = render_snippet(rule.spec.advice, context, limits)
-        actions = [
-            Action(
-                what=render_snippet(action.what, context, limits),
-                owner=action.owner,
-                due_day=action.due_day,
-                rule_id=rule.id,
-            )
-            for action in rule.spec.actions
+        return [
+            render_snippet(text, context, limits)
+            for text in (rule.spec.advice, *(action.what for action in rule.spec.actions))
         ]
     except TemplateError as error:
         raise InputError(
@@ -443,7 +447,6 @@ def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action
                 )
             ]
         ) from None
-    return advice, actions
 
 
 def _finding(
@@ -562,10 +565,15 @@ def _advice_context(
 
 
 def render_reported_advice(
-    questionnaire: Questionnaire, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
+    questionnaire: Questionnaire,
+    facts: AccountFacts,
+    result: EngineResult,
+    rulebook: Rulebook,
+    findings: list[tuple[Rule, list[Rule]]] | None = None,
 ) -> None:
     """Render the advice of every finding as a diagnosis would, and discard it: an account whose
-    advice cannot render is skipped from a portfolio even when no memo is written."""
+    advice cannot render is skipped from a portfolio even when no memo is written. `findings`:
+    the result's `reported_findings`, when the caller has them."""
     context = _advice_context(questionnaire, facts, result, rulebook)
-    for rule, _ in reported_findings(result, rulebook):
-        render_advice(rule, context)
+    for rule, _ in reported_findings(result, rulebook) if findings is None else findings:
+        _render_texts(rule, context)

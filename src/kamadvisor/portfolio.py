@@ -42,7 +42,7 @@ from kamadvisor.firing import EngineResult
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
-from kamadvisor.rulebook import Rulebook
+from kamadvisor.rulebook import Rule, Rulebook
 from kamadvisor.tabular import AccountRecord, Batch, read_batch
 
 CHUNK = 64
@@ -111,43 +111,6 @@ class AccountResult(BaseModel):
             memo=memo,
         )
 
-    @classmethod
-    def summarize(
-        cls,
-        source: str,
-        questionnaire: Questionnaire,
-        facts: AccountFacts,
-        result: EngineResult,
-        rulebook: Rulebook,
-        as_of: date | None,
-    ) -> AccountResult:
-        """What `of` gives for the account's diagnosis, without building that diagnosis (its
-        evidence, the placements' signals and the rendered advice)."""
-        account = questionnaire.account
-        placements = {}
-        for name, value in placed_values(result, rulebook).items():
-            values = rulebook.manifest.conclusions[name].values
-            placements[name] = PlacementSummary(
-                value=value, label=values[value] if value is not None else None
-            )
-        return cls(
-            source=source,
-            name=account.name,
-            id=account.id,
-            assessed_on=account.assessment_date or as_of,
-            placements=placements,
-            findings=[
-                FindingSummary(
-                    rule_id=rule.id,
-                    title=rule.spec.title,
-                    theme=rule.spec.theme,
-                    severity=finding_severity(rule, subsumed),
-                )
-                for rule, subsumed in reported_findings(result, rulebook)
-            ],
-            facts={name: facts.values[name] for name in SUMMARY_FACTS if name in facts.values},
-        )
-
 
 class CompactResult(NamedTuple):
     """An account's result as it crosses from a worker: plain values, no models."""
@@ -160,6 +123,39 @@ class CompactResult(NamedTuple):
     findings: tuple[tuple[str, str, str, str], ...]  # (rule id, title, theme, severity)
     facts: dict[str, Any]
     memo: str | None
+
+    @classmethod
+    def summarize(
+        cls,
+        source: str,
+        questionnaire: Questionnaire,
+        facts: AccountFacts,
+        result: EngineResult,
+        rulebook: Rulebook,
+        as_of: date | None,
+        findings: list[tuple[Rule, list[Rule]]],
+    ) -> CompactResult:
+        """What `of` gives for the account's diagnosis, without building that diagnosis (its
+        evidence, the placements' signals and the rendered advice); `findings` are the
+        diagnosis's (`reported_findings`)."""
+        account = questionnaire.account
+        conclusions = rulebook.manifest.conclusions
+        return cls(
+            source,
+            account.name,
+            account.id,
+            account.assessment_date or as_of,
+            tuple(
+                (name, value, conclusions[name].values[value] if value is not None else None)
+                for name, value in placed_values(result, rulebook).items()
+            ),
+            tuple(
+                (rule.id, rule.spec.title, rule.spec.theme, finding_severity(rule, subsumed))
+                for rule, subsumed in findings
+            ),
+            {name: facts.values[name] for name in SUMMARY_FACTS if name in facts.values},
+            None,
+        )
 
     @classmethod
     def of(cls, result: AccountResult) -> CompactResult:
@@ -309,11 +305,10 @@ def _diagnose_and_render(
     if plan is None or memo is None:
         # The report needs placements, finding titles and a few figures, not a full diagnosis.
         facts, result = advisor.run(questionnaire, _STATE.as_of)
-        render_reported_advice(questionnaire, facts, result, advisor.rulebook)
-        return CompactResult.of(
-            AccountResult.summarize(
-                record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of
-            )
+        findings = reported_findings(result, advisor.rulebook)
+        render_reported_advice(questionnaire, facts, result, advisor.rulebook, findings)
+        return CompactResult.summarize(
+            record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of, findings
         )
     from kamadvisor.formats import FORMATS
     from kamadvisor.output import write_output
