@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass
 from typing import Any, Self
 
 from kamadvisor._durable import durable_rules_engine

@@ -43,7 +43,7 @@ from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import Rule, Rulebook
-from kamadvisor.tabular import AccountRecord, Batch, read_batch
+from kamadvisor.tabular import AccountRecord, BatchStream, stream_batch
 
 CHUNK = 64
 
@@ -338,20 +338,21 @@ class PortfolioRun:
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
-    """Records go to the workers in chunks, taken from the batch as the workers' pipe accepts
-    them; only compact results come back."""
-    batch: Batch = read_batch(run.path, run.contacts, run.dialect, rulebook.questionnaire)
+    """Records are built as the workers' pipe accepts them and go to the workers in chunks, so
+    the first accounts are diagnosed while the rest are read; only compact results come back."""
+    stream: BatchStream = stream_batch(run.path, run.contacts, run.dialect, rulebook.questionnaire)
+    batch = stream.batch
     memos = None
-    names: dict[int, str] | None = None
+    namer: MemoNamer | None = None
     if run.memos is not None:
         directory, memo_format = run.memos
         from kamadvisor.formats import FORMATS
 
-        names = memo_file_names(batch.records, FORMATS[memo_format].suffix, run.reserved_names)
+        namer = MemoNamer(FORMATS[memo_format].suffix, run.reserved_names)
         memos = MemoPlan(directory, memo_format)
     results: dict[int, AccountResult | list[Problem]] = {}
     builder = ResultBuilder()
-    total = len(batch.records)
+    total = stream.expected
     done = 0
 
     def collect(finished: list[tuple[int, Outcome]]) -> None:
@@ -362,7 +363,7 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
         if run.on_progress:
             run.on_progress(done, max(total, done))
 
-    chunks = _chunks(_release(batch.records), names)
+    chunks = _chunks(stream.records, namer)
     jobs = max(1, min(run.jobs, -(-total // CHUNK) or 1))
     if jobs == 1:
         _start_worker(run.house_packs, run.as_of, memos)
@@ -407,17 +408,10 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     return portfolio_report(accounts, skipped, skipped_accounts, run.programme, rulebook, run.as_of)
 
 
-def _release(records: list[AccountRecord]) -> Iterator[AccountRecord]:
-    """The records in order, each let go by the batch once handed out."""
-    for index in range(len(records)):
-        record, records[index] = records[index], None  # type: ignore[call-overload]
-        yield record
-
-
-def _chunks(records: Iterator[AccountRecord], names: dict[int, str] | None) -> Iterator[list[Work]]:
+def _chunks(records: Iterator[AccountRecord], namer: MemoNamer | None) -> Iterator[list[Work]]:
     chunk: list[Work] = []
     for index, record in enumerate(records):
-        chunk.append((index, record, names[index] if names is not None else None))
+        chunk.append((index, record, namer.name(index, record) if namer is not None else None))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -497,17 +491,18 @@ def _advice_view(account: AccountResult) -> dict[str, Any]:
     }
 
 
-def memo_file_names(
-    records: Sequence[AccountRecord], suffix: str, reserved: frozenset[str] = frozenset()
-) -> dict[int, str]:
-    """A unique, safe file name for each account's memo, from its id or name as given; a name in
-    `reserved` (the report's) is never taken, the account gets the next free one instead."""
-    names: dict[int, str] = {}
-    used: set[str] = {name.removesuffix(f".{suffix}").lower() for name in reserved}
-    for index, record in enumerate(records):
-        account = (
-            record.document.data.get("account") if isinstance(record.document.data, dict) else None
-        )
+class MemoNamer:
+    """A unique, safe file name for each account's memo, from its id or name as given, assigned
+    in input order as the records pass; a name in `reserved` (the report's) is never taken, the
+    account gets the next free one instead."""
+
+    def __init__(self, suffix: str, reserved: frozenset[str] = frozenset()) -> None:
+        self.suffix = suffix
+        self.used: set[str] = {name.removesuffix(f".{suffix}").lower() for name in reserved}
+
+    def name(self, index: int, record: AccountRecord) -> str:
+        data = record.document.data
+        account = data.get("account") if isinstance(data, dict) else None
         account = account if isinstance(account, dict) else {}
         base = str(account.get("id") or account.get("name") or "")
         slug = (
@@ -515,12 +510,11 @@ def memo_file_names(
             or f"account-{index + 1}"
         )
         candidate, counter = slug, 2
-        while candidate in used:
+        while candidate in self.used:
             candidate = f"{slug}-{counter}"
             counter += 1
-        used.add(candidate)
-        names[index] = f"{candidate}.{suffix}"
-    return names
+        self.used.add(candidate)
+        return f"{candidate}.{self.suffix}"
 
 
 def _quiet_worker() -> None:
