@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kamadvisor.bounds import snippet_limits
+from kamadvisor.bounds import RenderLimits, snippet_limits
 from kamadvisor.conditions import ConcludedTest, iter_tests
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion
@@ -416,9 +416,12 @@ def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list
     return rulebook_index(rulebook).missing_answers(name, unanswered)
 
 
-def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action]]:
-    """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`."""
-    advice, *whats = _render_texts(rule, context)
+def render_advice(
+    rule: Rule, context: dict[str, Any], limits: RenderLimits | None = None
+) -> tuple[str, list[Action]]:
+    """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`, within
+    `limits` (a snippet's, by default)."""
+    advice, *whats = _render_texts(rule, context, limits)
     actions = [
         Action(what=what, owner=action.owner, due_day=action.due_day, rule_id=rule.id)
         for what, action in zip(whats, rule.spec.actions, strict=True)
@@ -426,10 +429,12 @@ def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action
     return advice, actions
 
 
-def _render_texts(rule: Rule, context: dict[str, Any]) -> list[str]:
+def _render_texts(
+    rule: Rule, context: dict[str, Any], limits: RenderLimits | None = None
+) -> list[str]:
     """A fired rule's advice, then the text of each of its actions."""
     assert rule.spec.advice is not None
-    limits = snippet_limits(context.get("params") or {})
+    limits = limits or snippet_limits(context.get("params") or {})
     try:
         return [
             render_snippet(text, context, limits)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, open_advisor
+from kamadvisor.bounds import snippet_limits
 from kamadvisor.compiler import compile_rulebook
 from kamadvisor.delimited import CsvDialect
 from kamadvisor.diagnosis import (
@@ -470,12 +471,14 @@ def _portfolio_findings(
     }
     by_id = rulebook.rules_by_id()
     overruled = {item.rule_id for item in result.overruled}
+    # Portfolio advice may name accounts: its output may grow with them, as a report's does.
+    limits = snippet_limits(rulebook.parameter_values).scaled(len(accounts) // 1000 + 1)
     findings = []
     for rule_id in result.fired:
         rule = by_id[rule_id]
         if rule.spec.advice is None or rule_id in overruled:
             continue
-        advice, actions = render_advice(rule, context)
+        advice, actions = render_advice(rule, context, limits)
         findings.append(new_finding(rule, rulebook, advice, actions))
     findings.sort(key=lambda f: (severity_rank(f.severity), by_id[f.rule_id].order))
     return findings

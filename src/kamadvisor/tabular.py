@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import typing
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -434,7 +435,9 @@ def _stream_tables(tables: dict[str, Table], model: type[Questionnaire]) -> Batc
                 batch.skip([problem], is_account=False)
     # The account ids first (an id given twice refuses both rows), and each child table's rows
     # by the id they name: then each account is built whole, with its contacts, as it is taken.
-    rows = [(number, row) for number, row in accounts.rows if not _is_empty(row)]
+    rows = deque((number, row) for number, row in accounts.rows if not _is_empty(row))
+    accounts.rows = []  # each row is let go once its record is built
+    expected = len(rows)
     rows_by_id: dict[str, list[int]] = {}
     for number, row in rows:
         key = _row_key(accounts, row)
@@ -446,19 +449,20 @@ def _stream_tables(tables: dict[str, Table], model: type[Questionnaire]) -> Batc
         if name in tables
     ]
     records = _account_records(accounts, rows, kinds, rows_by_id, children, batch)
-    return BatchStream(records, batch, len(rows))
+    return BatchStream(records, batch, expected)
 
 
 def _account_records(
     accounts: Table,
-    rows: list[tuple[int, list[Cell]]],
+    rows: deque[tuple[int, list[Cell]]],
     kinds: dict[str, str],
     rows_by_id: dict[str, list[int]],
     children: list[_ChildRows],
     batch: Batch,
 ) -> Iterator[AccountRecord]:
     refused: dict[str, str] = {}
-    for number, row in rows:
+    while rows:
+        number, row = rows.popleft()
         outcome = _account_record(accounts, number, row, kinds)
         key = _row_key(accounts, row)
         repeats = rows_by_id.get(key, []) if key is not None else []
@@ -507,6 +511,7 @@ class _ChildRows:
                 self.unattached.append((number, None))
             else:
                 self.by_id.setdefault(key, []).append((number, row))
+        table.rows = []  # the rows are held by id until their account takes them
 
     def attach(self, key: str, record: AccountRecord) -> None:
         table = self.table
