@@ -752,9 +752,10 @@ def _print_10k_target(runs: Sequence[CliRun], source: str, limit: float) -> None
     at_10k = [r for r in runs if r.size == 10_000]
     if at_10k:
         seconds = at_10k[0].wall
+        failed = "" if at_10k[0].ok else f"; the run FAILED: {at_10k[0].note}"
         print(
-            f"  {_verdict(seconds <= limit)}  10,000 accounts from {source}: {seconds:.2f} s "
-            f"(target <= {limit:g} s)"
+            f"  {_verdict(seconds <= limit and at_10k[0].ok)}  10,000 accounts from {source}: "
+            f"{seconds:.2f} s (target <= {limit:g} s){failed}"
         )
     elif len(runs) >= 2:
         fixed, per = _fit(runs)

@@ -65,6 +65,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "portfolio_facts",
                 "resources",
                 "rulebook",
+                "rulebook_index",
                 "snippets",
             }
         ),

@@ -319,3 +319,30 @@ def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
         assert target.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(previous)
+
+
+def test_portfolio_advice_naming_thousands_of_accounts_is_not_cut_off() -> None:
+    """The star-accounts finding names every star account: at 3,000 of them its advice is far
+    past a single snippet's output limit, and it still renders, naming the last one."""
+    from datetime import date
+
+    from kamadvisor.portfolio import AccountResult, PlacementSummary, portfolio_report
+    from kamadvisor.rulebook import load_rulebook
+
+    star = PlacementSummary(value="star", label="Star")
+    accounts = [
+        AccountResult(
+            source=f"accounts.csv row {number + 2}",
+            name=f"Kestrel Frozen Food Distribution {number:05d} GmbH und Co. KG",
+            id=f"ACC-{number:05d}",
+            assessed_on=date(2026, 10, 1),
+            placements={"category": star},
+            findings=[],
+            facts={},
+        )
+        for number in range(3_000)
+    ]
+    report = portfolio_report(accounts, [], 0, None, load_rulebook(), None)
+    (finding,) = [f for f in report.findings if f.rule_id == "PORTFOLIO-DEVELOP-STAR-ACCOUNTS"]
+    assert len(finding.advice) > 100_000
+    assert "Distribution 02999 GmbH" in finding.advice

@@ -9,6 +9,7 @@ with a located error instead of exhausting the machine.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sized
@@ -72,7 +73,12 @@ def template_limits(params: Mapping[str, Any], scale: int = 1) -> RenderLimits:
 def snippet_limits(params: Mapping[str, Any]) -> RenderLimits:
     """An advice or action text: the same time as a template (its loop and output limits, a
     twentieth of a template's, keep it far shorter in practice)."""
-    return replace(SNIPPET_LIMITS, seconds=_seconds(params))
+    return _snippet_limits(_seconds(params))
+
+
+@functools.lru_cache(maxsize=64)
+def _snippet_limits(seconds: float) -> RenderLimits:
+    return replace(SNIPPET_LIMITS, seconds=seconds)
 
 
 def _seconds(params: Mapping[str, Any]) -> float:

@@ -409,16 +409,40 @@ def engine_fact(
     `catalogue` is the rulebook's (it knows which facts are sets); the base one when not given."""
     if catalogue is None:
         catalogue = fact_catalogue()
+    plans = _property_plans(catalogue)
     fact: dict[str, Any] = {"kind": ACCOUNT_KIND}
     for name, value in values.items():
-        spec = catalogue.get(name)
-        if spec is not None and spec.type == "set" and isinstance(value, list):
-            for member in spec.values:
-                fact[set_member_property(name, member)] = member in value
-            fact[set_count_property(name)] = len(value)
+        plan = plans.get(name)
+        if plan is None:
+            plan = plans[name] = _property_plan(name, catalogue.get(name))
+        prop, members, count = plan
+        if members is not None and isinstance(value, list):
+            for member, member_prop in members:
+                fact[member_prop] = member in value
+            fact[count] = len(value)
         else:
-            fact[property_name(name)] = engine_number(value)
+            fact[prop] = engine_number(value) if isinstance(value, float) else value
     return fact
+
+
+# A fact's engine property; for a set, also each member's property and the count's.
+_PropertyPlan = tuple[str, tuple[tuple[str, str], ...] | None, str]
+_PLANS: dict[int, tuple[Mapping[str, FactSpec], dict[str, _PropertyPlan]]] = {}
+
+
+def _property_plans(catalogue: Mapping[str, FactSpec]) -> dict[str, _PropertyPlan]:
+    """The property plans of a catalogue's facts, filled in as facts are first met."""
+    found = _PLANS.get(id(catalogue))
+    if found is None or found[0] is not catalogue:
+        found = _PLANS[id(catalogue)] = (catalogue, {})
+    return found[1]
+
+
+def _property_plan(name: str, spec: FactSpec | None) -> _PropertyPlan:
+    if spec is not None and spec.type == "set":
+        members = tuple((member, set_member_property(name, member)) for member in spec.values)
+        return property_name(name), members, set_count_property(name)
+    return property_name(name), None, ""
 
 
 def engine_number(value: Any) -> Any:

@@ -7,18 +7,20 @@ rules that give advice, ranked by severity and the pack's theme order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kamadvisor.bounds import snippet_limits
+from kamadvisor.bounds import RenderLimits, snippet_limits
 from kamadvisor.conditions import ConcludedTest, iter_tests
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion
 from kamadvisor.firing import EngineResult, Produced
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
+from kamadvisor.rulebook_index import rulebook_index
 from kamadvisor.sandbox import TemplateError, render_snippet
 
 DIAGNOSIS_SCHEMA_VERSION = "2.1"
@@ -173,7 +175,7 @@ def build_diagnosis(
     rulebook: Rulebook,
     as_of: date | None = None,
 ) -> Diagnosis:
-    rules = rulebook.rules_by_id()
+    rules = rulebook_index(rulebook).rules
     conclusions: dict[str, list[str]] = {}
     for item in result.conclusions:
         conclusions.setdefault(item.name, []).append(item.value)
@@ -228,7 +230,8 @@ def reported_findings(result: EngineResult, rulebook: Rulebook) -> list[tuple[Ru
     """The fired rules reported as findings, each with the fired rules it subsumes, ranked as
     the diagnosis lists them: by severity (the most severe of the rule and those it subsumes),
     then theme, then pack order."""
-    rules = rulebook.rules_by_id()
+    index = rulebook_index(rulebook)
+    rules = index.rules
     # A placement that lost to a more salient one (bespoke under a partnership) is not a finding.
     overruled = {item.rule_id for item in result.overruled}
     reporting = [
@@ -247,7 +250,7 @@ def reported_findings(result: EngineResult, rulebook: Rulebook) -> list[tuple[Ru
         for rule_id in reporting
         if carriers[rule_id] == rule_id
     ]
-    theme_rank = {name: (theme.order, name) for name, theme in rulebook.manifest.themes.items()}
+    theme_rank = index.theme_rank
     return sorted(
         reported,
         key=lambda item: (
@@ -278,7 +281,7 @@ def placed_values(result: EngineResult, rulebook: Rulebook) -> dict[str, str | N
     }
 
 
-def _carriers(reporting: list[str], rules: dict[str, Rule]) -> dict[str, str]:
+def _carriers(reporting: list[str], rules: Mapping[str, Rule]) -> dict[str, str]:
     """The finding each fired rule is reported under: itself, or the rule that subsumes it (up
     the chain; a cycle of `subsumes` keeps each rule its own finding)."""
     parent: dict[str, str] = {}
@@ -321,7 +324,7 @@ def _placement(
     spec = rulebook.manifest.conclusions[name]
     order = list(spec.values)
     winner: Produced | None = next((c for c in result.conclusions if c.name == name), None)
-    rules = rulebook.rules_by_id()
+    rules = rulebook_index(rulebook).rules
     tally = result.tallies.get(name)
 
     def signal(rule: Rule) -> Signal:
@@ -409,39 +412,33 @@ _CONFIDENCE: tuple[Confidence, ...] = ("high", "medium", "low")
 
 def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list[str]:
     """Unanswered questions that rules deciding `name` (directly or by signals) would read."""
-    catalogue = rulebook.catalogue("account")
-    unanswered = {question.path for question in facts.unanswered}
-    missing: set[str] = set()
-    for rule in rulebook.scoped("account"):
-        produced = (
-            set(rule.spec.conclude or {})
-            | set(rule.spec.signal or {})
-            | set(rule.spec.rules_out or {})
-        )
-        if name not in produced:
-            continue
-        for fact in rule.referenced_facts():
-            for source in catalogue[fact].derived_from:
-                missing.update(
-                    path for path in unanswered if path == source or path.startswith(f"{source}.")
-                )
-    return sorted(missing)
+    unanswered = [question.path for question in facts.unanswered]
+    return rulebook_index(rulebook).missing_answers(name, unanswered)
 
 
-def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action]]:
-    """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`."""
+def render_advice(
+    rule: Rule, context: dict[str, Any], limits: RenderLimits | None = None
+) -> tuple[str, list[Action]]:
+    """A fired rule's advice and 90-day actions, rendered in the sandbox with `context`, within
+    `limits` (a snippet's, by default)."""
+    advice, *whats = _render_texts(rule, context, limits)
+    actions = [
+        Action(what=what, owner=action.owner, due_day=action.due_day, rule_id=rule.id)
+        for what, action in zip(whats, rule.spec.actions, strict=True)
+    ]
+    return advice, actions
+
+
+def _render_texts(
+    rule: Rule, context: dict[str, Any], limits: RenderLimits | None = None
+) -> list[str]:
+    """A fired rule's advice, then the text of each of its actions."""
     assert rule.spec.advice is not None
-    limits = snippet_limits(context.get("params") or {})
+    limits = limits or snippet_limits(context.get("params") or {})
     try:
-        advice = render_snippet(rule.spec.advice, context, limits)
-        actions = [
-            Action(
-                what=render_snippet(action.what, context, limits),
-                owner=action.owner,
-                due_day=action.due_day,
-                rule_id=rule.id,
-            )
-            for action in rule.spec.actions
+        return [
+            render_snippet(text, context, limits)
+            for text in (rule.spec.advice, *(action.what for action in rule.spec.actions))
         ]
     except TemplateError as error:
         raise InputError(
@@ -455,7 +452,6 @@ def render_advice(rule: Rule, context: dict[str, Any]) -> tuple[str, list[Action
                 )
             ]
         ) from None
-    return advice, actions
 
 
 def _finding(
@@ -574,10 +570,15 @@ def _advice_context(
 
 
 def render_reported_advice(
-    questionnaire: Questionnaire, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
+    questionnaire: Questionnaire,
+    facts: AccountFacts,
+    result: EngineResult,
+    rulebook: Rulebook,
+    findings: list[tuple[Rule, list[Rule]]] | None = None,
 ) -> None:
     """Render the advice of every finding as a diagnosis would, and discard it: an account whose
-    advice cannot render is skipped from a portfolio even when no memo is written."""
+    advice cannot render is skipped from a portfolio even when no memo is written. `findings`:
+    the result's `reported_findings`, when the caller has them."""
     context = _advice_context(questionnaire, facts, result, rulebook)
-    for rule, _ in reported_findings(result, rulebook):
-        render_advice(rule, context)
+    for rule, _ in reported_findings(result, rulebook) if findings is None else findings:
+        _render_texts(rule, context)

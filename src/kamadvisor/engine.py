@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass
 from typing import Any, Self
 
 from kamadvisor._durable import durable_rules_engine
@@ -56,12 +57,18 @@ class StratifiedRunner:
             for name, spec in compiled.rulebook.manifest.conclusions.items()
             if spec.single and spec.evidence is not None
         )
+        # What each rule produces and what each ruleset reads, worked out once.
+        self._produces = {rule.id: _Production.of(rule) for rule in compiled.rulebook.rules}
+        self._reads = {
+            id(ruleset): _Reads.of(ruleset) for stratum in compiled.strata for ruleset in stratum
+        }
 
     def run(self, facts: dict[str, Any]) -> EngineResult:
         result = EngineResult()
         account = engine_fact(facts, self._catalogue)
         rules = self._rules
         singles = self._singles
+        produces = self._produces
         settled: list[Produced] = []
         for stratum in self._compiled.strata:
             fired_here: list[str] = []
@@ -70,16 +77,11 @@ class StratifiedRunner:
                 fired_here.extend(self._run_ruleset(ruleset, account, settled, result, singles))
             produced_conclusions: list[Produced] = []
             for rule_id in fired_here:
-                rule = rules[rule_id]
+                production = produces[rule_id]
                 result.fired.append(rule_id)
-                for concluded, value in (rule.spec.conclude or {}).items():
-                    produced_conclusions.append(Produced(concluded, value, rule_id))
-                for signalled in rule.spec.signal or {}:
-                    for value in rule.signal_values(signalled):
-                        result.signals.append(Produced(signalled, value, rule_id))
-                for gated in rule.spec.rules_out or {}:
-                    for value in rule.ruled_out(gated):
-                        result.gates.append(Produced(gated, value, rule_id))
+                produced_conclusions.extend(production.conclusions)
+                result.signals.extend(production.signals)
+                result.gates.extend(production.gates)
             kept, overruled = _settle(produced_conclusions, singles, rules, settled)
             settled.extend(kept)
             result.overruled.extend(overruled)
@@ -93,9 +95,8 @@ class StratifiedRunner:
         self, ruleset: CompiledRuleset, result: EngineResult, rules: dict[str, Rule]
     ) -> None:
         """Add up the evidence of each placement this ruleset reads (its producers have run)."""
-        for name in ruleset.concluded_inputs:
-            kind, _, placed = name.partition(":")
-            if kind == "placement" and placed not in result.tallies:
+        for placed in self._reads[id(ruleset)].placement_order:
+            if placed not in result.tallies:
                 result.tallies[placed] = self._tally(placed, result, rules)
 
     def _tally(self, name: str, result: EngineResult, rules: dict[str, Rule]) -> Tally:
@@ -116,11 +117,11 @@ class StratifiedRunner:
         result: EngineResult,
         singles: set[str],
     ) -> list[str]:
-        reads = ruleset.concluded_inputs
+        reads = self._reads[id(ruleset)]
         context = [
             {"kind": "conclusion", "name": item.name, "value": item.value, "rule": item.rule_id}
             for item in conclusions
-            if f"conclusion:{item.name}" in reads
+            if item.name in reads.conclusions
         ]
         # A single-valued conclusion nothing concluded is asserted as undecided (""), so that
         # "not concluded streamline" holds for it as `not` holds for an unanswered question.
@@ -128,20 +129,20 @@ class StratifiedRunner:
         context += [
             {"kind": "conclusion", "name": name, "value": "", "rule": ""}
             for name in sorted(singles - decided)
-            if f"conclusion:{name}" in reads
+            if name in reads.conclusions
         ]
         context += [
             {"kind": "signal", "name": item.name, "value": item.value, "rule": item.rule_id}
             for item in result.signals
-            if f"signal:{item.name}" in reads
+            if item.name in reads.signals
         ]
         context += [
             {"kind": "placement", "name": name, "value": placed.placed, "rule": ""}
             for name, placed in sorted(result.tallies.items())
-            if f"placement:{name}" in reads and placed.placed is not None
+            if name in reads.placements and placed.placed is not None
         ]
-        wanted = ruleset.account_properties
-        account = {key: value for key, value in account.items() if key in wanted or key == "kind"}
+        wanted = reads.account_properties
+        account = {key: value for key, value in account.items() if key in wanted}
         fired: list[str] = []
         # Context first, the account last: negations are evaluated as positive facts arrive.
         for rule_id in self._match(ruleset, [*context, account]):
@@ -162,6 +163,59 @@ class StratifiedRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class _Production:
+    """The conclusions, signals and gates a rule produces when it fires."""
+
+    conclusions: tuple[Produced, ...]
+    signals: tuple[Produced, ...]
+    gates: tuple[Produced, ...]
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Production:
+        return cls(
+            tuple(
+                Produced(name, value, rule.id) for name, value in (rule.spec.conclude or {}).items()
+            ),
+            tuple(
+                Produced(name, value, rule.id)
+                for name in rule.spec.signal or {}
+                for value in rule.signal_values(name)
+            ),
+            tuple(
+                Produced(name, value, rule.id)
+                for name in rule.spec.rules_out or {}
+                for value in rule.ruled_out(name)
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What a ruleset's rules read besides the account: concluded facts, signals and placements
+    by name, and the account's properties (with its kind)."""
+
+    conclusions: frozenset[str]
+    signals: frozenset[str]
+    placements: frozenset[str]
+    placement_order: tuple[str, ...]  # as the ruleset lists them
+    account_properties: frozenset[str]
+
+    @classmethod
+    def of(cls, ruleset: CompiledRuleset) -> _Reads:
+        by_kind: dict[str, list[str]] = {"conclusion": [], "signal": [], "placement": []}
+        for name in ruleset.concluded_inputs:
+            kind, _, read = name.partition(":")
+            by_kind.setdefault(kind, []).append(read)
+        return cls(
+            frozenset(by_kind["conclusion"]),
+            frozenset(by_kind["signal"]),
+            frozenset(by_kind["placement"]),
+            tuple(by_kind["placement"]),
+            ruleset.account_properties | {"kind"},
+        )
 
 
 class RuleEngine(StratifiedRunner):

@@ -17,6 +17,7 @@ from typing import Literal
 
 from kamadvisor.conditions import ParamRef
 from kamadvisor.rulebook import Rule, Rulebook, parameter_value, signal_weight
+from kamadvisor.rulebook_index import per_rulebook
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -46,46 +47,102 @@ class Tally:
     counted: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Signal:
+    """What one signalling rule adds to each value's tally: its weight for the values it
+    signals (`positions`), against those below them and, for a limitation, above them."""
+
+    positions: frozenset[int]
+    lowest: int
+    highest: int
+    weight: float
+    limiting: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A placement's values and numbers, the same for every account of a rulebook."""
+
+    order: tuple[str, ...]
+    position: dict[str, int]
+    signals: dict[str, _Signal]  # by rule id: the rules signalling a value of it
+    min_support: float
+    straddle_margin: float
+    clear_margin: float
+
+
+@per_rulebook
+def _plans(rulebook: Rulebook) -> dict[str, _Plan]:
+    plans: dict[str, _Plan] = {}
+
+    def number(ref_name: str) -> float:
+        return float(parameter_value(rulebook, ParamRef(ref_name)))
+
+    for name, spec in rulebook.manifest.conclusions.items():
+        if spec.evidence is None:
+            continue
+        order = tuple(spec.values)
+        position = {value: index for index, value in enumerate(order)}
+        signals = {}
+        for rule in rulebook.rules:
+            values = rule.signal_values(name)
+            if values:
+                positions = [position[value] for value in values]
+                signals[rule.id] = _Signal(
+                    frozenset(positions),
+                    min(positions),
+                    max(positions),
+                    signal_weight(rulebook, rule),
+                    rule.spec.limiting,
+                )
+        plans[name] = _Plan(
+            order,
+            position,
+            signals,
+            number(spec.evidence.min_support.param),
+            number(spec.evidence.straddle_margin.param),
+            number(spec.evidence.clear_margin.param),
+        )
+    return plans
+
+
 def tally(
     name: str, signal_rules: Iterable[Rule], gate_rules: Iterable[Rule], rulebook: Rulebook
 ) -> Tally:
-    spec = rulebook.manifest.conclusions[name]
-    assert spec.evidence is not None
-    order = list(spec.values)
-    signals = [rule for rule in signal_rules if rule.signal_values(name)]
+    plan = _plans(rulebook)[name]
+    order = plan.order
+    signals = [rule for rule in signal_rules if rule.id in plan.signals]
     derived = [rule for rule in signals if not rule.spec.given]
     counted = derived or [rule for rule in signals if rule.spec.given]
     ruled_out: dict[str, list[str]] = {value: [] for value in order}
     for rule in gate_rules:
         for value in rule.ruled_out(name):
             ruled_out[value].append(rule.id)
-    rows = tuple(_row(value, order, counted, ruled_out[value], rulebook, name) for value in order)
+    counted_signals = [plan.signals[rule.id] for rule in counted]
+    rows = tuple(
+        _row(value, position, counted_signals, ruled_out[value])
+        for position, value in enumerate(order)
+    )
     candidates = [row for row in rows if row.support > 0 and not row.ruled_out_by]
     # Strongest net evidence first; on a tie the lower value (claim no more than is shown).
-    ranked = sorted(candidates, key=lambda row: (-row.net, order.index(row.value)))
-
-    def number(ref_name: str) -> float:
-        return float(parameter_value(rulebook, ParamRef(ref_name)))
-
-    min_support = number(spec.evidence.min_support.param)
-    if not ranked or ranked[0].support < min_support:
+    ranked = sorted(candidates, key=lambda row: (-row.net, plan.position[row.value]))
+    if not ranked or ranked[0].support < plan.min_support:
         return Tally(name, rows, None, None, None, (), None, False, tuple(r.id for r in counted))
     winner = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     margin = round(winner.net - (runner.net if runner else 0.0), 4)
-    straddle_margin = number(spec.evidence.straddle_margin.param)
-    clear_margin = number(spec.evidence.clear_margin.param)
+    straddle_margin = plan.straddle_margin
     straddles: tuple[str, ...] = ()
     if (
         runner is not None
-        and abs(order.index(runner.value) - order.index(winner.value)) == 1
+        and abs(plan.position[runner.value] - plan.position[winner.value]) == 1
         and margin <= straddle_margin
     ):
         straddles = (winner.value, runner.value)
     confidence: Confidence = "medium"
     if margin <= straddle_margin:
         confidence = "low"
-    elif margin >= clear_margin:
+    elif margin >= plan.clear_margin:
         confidence = "high"
     return Tally(
         name=name,
@@ -100,22 +157,12 @@ def tally(
     )
 
 
-def _row(
-    value: str,
-    order: list[str],
-    signals: list[Rule],
-    ruled_out_by: list[str],
-    rulebook: Rulebook,
-    name: str,
-) -> ValueTally:
-    position = order.index(value)
+def _row(value: str, position: int, signals: list[_Signal], ruled_out_by: list[str]) -> ValueTally:
     support = 0.0
     against = 0.0
-    for rule in signals:
-        positions = [order.index(item) for item in rule.signal_values(name)]
-        weight = signal_weight(rulebook, rule)
-        if position in positions:
-            support += weight
-        elif position < min(positions) or (rule.spec.limiting and position > max(positions)):
-            against += weight
+    for signal in signals:
+        if position in signal.positions:
+            support += signal.weight
+        elif position < signal.lowest or (signal.limiting and position > signal.highest):
+            against += signal.weight
     return ValueTally(value, round(support, 4), round(against, 4), tuple(ruled_out_by))

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, open_advisor
+from kamadvisor.bounds import snippet_limits
 from kamadvisor.compiler import compile_rulebook
 from kamadvisor.delimited import CsvDialect
 from kamadvisor.diagnosis import (
@@ -42,8 +43,8 @@ from kamadvisor.firing import EngineResult
 from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
-from kamadvisor.rulebook import Rulebook
-from kamadvisor.tabular import AccountRecord, Batch, read_batch
+from kamadvisor.rulebook import Rule, Rulebook
+from kamadvisor.tabular import AccountRecord, BatchStream, stream_batch
 
 CHUNK = 64
 
@@ -111,43 +112,6 @@ class AccountResult(BaseModel):
             memo=memo,
         )
 
-    @classmethod
-    def summarize(
-        cls,
-        source: str,
-        questionnaire: Questionnaire,
-        facts: AccountFacts,
-        result: EngineResult,
-        rulebook: Rulebook,
-        as_of: date | None,
-    ) -> AccountResult:
-        """What `of` gives for the account's diagnosis, without building that diagnosis (its
-        evidence, the placements' signals and the rendered advice)."""
-        account = questionnaire.account
-        placements = {}
-        for name, value in placed_values(result, rulebook).items():
-            values = rulebook.manifest.conclusions[name].values
-            placements[name] = PlacementSummary(
-                value=value, label=values[value] if value is not None else None
-            )
-        return cls(
-            source=source,
-            name=account.name,
-            id=account.id,
-            assessed_on=account.assessment_date or as_of,
-            placements=placements,
-            findings=[
-                FindingSummary(
-                    rule_id=rule.id,
-                    title=rule.spec.title,
-                    theme=rule.spec.theme,
-                    severity=finding_severity(rule, subsumed),
-                )
-                for rule, subsumed in reported_findings(result, rulebook)
-            ],
-            facts={name: facts.values[name] for name in SUMMARY_FACTS if name in facts.values},
-        )
-
 
 class CompactResult(NamedTuple):
     """An account's result as it crosses from a worker: plain values, no models."""
@@ -160,6 +124,39 @@ class CompactResult(NamedTuple):
     findings: tuple[tuple[str, str, str, str], ...]  # (rule id, title, theme, severity)
     facts: dict[str, Any]
     memo: str | None
+
+    @classmethod
+    def summarize(
+        cls,
+        source: str,
+        questionnaire: Questionnaire,
+        facts: AccountFacts,
+        result: EngineResult,
+        rulebook: Rulebook,
+        as_of: date | None,
+        findings: list[tuple[Rule, list[Rule]]],
+    ) -> CompactResult:
+        """What `of` gives for the account's diagnosis, without building that diagnosis (its
+        evidence, the placements' signals and the rendered advice); `findings` are the
+        diagnosis's (`reported_findings`)."""
+        account = questionnaire.account
+        conclusions = rulebook.manifest.conclusions
+        return cls(
+            source,
+            account.name,
+            account.id,
+            account.assessment_date or as_of,
+            tuple(
+                (name, value, conclusions[name].values[value] if value is not None else None)
+                for name, value in placed_values(result, rulebook).items()
+            ),
+            tuple(
+                (rule.id, rule.spec.title, rule.spec.theme, finding_severity(rule, subsumed))
+                for rule, subsumed in findings
+            ),
+            {name: facts.values[name] for name in SUMMARY_FACTS if name in facts.values},
+            None,
+        )
 
     @classmethod
     def of(cls, result: AccountResult) -> CompactResult:
@@ -309,11 +306,10 @@ def _diagnose_and_render(
     if plan is None or memo is None:
         # The report needs placements, finding titles and a few figures, not a full diagnosis.
         facts, result = advisor.run(questionnaire, _STATE.as_of)
-        render_reported_advice(questionnaire, facts, result, advisor.rulebook)
-        return CompactResult.of(
-            AccountResult.summarize(
-                record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of
-            )
+        findings = reported_findings(result, advisor.rulebook)
+        render_reported_advice(questionnaire, facts, result, advisor.rulebook, findings)
+        return CompactResult.summarize(
+            record.source, questionnaire, facts, result, advisor.rulebook, _STATE.as_of, findings
         )
     from kamadvisor.formats import FORMATS
     from kamadvisor.output import write_output
@@ -343,20 +339,21 @@ class PortfolioRun:
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
-    """Records go to the workers in chunks, taken from the batch as the workers' pipe accepts
-    them; only compact results come back."""
-    batch: Batch = read_batch(run.path, run.contacts, run.dialect, rulebook.questionnaire)
+    """Records are built as the workers' pipe accepts them and go to the workers in chunks, so
+    the first accounts are diagnosed while the rest are read; only compact results come back."""
+    stream: BatchStream = stream_batch(run.path, run.contacts, run.dialect, rulebook.questionnaire)
+    batch = stream.batch
     memos = None
-    names: dict[int, str] | None = None
+    namer: MemoNamer | None = None
     if run.memos is not None:
         directory, memo_format = run.memos
         from kamadvisor.formats import FORMATS
 
-        names = memo_file_names(batch.records, FORMATS[memo_format].suffix, run.reserved_names)
+        namer = MemoNamer(FORMATS[memo_format].suffix, run.reserved_names)
         memos = MemoPlan(directory, memo_format)
     results: dict[int, AccountResult | list[Problem]] = {}
     builder = ResultBuilder()
-    total = len(batch.records)
+    total = stream.expected
     done = 0
 
     def collect(finished: list[tuple[int, Outcome]]) -> None:
@@ -367,7 +364,7 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
         if run.on_progress:
             run.on_progress(done, max(total, done))
 
-    chunks = _chunks(_release(batch.records), names)
+    chunks = _chunks(stream.records, namer)
     jobs = max(1, min(run.jobs, -(-total // CHUNK) or 1))
     if jobs == 1:
         _start_worker(run.house_packs, run.as_of, memos)
@@ -412,17 +409,10 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     return portfolio_report(accounts, skipped, skipped_accounts, run.programme, rulebook, run.as_of)
 
 
-def _release(records: list[AccountRecord]) -> Iterator[AccountRecord]:
-    """The records in order, each let go by the batch once handed out."""
-    for index in range(len(records)):
-        record, records[index] = records[index], None  # type: ignore[call-overload]
-        yield record
-
-
-def _chunks(records: Iterator[AccountRecord], names: dict[int, str] | None) -> Iterator[list[Work]]:
+def _chunks(records: Iterator[AccountRecord], namer: MemoNamer | None) -> Iterator[list[Work]]:
     chunk: list[Work] = []
     for index, record in enumerate(records):
-        chunk.append((index, record, names[index] if names is not None else None))
+        chunk.append((index, record, namer.name(index, record) if namer is not None else None))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -481,12 +471,14 @@ def _portfolio_findings(
     }
     by_id = rulebook.rules_by_id()
     overruled = {item.rule_id for item in result.overruled}
+    # Portfolio advice may name accounts: its output may grow with them, as a report's does.
+    limits = snippet_limits(rulebook.parameter_values).scaled(len(accounts) // 1000 + 1)
     findings = []
     for rule_id in result.fired:
         rule = by_id[rule_id]
         if rule.spec.advice is None or rule_id in overruled:
             continue
-        advice, actions = render_advice(rule, context)
+        advice, actions = render_advice(rule, context, limits)
         findings.append(new_finding(rule, rulebook, advice, actions))
     findings.sort(key=lambda f: (severity_rank(f.severity), by_id[f.rule_id].order))
     return findings
@@ -502,17 +494,18 @@ def _advice_view(account: AccountResult) -> dict[str, Any]:
     }
 
 
-def memo_file_names(
-    records: Sequence[AccountRecord], suffix: str, reserved: frozenset[str] = frozenset()
-) -> dict[int, str]:
-    """A unique, safe file name for each account's memo, from its id or name as given; a name in
-    `reserved` (the report's) is never taken, the account gets the next free one instead."""
-    names: dict[int, str] = {}
-    used: set[str] = {name.removesuffix(f".{suffix}").lower() for name in reserved}
-    for index, record in enumerate(records):
-        account = (
-            record.document.data.get("account") if isinstance(record.document.data, dict) else None
-        )
+class MemoNamer:
+    """A unique, safe file name for each account's memo, from its id or name as given, assigned
+    in input order as the records pass; a name in `reserved` (the report's) is never taken, the
+    account gets the next free one instead."""
+
+    def __init__(self, suffix: str, reserved: frozenset[str] = frozenset()) -> None:
+        self.suffix = suffix
+        self.used: set[str] = {name.removesuffix(f".{suffix}").lower() for name in reserved}
+
+    def name(self, index: int, record: AccountRecord) -> str:
+        data = record.document.data
+        account = data.get("account") if isinstance(data, dict) else None
         account = account if isinstance(account, dict) else {}
         base = str(account.get("id") or account.get("name") or "")
         slug = (
@@ -520,12 +513,11 @@ def memo_file_names(
             or f"account-{index + 1}"
         )
         candidate, counter = slug, 2
-        while candidate in used:
+        while candidate in self.used:
             candidate = f"{slug}-{counter}"
             counter += 1
-        used.add(candidate)
-        names[index] = f"{candidate}.{suffix}"
-    return names
+        self.used.add(candidate)
+        return f"{candidate}.{self.suffix}"
 
 
 def _quiet_worker() -> None:

@@ -185,6 +185,9 @@ def _template_environment(
 
 ADVICE_ENVIRONMENT = sandboxed_environment()
 _COMPILED: dict[str, Template] = {}
+# Snippets without a Jinja delimiter render the same whatever the context: each is rendered once
+# under each limits it meets (a render that fails is not kept, and fails again next time).
+_PLAIN: dict[tuple[str, RenderLimits], str] = {}
 
 
 def render_snippet(
@@ -192,10 +195,19 @@ def render_snippet(
 ) -> str:
     """Render an advice snippet within `limits`; raises jinja2.TemplateError (located at the
     snippet's line) for the caller to place in its rule file."""
+    plain = "{" not in text
+    if plain and (text, limits) in _PLAIN:
+        return _PLAIN[text, limits]
     template = _COMPILED.get(text)
     if template is None:
         template = _COMPILED[text] = ADVICE_ENVIRONMENT.from_string(text)
-    return " ".join(render_bounded(template, context, limits).split())
+        # Each render copies the template's globals into its context: from a plain dict rather
+        # than the chain of mappings Jinja gives a template (the environment's are fixed).
+        template.globals = dict(template.globals)
+    rendered = " ".join(render_bounded(template, context, limits).split())
+    if plain:
+        _PLAIN[text, limits] = rendered
+    return rendered
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import typing
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -63,17 +64,20 @@ class Place:
 
 @dataclass
 class AccountRecord:
-    """One account's answers and where each came from."""
+    """One account's answers and where each came from: a value of the account's own row by its
+    (row, column) in the document's locations, in `table` (file and sheet); any other value
+    (a contact's, from another table) by its place."""
 
     source: str
     document: SourceDocument
     places: dict[tuple[str | int, ...], Place] = field(default_factory=dict)
+    table: tuple[str, str | None] | None = None
 
     def relocate(self, problem: Problem) -> Problem:
         """Point a validation problem at the sheet, row and column of the value it names."""
         key = tuple(_path_parts(problem.path))
         for end in range(len(key), 0, -1):
-            place = self.places.get(key[:end])
+            place = self._place(key[:end])
             if place is not None:
                 return Problem(
                     place.file,
@@ -84,6 +88,14 @@ class AccountRecord:
                     sheet=place.sheet,
                 )
         return problem
+
+    def _place(self, key: tuple[str | int, ...]) -> Place | None:
+        place = self.places.get(key)
+        if place is None and self.table is not None and key:
+            location = self.document.locations.get(key)
+            if location is not None:
+                place = Place(self.table[0], self.table[1], *location)
+        return place
 
 
 @dataclass
@@ -103,6 +115,18 @@ class Batch:
         self.skipped_accounts += 1 if is_account else 0
 
 
+@dataclass
+class BatchStream:
+    """A batch whose records are built one at a time as they are taken, so that the first go to
+    work while the rest are read. `batch` holds the rows skipped on reading (its `records` stay
+    empty) and is complete once `records` is exhausted; `expected` counts the account rows (or
+    files) that may become records."""
+
+    records: Iterator[AccountRecord]
+    batch: Batch
+    expected: int
+
+
 def _path_parts(path: str) -> Iterator[str | int]:
     for part in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", path):
         yield part.group(1) if part.group(1) is not None else int(part.group(2))
@@ -116,6 +140,22 @@ def read_batch(
 ) -> Batch:
     """All accounts of a workbook, a CSV file (with optional contacts CSV) or a folder; the
     columns are the questions of `model` (the rulebook's questionnaire)."""
+    stream = stream_batch(path, contacts, dialect, model)
+    records = list(stream.records)
+    stream.batch.records = records
+    return stream.batch
+
+
+def stream_batch(
+    path: Path,
+    contacts: Path | None = None,
+    dialect: CsvDialect | None = None,
+    model: type[Questionnaire] = Questionnaire,
+) -> BatchStream:
+    """The accounts of a workbook, a CSV file (with optional contacts CSV) or a folder, built as
+    they are taken; the columns are the questions of `model` (the rulebook's questionnaire). The
+    files are read and their headers checked first: a bad header raises here, before any record
+    is built."""
     dialect = dialect or CsvDialect()
     suffix = path.suffix.lower()
     if contacts is not None and (path.is_dir() or suffix not in CSV_SUFFIXES):
@@ -128,7 +168,9 @@ def read_batch(
             ]
         )
     if path.is_dir():
-        return _read_folder(path)
+        batch = _read_folder(path)
+        records, batch.records = batch.records, []
+        return BatchStream(iter(records), batch, len(records))
     if suffix in WORKBOOK_SUFFIXES:
         tables = _read_workbook(path, dialect)
     elif suffix in CSV_SUFFIXES:
@@ -149,7 +191,7 @@ def read_batch(
                 )
             ]
         )
-    return _records_from_tables(tables, model)
+    return _stream_tables(tables, model)
 
 
 def read_input(path: Path) -> bytes:
@@ -368,7 +410,7 @@ def _row_label(table: Table, number: int) -> str:
     )
 
 
-def _records_from_tables(tables: dict[str, Table], model: type[Questionnaire]) -> Batch:
+def _stream_tables(tables: dict[str, Table], model: type[Questionnaire]) -> BatchStream:
     batch = Batch()
     accounts = tables[ACCOUNT_SHEET]
     kinds = _field_kinds(model)
@@ -391,19 +433,38 @@ def _records_from_tables(tables: dict[str, Table], model: type[Questionnaire]) -
         if name in tables:
             for problem in tables[name].skipped_rows:
                 batch.skip([problem], is_account=False)
+    # The account ids first (an id given twice refuses both rows), and each child table's rows
+    # by the id they name: then each account is built whole, with its contacts, as it is taken.
+    rows = deque((number, row) for number, row in accounts.rows if not _is_empty(row))
+    accounts.rows = []  # each row is let go once its record is built
+    expected = len(rows)
     rows_by_id: dict[str, list[int]] = {}
-    built: list[tuple[int, AccountRecord | list[Problem], str | None]] = []
-    for number, row in accounts.rows:
-        if _is_empty(row):
-            continue  # an empty row between accounts
-        outcome = _account_record(accounts, number, row, kinds)
+    for number, row in rows:
         key = _row_key(accounts, row)
         if key is not None:
             rows_by_id.setdefault(key, []).append(number)
-        built.append((number, outcome, key))
-    by_id: dict[str, AccountRecord] = {}
+    children = [
+        _ChildRows(tables[name], target, model)
+        for name, (target, model) in CHILD_TABLES.items()
+        if name in tables
+    ]
+    records = _account_records(accounts, rows, kinds, rows_by_id, children, batch)
+    return BatchStream(records, batch, expected)
+
+
+def _account_records(
+    accounts: Table,
+    rows: deque[tuple[int, list[Cell]]],
+    kinds: dict[str, str],
+    rows_by_id: dict[str, list[int]],
+    children: list[_ChildRows],
+    batch: Batch,
+) -> Iterator[AccountRecord]:
     refused: dict[str, str] = {}
-    for number, outcome, key in built:
+    while rows:
+        number, row = rows.popleft()
+        outcome = _account_record(accounts, number, row, kinds)
+        key = _row_key(accounts, row)
         repeats = rows_by_id.get(key, []) if key is not None else []
         if key is not None and len(repeats) > 1:
             others = ", ".join(str(n) for n in repeats if n != number)
@@ -420,12 +481,85 @@ def _records_from_tables(tables: dict[str, Table], model: type[Questionnaire]) -
                 refused[key] = f"its account ({_row_label(accounts, number)}) was skipped"
             continue
         if key is not None:
-            by_id[key] = outcome
-        batch.records.append(outcome)
-    for name, (target, model) in CHILD_TABLES.items():
-        if name in tables:
-            _attach_children(tables[name], target, model, by_id, refused, batch)
-    return batch
+            for child in children:
+                child.attach(key, outcome)
+        yield outcome
+    for child in children:
+        child.report(refused, batch)
+
+
+class _ChildRows:
+    """A child table (contacts, team): its rows grouped by the account id they name, attached to
+    that account as it is built; its problems are reported in row order once all accounts are."""
+
+    def __init__(self, table: Table, target: tuple[str, ...], model: type[Any]) -> None:
+        self.table = table
+        self.target = target
+        self.kinds = _child_kinds(model)
+        self.by_id: dict[str, list[tuple[int, list[Cell]]]] = {}
+        self.problems: list[tuple[int, list[Problem]]] = []
+        self.unattached: list[tuple[int, str | None]] = []
+        for number, row in table.rows:
+            if _is_empty(row):
+                continue
+            overflow = _overflow(table, number, row)
+            if overflow is not None:
+                self.problems.append((number, [overflow]))
+                continue
+            key = _row_key(table, row)
+            if key is None:
+                self.unattached.append((number, None))
+            else:
+                self.by_id.setdefault(key, []).append((number, row))
+        table.rows = []  # the rows are held by id until their account takes them
+
+    def attach(self, key: str, record: AccountRecord) -> None:
+        table = self.table
+        target = self.target
+        for number, row in self.by_id.pop(key, []):
+            item: dict[str, Any] = {}
+            places: dict[tuple[str | int, ...], Place] = {}
+            problems: list[Problem] = []
+            holder = record.document.data
+            for part in target[:-1]:
+                holder = holder.setdefault(part, {})
+            index = len(holder.get(target[-1]) or [])
+            for column, name in enumerate(table.header, start=1):
+                if name == KEY_COLUMN or not name:
+                    continue
+                cell = row[column - 1] if column - 1 < len(row) else None
+                try:
+                    value = _convert(cell, self.kinds.get(name, "text"), table.locale)
+                except CellError as error:
+                    problems.append(table.problem(number, column, name, f"{error}; skipped"))
+                    continue
+                if value is None:
+                    continue
+                item[name] = value
+                places[(*target, index, name)] = Place(table.file, table.sheet, number, column)
+            if problems:
+                self.problems.append((number, problems))
+                continue
+            holder.setdefault(target[-1], []).append(item)
+            record.places.update(places)
+            record.places[(*target, index)] = Place(table.file, table.sheet, number, 1)
+
+    def report(self, refused: dict[str, str], batch: Batch) -> None:
+        """The table's skipped rows, in row order: unreadable, or naming no account read."""
+        problems = list(self.problems)
+        unattached = self.unattached + [
+            (number, key) for key, rows in self.by_id.items() for number, _ in rows
+        ]
+        for number, key in unattached:
+            if key is None:
+                reason = "row has no account.id; skipped"
+            elif key in refused:
+                reason = f"not attached to any account: {refused[key]}; skipped"
+            else:
+                reason = f"no account with id '{key}' for this row; skipped"
+            problems.append((number, [self.table.problem(number, None, KEY_COLUMN, reason)]))
+        for _, row_problems in sorted(problems, key=lambda item: item[0]):
+            batch.skip(row_problems, is_account=False)
 
 
 def _is_empty(row: list[Cell]) -> bool:
@@ -453,7 +587,9 @@ def _account_record(
         return [overflow]
     data: dict[str, Any] = {}
     record = AccountRecord(
-        source=_row_label(table, number), document=SourceDocument(_label(table), data)
+        source=_row_label(table, number),
+        document=SourceDocument(_label(table), data),
+        table=(table.file, table.sheet),
     )
     problems: list[Problem] = []
     for column, (name, cell) in enumerate(zip(table.header, row, strict=False), start=1):
@@ -470,11 +606,9 @@ def _account_record(
             continue
         section, field_name = name.split(".", 1)
         data.setdefault(section, {})[field_name] = value
-        record.places[(section, field_name)] = Place(table.file, table.sheet, number, column)
         record.document.locations[(section, field_name)] = (number, column)
     if problems:
         return problems
-    record.places.setdefault(("account",), Place(table.file, table.sheet, number, 1))
     record.document.locations.setdefault((), (number, 1))
     record.document.locations.setdefault(("account",), (number, 1))
     return record
@@ -492,58 +626,3 @@ def _overflow(table: Table, number: int, row: list[Cell]) -> Problem | None:
         f"row has {len(table.header) + len(extra)} values for {len(table.header)} columns; "
         'a list in one cell must be quoted ("monthly_volume, revenue"); skipped',
     )
-
-
-def _attach_children(
-    table: Table,
-    target: tuple[str, ...],
-    model: type[Any],
-    by_id: dict[str, AccountRecord],
-    refused: dict[str, str],
-    batch: Batch,
-) -> None:
-    kinds = _child_kinds(model)
-    for number, row in table.rows:
-        if _is_empty(row):
-            continue
-        overflow = _overflow(table, number, row)
-        if overflow is not None:
-            batch.skip([overflow], is_account=False)
-            continue
-        key = _row_key(table, row)
-        record = by_id.get(key) if key is not None else None
-        if record is None:
-            if key is None:
-                reason = "row has no account.id; skipped"
-            elif key in refused:
-                reason = f"not attached to any account: {refused[key]}; skipped"
-            else:
-                reason = f"no account with id '{key}' for this row; skipped"
-            batch.skip([table.problem(number, None, KEY_COLUMN, reason)], is_account=False)
-            continue
-        item: dict[str, Any] = {}
-        places: dict[tuple[str | int, ...], Place] = {}
-        problems: list[Problem] = []
-        holder = record.document.data
-        for part in target[:-1]:
-            holder = holder.setdefault(part, {})
-        index = len(holder.get(target[-1]) or [])
-        for column, name in enumerate(table.header, start=1):
-            if name == KEY_COLUMN or not name:
-                continue
-            cell = row[column - 1] if column - 1 < len(row) else None
-            try:
-                value = _convert(cell, kinds.get(name, "text"), table.locale)
-            except CellError as error:
-                problems.append(table.problem(number, column, name, f"{error}; skipped"))
-                continue
-            if value is None:
-                continue
-            item[name] = value
-            places[(*target, index, name)] = Place(table.file, table.sheet, number, column)
-        if problems:
-            batch.skip(problems, is_account=False)
-            continue
-        holder.setdefault(target[-1], []).append(item)
-        record.places.update(places)
-        record.places[(*target, index)] = Place(table.file, table.sheet, number, 1)
