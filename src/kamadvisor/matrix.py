@@ -174,9 +174,10 @@ def matrix_svg(
         f"{p.name}: {labels.get(p.category, p.category) if p.category else 'no category'}"
         for p in points
     )
-    frame = _Frame(cut_attractiveness, cut_strength, labels)
-    body = frame.parts({p.category for p in points if p.category}) + _arrows(moves)
-    body += _points(points, numbered)
+    under, over = _Frame(cut_attractiveness, cut_strength, labels).parts(
+        {p.category for p in points if p.category}
+    )
+    body = under + over + _arrows(moves) + _points(points, numbered)
     return _svg("matrix", title, description or "No account is scored on both axes.", points, body)
 
 
@@ -200,8 +201,8 @@ def density_matrix_svg(
     per_quadrant = Counter(a.category for a in scored if a.category)
     shown = [a if number in picked else None for number, a in enumerate(accounts, start=1)]
     points = matrix_layout(shown)
-    body = frame.parts(set(per_quadrant), per_quadrant)
-    body += _cells(cells, rows, columns)
+    under, over = frame.parts(set(per_quadrant), per_quadrant)
+    body = under + _cells(cells, rows, columns) + over
     body += _arrows([move for move in moves if move.name in {p.name for p in points}])
     body += _points(points, True, picked)
     description = (
@@ -219,7 +220,8 @@ def density_matrix_svg(
 
 def _svg(css: str, title: str, description: str, points: list[MatrixPoint], body: list[str]) -> str:
     """The picture around `body`, its view box wide enough for every label beside the plot."""
-    left, right = 0.0, float(LEFT * 2 + SIZE)
+    # The attractiveness axis's title starts at LEFT - 150; the plot ends at LEFT + SIZE.
+    left, right = float(LEFT - 154), float(LEFT + SIZE + 8)
     for p in points:
         width = text_width(_label(p, True)) + 6
         if p.anchor == "end":
@@ -227,7 +229,7 @@ def _svg(css: str, title: str, description: str, points: list[MatrixPoint], body
         else:
             right = max(right, p.label_x + width)
     left, right = math.floor(left), math.ceil(right)
-    height = round(max([TOP * 2 + SIZE + 30] + [p.label_y + 20 for p in points]))
+    height = round(max([TOP + SIZE + 32] + [p.label_y + 20 for p in points]))
     return "\n".join(
         [
             f'<svg class="{css}" viewBox="{left} 0 {right - left} {height}" role="img" '
@@ -246,9 +248,12 @@ class _Frame:
     cut_strength: float
     labels: dict[str, str]
 
-    def parts(self, placed: set[str], counts: Counter[str] | None = None) -> list[str]:
-        """Quadrants (those holding an account shaded), their names (with their counts when
-        given), the frame, the cut-off lines and the axes."""
+    def parts(
+        self, placed: set[str], counts: Counter[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """What goes under the accounts: the quadrants (those holding an account shaded); and
+        over them: their names (with their counts when given), the frame, the cut-off lines
+        and the axes."""
         cut_x, cut_y = round(_x(self.cut_strength), 1), round(_y(self.cut_attractiveness), 1)
         parts = []
         for category, (high_a, high_s) in QUADRANTS.items():
@@ -285,8 +290,7 @@ class _Frame:
             f'<text class="axis" x="{LEFT - 150}" y="{TOP - 10}">'
             "Account attractiveness: high \u2191</text>",
         ]
-        # Names go last in a density picture, above its cells; first otherwise, as they always were.
-        return parts + (frame + names if counts is not None else names + frame)
+        return parts, names + frame
 
 
 def _bins(cut: float) -> list[tuple[float, float]]:
@@ -324,11 +328,17 @@ def _cells(
         x1, x2 = round(_x(columns[column][1]), 1), round(_x(columns[column][0]), 1)
         y1, y2 = round(_y(rows[row][1]), 1), round(_y(rows[row][0]), 1)
         dark = " dark" if shade > len(DENSITY_SHADES) - 2 else ""
+        # A figure in a top cell sits below the quadrant's name, in a bottom cell above it.
+        baseline = (y1 + y2) / 2 + 4
+        if y1 == TOP:
+            baseline = max(baseline, TOP + 34)
+        elif y2 == TOP + SIZE:
+            baseline = min(baseline, TOP + SIZE - 24)
         parts += [
             f'<rect class="cell" x="{x1}" y="{y1}" width="{round(x2 - x1, 1)}" '
             f'height="{round(y2 - y1, 1)}" fill="{DENSITY_SHADES[shade - 1]}"/>',
             f'<text class="count{dark}" x="{round((x1 + x2) / 2, 1)}" '
-            f'y="{round((y1 + y2) / 2 + 4, 1)}" text-anchor="middle">{count:,}</text>',
+            f'y="{round(baseline, 1)}" text-anchor="middle">{count:,}</text>',
         ]
     return parts
 
