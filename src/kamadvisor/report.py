@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from typing import Any, Literal, get_args
 
 from markupsafe import Markup
@@ -11,6 +12,7 @@ from markupsafe import Markup
 from kamadvisor.bounds import template_limits
 from kamadvisor.matrix import (
     MATRIX_STYLE,
+    QUADRANTS,
     MatrixAccount,
     MatrixMove,
     density_matrix_svg,
@@ -74,10 +76,31 @@ def report_context(
         "resource_levels": list(RESOURCE_LEVELS),
         "matrix": matrix,
         "matrix_svg": matrix["svg"],
+        "matrix_grid": matrix_grid(report.accounts, category_labels),
         "matrix_style": Markup(MATRIX_STYLE),
         "memo_links": {str(k): v for k, v in memo_links.items()},
         "movement": movement.model_dump(mode="json") if movement else None,
     }
+
+
+def matrix_grid(accounts: list[AccountResult], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The matrix as a two-by-two table in the picture's orientation (attractiveness high in the
+    first row, our strength high in the first column), with each quadrant's count."""
+    counts = Counter(_category_of(account) for account in accounts)
+    rows: list[dict[str, Any]] = []
+    for high_attractiveness, row_label in ((True, "High"), (False, "Low")):
+        cells = [
+            {
+                "value": category,
+                "label": labels.get(category, category.title()),
+                "accounts": counts[category],
+            }
+            for high_strength in (True, False)
+            for category, quadrant in QUADRANTS.items()
+            if quadrant == (high_attractiveness, high_strength)
+        ]
+        rows.append({"label": row_label, "cells": cells})
+    return rows
 
 
 def _matrix(
@@ -224,7 +247,7 @@ def portfolio_glance(
         phase_columns.append({"value": None, "label": "Phase not placed"})
     revenue = _amounts(accounts, "economics.annual_revenue")
     single = len(revenue["totals"]) == 1 and revenue["totals"][0]["amount"] > 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     groups: list[tuple[str | None, str]] = list(categories.items())
     if any(_category_of(a) not in categories for a in accounts):
         groups.append((None, "Not placed"))
