@@ -5,6 +5,7 @@ outside the picture); a 2,000-account report of a sane length; the same bytes ev
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 import re
@@ -17,6 +18,7 @@ from test_memo_formats import CHROMIUM, browser_test, print_to_pdf
 
 from kamadvisor.api import Advisor
 from kamadvisor.portfolio import PortfolioReport, PortfolioRun, portfolio_report, run_portfolio
+from kamadvisor.portfolio_movement import load_previous_report, portfolio_movement
 from kamadvisor.programme import load_programme
 from kamadvisor.report import MATRIX_AT_RISK, MATRIX_LARGEST, render_report
 
@@ -283,3 +285,52 @@ def test_the_report_renders_the_same_bytes_every_time(advisor: Advisor, report_f
         json.loads(render_report(report, advisor.rulebook, "json"))
     )
     assert render_report(rebuilt, advisor.rulebook, report_format) == first  # type: ignore[arg-type]
+
+
+# --- currency on every amount ---------------------------------------------------------------------
+
+
+def test_portfolio_advice_states_the_currency_of_a_loss(advisor: Advisor) -> None:
+    """The largest account turned loss-making: the unprofitable-revenue finding fires and names
+    the loss with the account's currency."""
+    base = example_report(advisor)
+    largest = max(base.accounts, key=lambda a: a.facts["economics.annual_revenue"])
+    accounts = [
+        a.model_copy(update={"facts": {**a.facts, "economics.account_profit": -51_230}})
+        if a is largest
+        else a
+        for a in base.accounts
+    ]
+    report = portfolio_report(
+        accounts, [], 0, load_programme(str(PROGRAMME)), advisor.rulebook, None
+    )
+    (finding,) = [f for f in report.findings if "loss" in f.advice]
+    assert f"{largest.name} (loss EUR 51,230)" in finding.advice
+    for report_format in ("html", "md"):
+        text = render_report(report, advisor.rulebook, report_format)  # type: ignore[arg-type]
+        assert "(loss EUR 51,230)" in text
+
+
+def test_a_long_list_in_portfolio_advice_names_ten_and_counts_the_rest(advisor: Advisor) -> None:
+    report = scaled_report(advisor, 300)
+    streamline = [a.name for a in report.accounts if a.placements["category"].value == "streamline"]
+    assert len(streamline) > 10
+    (finding,) = [f for f in report.findings if f.rule_id == "PORTFOLIO-RELEASE-MARGIN-STREAMLINE"]
+    assert ", ".join(streamline[:10]) + f" and {len(streamline) - 10} more." in finding.advice
+    assert streamline[10] not in finding.advice
+
+
+# --- accessible structure -------------------------------------------------------------------------
+
+
+def test_headings_in_order_and_every_table_header_scoped(advisor: Advisor) -> None:
+    report = example_report(advisor)
+    previous = load_previous_report(str(PORTFOLIO / "report-2026-q3.json"))
+    for movement in (None, portfolio_movement(report, previous)):
+        html = render_report(report, advisor.rulebook, "html", movement=movement)
+        levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
+        assert levels[0] == 1
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+        headers = re.findall(r"<th\b[^>]*>", html)
+        assert headers
+        assert all("scope=" in header for header in headers), headers

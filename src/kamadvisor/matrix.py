@@ -255,23 +255,17 @@ class _Frame:
         over them: their names (with their counts when given), the frame, the cut-off lines
         and the axes."""
         cut_x, cut_y = round(_x(self.cut_strength), 1), round(_y(self.cut_attractiveness), 1)
-        parts = []
+        rects, names = [], []
         for category, (high_a, high_s) in QUADRANTS.items():
             x = LEFT if high_s else cut_x
             y = TOP if high_a else cut_y
             width = (cut_x - LEFT) if high_s else (LEFT + SIZE - cut_x)
             height_q = (cut_y - TOP) if high_a else (TOP + SIZE - cut_y)
             css = "quadrant placed" if category in placed else "quadrant"
-            parts.append(
+            rects.append(
                 f'<rect class="{css}" x="{x}" y="{y}" width="{round(width, 1)}" '
                 f'height="{round(height_q, 1)}"/>'
             )
-        names = []
-        for category, (high_a, high_s) in QUADRANTS.items():
-            x = LEFT if high_s else cut_x
-            y = TOP if high_a else cut_y
-            width = (cut_x - LEFT) if high_s else (LEFT + SIZE - cut_x)
-            height_q = (cut_y - TOP) if high_a else (TOP + SIZE - cut_y)
             anchor, tx = ("start", x + 8) if high_s else ("end", x + width - 8)
             ty = y + 18 if high_a else y + height_q - 8
             name = self.labels.get(category, category.title())
@@ -290,7 +284,10 @@ class _Frame:
             f'<text class="axis" x="{LEFT - 150}" y="{TOP - 10}">'
             "Account attractiveness: high \u2191</text>",
         ]
-        return parts, names + frame
+        if counts is not None:  # names over the density cells
+            return rects, names + frame
+        # Each quadrant followed by its name.
+        return [part for pair in zip(rects, names, strict=True) for part in pair], frame
 
 
 def _bins(cut: float) -> list[tuple[float, float]]:
