@@ -321,9 +321,9 @@ def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
         os.umask(previous)
 
 
-def test_portfolio_advice_naming_thousands_of_accounts_is_not_cut_off() -> None:
-    """The star-accounts finding names every star account: at 3,000 of them its advice is far
-    past a single snippet's output limit, and it still renders, naming the last one."""
+def test_portfolio_advice_over_thousands_of_accounts_counts_them_all_and_names_ten() -> None:
+    """The star-accounts finding over 3,000 star accounts: a head of KAM reads ten names and
+    the count of the rest, and the advice renders whole (no output limit reached, nothing cut)."""
     from datetime import date
 
     from kamadvisor.portfolio import AccountResult, PlacementSummary, portfolio_report
@@ -344,5 +344,10 @@ def test_portfolio_advice_naming_thousands_of_accounts_is_not_cut_off() -> None:
     ]
     report = portfolio_report(accounts, [], 0, None, load_rulebook(), None)
     (finding,) = [f for f in report.findings if f.rule_id == "PORTFOLIO-DEVELOP-STAR-ACCOUNTS"]
-    assert len(finding.advice) > 100_000
-    assert "Distribution 02999 GmbH" in finding.advice
+    assert finding.advice.startswith("3000 accounts score as star")
+    named = [n for n in range(3_000) if f"Distribution {n:05d} GmbH" in finding.advice]
+    assert named == list(range(10))
+    assert "and 2990 more." in finding.advice
+    assert finding.advice.rstrip().endswith(
+        "rather than spreading effort evenly over the portfolio."
+    )

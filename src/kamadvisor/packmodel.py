@@ -31,7 +31,7 @@ FACT_PARAMETERS = frozenset(
     }
 )
 # Parameters the renderer reads.
-RENDER_PARAMETERS = frozenset({"render_time_limit_seconds"})
+RENDER_PARAMETERS = frozenset({"render_time_limit_seconds", "matrix_dot_limit"})
 # Parameters the memo reads (the 90-day plan's workload cap and review rhythm).
 MEMO_PARAMETERS = frozenset({"max_actions_per_owner", "review_cadence_days"})
 

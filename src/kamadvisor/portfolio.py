@@ -11,7 +11,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -60,6 +60,9 @@ SUMMARY_FACTS = (
 )
 
 
+CURRENCY_FACT = "economics.currency"
+
+
 class PlacementSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -106,11 +109,18 @@ class AccountResult(BaseModel):
                 FindingSummary(rule_id=f.rule_id, title=f.title, theme=f.theme, severity=f.severity)
                 for f in diagnosis.findings
             ],
-            facts={
-                name: diagnosis.facts[name] for name in SUMMARY_FACTS if name in diagnosis.facts
-            },
+            facts=_summary_facts(diagnosis.facts, diagnosis.account.currency),
             memo=memo,
         )
+
+
+def _summary_facts(facts: Mapping[str, Any], currency: str | None) -> dict[str, Any]:
+    """The facts a summary keeps; the currency, an answer rules do not match, comes with them so
+    that every amount in the report states it."""
+    kept = {name: facts[name] for name in SUMMARY_FACTS if name in facts}
+    if currency is not None:
+        kept[CURRENCY_FACT] = currency
+    return dict(sorted(kept.items()))
 
 
 class CompactResult(NamedTuple):
@@ -154,7 +164,7 @@ class CompactResult(NamedTuple):
                 (rule.id, rule.spec.title, rule.spec.theme, finding_severity(rule, subsumed))
                 for rule, subsumed in findings
             ),
-            {name: facts.values[name] for name in SUMMARY_FACTS if name in facts.values},
+            _summary_facts(facts.values, questionnaire.economics.currency),
             None,
         )
 
@@ -488,6 +498,7 @@ def _advice_view(account: AccountResult) -> dict[str, Any]:
     return {
         "name": account.name,
         "id": account.id,
+        "currency": account.facts.get(CURRENCY_FACT),
         "placements": {name: p.value for name, p in account.placements.items()},
         "fired": [finding.rule_id for finding in account.findings],
         "facts": nested(account.facts),

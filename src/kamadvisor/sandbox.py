@@ -41,11 +41,14 @@ def _number(value: Any, decimals: int = 0) -> str:
 
 def _money(value: Any, currency: Any = None) -> str:
     """An amount as a reader wants it, with its currency: 4850000 -> 'EUR 4.85 million',
+    6067860000 -> 'EUR 6.07 billion',
     432750 -> 'EUR 433,000', -18200 -> 'EUR -18,200'. Without a currency, the bare amount."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     size = abs(value)
-    if size >= 1_000_000:
+    if size >= 1_000_000_000:
+        text = f"{value / 1_000_000_000:,.2f}".rstrip("0").rstrip(".") + " billion"
+    elif size >= 1_000_000:
         text = f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".") + " million"
     elif size >= 100_000:
         text = f"{round(value, -3):,.0f}"
