@@ -10,7 +10,6 @@ are the later assessment's and every zip entry carries one fixed time stamp.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from typing import Any
 
 from docx.document import Document as DocumentObject
@@ -18,7 +17,7 @@ from docx.shared import Pt
 
 from kamadvisor.compare import Comparison
 from kamadvisor.compare_render import comparison_context
-from kamadvisor.docx_memo import _deterministic_zip, _new_document, _shade, _table
+from kamadvisor.docx_memo import add_table, deterministic_zip, new_document, shade, stamp_properties
 from kamadvisor.docx_review import (
     STATUSES,
     answer_text,
@@ -37,25 +36,21 @@ QUADRANT_CELLS = {"strategic": (1, 1), "star": (1, 2), "status": (2, 1), "stream
 
 def render_comparison_docx(comparison: Comparison, rulebook: Rulebook) -> bytes:
     context = comparison_context(comparison, rulebook)
-    document = _new_document(rulebook)
+    document = new_document(rulebook)
     _fix_properties(document, context["comparison"])
     _write(document, context)
     buffer = io.BytesIO()
     document.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+    return deterministic_zip(buffer.getvalue())
 
 
 def _fix_properties(document: DocumentObject, data: dict[str, Any]) -> None:
-    year, month, day = (int(part) for part in data["after"]["assessed_on"].split("-"))
-    stamp = datetime(year, month, day, tzinfo=UTC)
-    properties = document.core_properties
-    properties.author = data["account"].get("assessor") or ""
-    properties.last_modified_by = properties.author
-    properties.title = f"Since the last review: {data['account']['name']}"
-    properties.created = stamp
-    properties.modified = stamp
-    properties.last_printed = stamp
-    properties.revision = 1
+    stamp_properties(
+        document,
+        author=data["account"].get("assessor") or "",
+        title=f"Since the last review: {data['account']['name']}",
+        day=data["after"]["assessed_on"],
+    )
 
 
 # --- the document ------------------------------------------------------------------------------
@@ -102,7 +97,7 @@ def _movement(document: DocumentObject, context: dict[str, Any]) -> None:
         ("Business strength score", "business_strength"),
     ):
         rows.append([label, figure_text(before[key]), figure_text(after[key]), ""])
-    _table(document, ["", before["assessed_on"], after["assessed_on"], ""], rows)
+    add_table(document, ["", before["assessed_on"], after["assessed_on"], ""], rows)
     _matrix(document, context)
     for move in data["placements"]:
         if move["direction"] in ("same", "unplaced_both"):
@@ -149,7 +144,7 @@ def _matrix(document: DocumentObject, context: dict[str, Any]) -> None:
         "top) against our business strength as the customer rates us (columns, high on the "
         "left); \u25cb the earlier assessment, \u25cf the later one."
     )
-    matrix = _table(
+    matrix = add_table(
         document,
         ["", "Strength high", "Strength low"],
         [
@@ -159,7 +154,7 @@ def _matrix(document: DocumentObject, context: dict[str, Any]) -> None:
     )
     if category["after"] in QUADRANT_CELLS:
         row, column = QUADRANT_CELLS[category["after"]]
-        _shade(matrix.rows[row].cells[column], "DDE7F2")
+        shade(matrix.rows[row].cells[column], "DDE7F2")
     for table_row in matrix.rows:
         for cell in table_row.cells:
             for paragraph in cell.paragraphs:
@@ -180,7 +175,7 @@ def _figures(document: DocumentObject, data: dict[str, Any]) -> None:
         rows.append(
             [item["description"], figure_text(item["before"]), figure_text(item["after"]), change]
         )
-    _table(document, ["Figure", "Before", "After", "Change"], rows)
+    add_table(document, ["Figure", "Before", "After", "Change"], rows)
 
 
 def _findings(document: DocumentObject, data: dict[str, Any]) -> None:
@@ -258,7 +253,7 @@ def _actions(document: DocumentObject, data: dict[str, Any]) -> None:
                     item["finding_outcome"] or "",
                 ]
             )
-        _table(document, ["Due", "Action", "Owner", "Status", "Answered", "Finding now"], rows)
+        add_table(document, ["Due", "Action", "Owner", "Status", "Answered", "Finding now"], rows)
     else:
         document.add_paragraph(
             "This assessment does not record how the previous plan's actions went: list them "
@@ -282,7 +277,7 @@ def _answers(document: DocumentObject, data: dict[str, Any]) -> None:
     if not changes:
         document.add_paragraph("No answer changed.")
         return
-    _table(
+    add_table(
         document,
         ["Answer", "Before", "After"],
         [

@@ -59,12 +59,12 @@ def render_docx(
     """The memo in Word; `since_last_review` (the comparison with the previous assessment, as
     `memo --previous` gives it) adds that section after the summary."""
     context = memo_context(diagnosis, rulebook, "docx", since_last_review)
-    document = _new_document(rulebook)
+    document = new_document(rulebook)
     _fix_properties(document, context)
     _write(document, context)
     buffer = io.BytesIO()
     document.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+    return deterministic_zip(buffer.getvalue())
 
 
 def _reference(rulebook: Rulebook) -> Path | None:
@@ -81,7 +81,7 @@ def _reference(rulebook: Rulebook) -> Path | None:
     return None
 
 
-def _new_document(rulebook: Rulebook) -> DocumentObject:
+def new_document(rulebook: Rulebook) -> DocumentObject:
     reference = _reference(rulebook)
     if reference is None:
         document = Document()
@@ -121,21 +121,32 @@ def _new_document(rulebook: Rulebook) -> DocumentObject:
 
 
 def _fix_properties(document: DocumentObject, context: dict[str, Any]) -> None:
+    stamp_properties(
+        document,
+        author=context["account"].get("assessor") or "",
+        title=f"Key account review: {context['account']['name']}",
+        day=context["memo_date"],
+    )
+
+
+def stamp_properties(document: DocumentObject, author: str, title: str, day: str | None) -> None:
+    """The document's properties from the assessment, never the clock: the same answers give
+    the same bytes. `day` is an ISO date; without one, a fixed day stands in."""
     stamp = datetime(2000, 1, 1, tzinfo=UTC)
-    if context["memo_date"]:
-        year, month, day = (int(part) for part in context["memo_date"].split("-"))
-        stamp = datetime(year, month, day, tzinfo=UTC)
+    if day:
+        year, month, date_of_month = (int(part) for part in day.split("-"))
+        stamp = datetime(year, month, date_of_month, tzinfo=UTC)
     properties = document.core_properties
-    properties.author = context["account"].get("assessor") or ""
-    properties.last_modified_by = properties.author
-    properties.title = f"Key account review: {context['account']['name']}"
+    properties.author = author
+    properties.last_modified_by = author
+    properties.title = title
     properties.created = stamp
     properties.modified = stamp
     properties.last_printed = stamp
     properties.revision = 1
 
 
-def _deterministic_zip(data: bytes) -> bytes:
+def deterministic_zip(data: bytes) -> bytes:
     """The same entries in the same order with one fixed time stamp."""
     source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
@@ -171,7 +182,7 @@ def _between(placement: dict[str, Any], labels: dict[str, str]) -> str:
     return text
 
 
-def _table(
+def add_table(
     document: DocumentObject,
     header: list[str],
     rows: list[list[str]],
@@ -205,7 +216,7 @@ def _table(
     return table
 
 
-def _shade(cell: Any, fill: str) -> None:
+def shade(cell: Any, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
@@ -320,7 +331,7 @@ def _summary(
     if "economics.share_of_wallet_pct" in economics:
         figures.append(("Share of wallet", f"{economics['economics.share_of_wallet_pct']} %"))
     if figures:
-        _table(document, [label for label, _ in figures], [[value for _, value in figures]])
+        add_table(document, [label for label, _ in figures], [[value for _, value in figures]])
     if memo["stance"]:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"Our recommendation: {memo['stance']['label'].lower()}. ").bold = True
@@ -394,7 +405,7 @@ def _pictures(document: DocumentObject, context: dict[str, Any]) -> None:
                 )
             rows.append([row["level"].capitalize(), *cells])
         people = len(grid["people"])
-        _table(
+        add_table(
             document,
             ["Customer level", *grid["people"]],
             rows,
@@ -485,7 +496,7 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
     ):
         if rows:
             document.add_heading(title, level=2)
-            _table(
+            add_table(
                 document,
                 ["By day", noun, "Owner", "Cause"],
                 [[str(r["due_day"]), r["what"], _owner(r), str(r["cause"])] for r in rows],
@@ -509,10 +520,10 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
                 else "progress on every action."
             )
         review_rows.append([str(review["day"]), text])
-    _table(document, ["Day", "What the review checks"], review_rows, (17, 153))
+    add_table(document, ["Day", "What the review checks"], review_rows, (17, 153))
     if memo["causes"]:
         document.add_heading("How progress is measured, and the point to reach by day 90", level=2)
-        _table(
+        add_table(
             document,
             ["Cause", "Checked at each review", "By day 90"],
             [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:  # the registry is read at start-up; the renderers load only when used
     from kamadvisor.compare import Comparison
@@ -14,13 +14,23 @@ if TYPE_CHECKING:  # the registry is read at start-up; the renderers load only w
     from kamadvisor.rulebook import Rulebook
 
 
+Subject = TypeVar("Subject")
+
+
 @dataclass(frozen=True)
-class MemoFormat:
+class OutputFormat(Generic[Subject]):
+    """A format a subject (a diagnosis, a comparison) can be written in: its name on the command
+    line, the file suffix, what it is, and the renderer to bytes."""
+
     name: str
     suffix: str
     description: str
-    render: Callable[[Diagnosis, Rulebook], bytes]
+    render: Callable[[Subject, Rulebook], bytes]
     binary: bool = False
+
+
+MemoFormat = OutputFormat["Diagnosis"]
+ComparisonFormat = OutputFormat["Comparison"]
 
 
 def _text(name: str) -> Callable[[Diagnosis, Rulebook], bytes]:
@@ -56,15 +66,6 @@ FORMATS: dict[str, MemoFormat] = {
 
 def memo_format(name: str) -> MemoFormat:
     return FORMATS[name]
-
-
-@dataclass(frozen=True)
-class ComparisonFormat:
-    name: str
-    suffix: str
-    description: str
-    render: Callable[[Comparison, Rulebook], bytes]
-    binary: bool = False
 
 
 def _comparison_text(name: str) -> Callable[[Comparison, Rulebook], bytes]:
