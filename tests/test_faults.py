@@ -123,6 +123,41 @@ def _moments() -> Iterator[tuple[str, object]]:
     yield "while workers write memos", lambda d: len(_staged_memos(d / "memos")) >= 3
 
 
+# The Ctrl-C lands the moment the worker pool is up, while SIGINT is still held and ignored (so
+# that the workers start ignoring it): it must be delivered once the handler is back.
+CTRL_C_AS_THE_POOL_STARTS = """
+import multiprocessing.context, os, signal, sys
+from kamadvisor.cli import main
+real_pool = multiprocessing.context.BaseContext.Pool
+def pool_then_ctrl_c(self, *args, **kwargs):
+    pool = real_pool(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGINT)
+    return pool
+multiprocessing.context.BaseContext.Pool = pool_then_ctrl_c
+sys.argv = ["kamadvisor", "portfolio", sys.argv[1], "-o", sys.argv[2], "--jobs", "2"]
+main()
+"""
+
+
+def test_ctrl_c_while_the_worker_pool_starts_is_not_lost(
+    many_accounts: Path, tmp_path: Path
+) -> None:
+    """multiprocessing's resource tracker, when it starts, unblocks SIGINT rather than restoring
+    the mask: started inside the pool's start, it let this Ctrl-C be discarded as ignored, and
+    the run finished with exit 0 and wrote its report."""
+    report = tmp_path / "report.md"
+    finished = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AS_THE_POOL_STARTS, str(many_accounts), str(report)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert finished.returncode == 130, finished.stderr
+    assert finished.stderr == b"interrupted\n"
+    assert not report.exists()
+
+
 @pytest.mark.parametrize("moment", [name for name, _ in _moments()])
 def test_ctrl_c_at_any_moment_exits_130_in_one_line_and_keeps_previous_outputs(
     moment: str, many_accounts: Path, tmp_path: Path

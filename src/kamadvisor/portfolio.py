@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -394,6 +395,10 @@ def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
         # signal pending even while it is ignored, and delivers it once the handler is back.
         context = multiprocessing.get_context("spawn")
         _quiet_resource_tracker()
+        # The resource tracker's start ends with SIG_UNBLOCK of SIGINT, not a restore of the
+        # mask: started inside the block below, it would let a Ctrl-C through while SIGINT is
+        # ignored, and the run would finish as if never interrupted. Start it first.
+        resource_tracker.ensure_running()
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
