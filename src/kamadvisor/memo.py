@@ -16,6 +16,7 @@ from kamadvisor.conditions import ConcludedTest, Condition, FactRef, FactTest, G
 from kamadvisor.diagnosis import nested
 from kamadvisor.explain import _compare as holds
 from kamadvisor.rulebook import SEVERITY_ORDER, ActionSpec, Rule, Rulebook
+from kamadvisor.rulebook_index import rulebook_index
 from kamadvisor.sandbox import TemplateError, render_snippet
 
 PLAN_DAYS = 90
@@ -40,7 +41,7 @@ ECONOMICS = (
 
 def memo_view(data: dict[str, Any], rulebook: Rulebook) -> dict[str, Any]:
     """What the templates need beyond the diagnosis (documented in the README as `memo`)."""
-    rules = rulebook.rules_by_id()
+    rules = rulebook_index(rulebook).rules
     findings = [
         finding
         for finding in data["findings"]

@@ -39,7 +39,8 @@ class RulebookIndex:
 
     @functools.cached_property
     def rules(self) -> Mapping[str, Rule]:
-        return {rule.id: rule for rule in self._rulebook.rules}
+        rules: Mapping[str, Rule] = self._rulebook.rules_by_id()
+        return rules
 
     @functools.cached_property
     def theme_rank(self) -> Mapping[str, tuple[int, str]]:
