@@ -323,6 +323,36 @@ def test_questions_that_cannot_apply_are_not_asked(tmp_path: Path, advisor: Advi
     assert "planning.co_authored_with_customer" in questions
 
 
+def test_a_judgement_given_in_place_of_evidence_is_asked_only_while_no_evidence_decides(
+    tmp_path: Path, advisor: Advisor
+) -> None:
+    """The assessor's judged stage counts only when no answer gives the stage evidence: once
+    the answers place the stage, asking for the judgement could not change it (it is neither an
+    open question nor a missing answer of the stage); with no evidence, it is both."""
+    path = tmp_path / "evidence.yaml"
+    path.write_text(
+        "account: {name: Priced Ltd}\n"
+        "relationship: {buying_behaviour: price_driven, sensitive_data_shared: false}\n",
+        encoding="utf-8",
+    )
+    context = context_of(path, advisor)
+    questions = {q["path"] for q in context["memo"]["open_questions"]}
+    stage = context["diagnosis"]["placements"]["stage"]
+    assert stage["value"] == "basic"
+    assert "relationship.judged_stage" not in questions
+    assert "relationship.judged_stage" not in stage["missing_answers"]
+    # The near miss: nothing places the stage, so the judgement could.
+    path.write_text("account: {name: Unknown Stage Ltd}\n", encoding="utf-8")
+    context = context_of(path, advisor)
+    questions = {q["path"] for q in context["memo"]["open_questions"]}
+    assert context["diagnosis"]["placements"]["stage"]["value"] is None
+    assert "relationship.judged_stage" in questions
+    assert (
+        "relationship.judged_stage"
+        in context["diagnosis"]["placements"]["stage"]["missing_answers"]
+    )
+
+
 # --- no contradictions ---------------------------------------------------------------------------
 
 

@@ -384,7 +384,12 @@ def _placement(
         if winner
         else [],
         overruled=[item.rule_id for item in result.overruled if item.name == name],
-        missing_answers=_missing_answers(name, facts, rulebook),
+        missing_answers=_missing_answers(
+            name,
+            facts,
+            rulebook,
+            decided_by_evidence=tally is not None and tally.decided_by_evidence,
+        ),
         straddles=straddles,
         confidence=confidence,
         margin=tally.margin if tally is not None and winner is not None else None,
@@ -410,10 +415,14 @@ def _placement(
 _CONFIDENCE: tuple[Confidence, ...] = ("high", "medium", "low")
 
 
-def _missing_answers(name: str, facts: AccountFacts, rulebook: Rulebook) -> list[str]:
+def _missing_answers(
+    name: str, facts: AccountFacts, rulebook: Rulebook, *, decided_by_evidence: bool
+) -> list[str]:
     """Unanswered questions that rules deciding `name` (directly or by signals) would read."""
     unanswered = [question.path for question in facts.unanswered]
-    return rulebook_index(rulebook).missing_answers(name, unanswered)
+    return rulebook_index(rulebook).missing_answers(
+        name, unanswered, decided_by_evidence=decided_by_evidence
+    )
 
 
 def render_advice(

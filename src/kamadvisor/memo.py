@@ -315,8 +315,11 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
     facts = data["facts"]
     concluded = {name: p["value"] for name, p in placements.items() if p["value"]}
     open_paths: dict[str, set[str]] = {}
+    decided = _decided_by_evidence(placements, rulebook)
     for rule in rulebook.scoped("account"):
         if _ruled_out(rule.condition, facts, concluded, rulebook):
+            continue
+        if rule.spec.given and all(name in decided for name in rule.spec.signal or {}):
             continue
         for fact in rule.referenced_facts():
             open_paths.setdefault(fact, set()).add(rule.id)
@@ -342,6 +345,21 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
                 }
             )
     return questions
+
+
+def _decided_by_evidence(placements: dict[str, Any], rulebook: Rulebook) -> set[str]:
+    """The placements some signal other than a given value counted for: a judgement given in
+    place of evidence (the assessor's stage) can no longer change them."""
+    rules = rulebook_index(rulebook).rules
+    return {
+        name
+        for name, placement in placements.items()
+        if any(
+            not rules[signal["rule_id"]].spec.given
+            for key in ("evidence", "contradicting", "consistent")
+            for signal in placement[key]
+        )
+    }
 
 
 def _short_question(text: str) -> str:

@@ -45,6 +45,8 @@ class Tally:
     confidence: Confidence | None
     given: bool
     counted: tuple[str, ...]
+    # Some signal other than a given value fired: no given value can count any more.
+    decided_by_evidence: bool
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,18 @@ def tally(
     # Strongest net evidence first; on a tie the lower value (claim no more than is shown).
     ranked = sorted(candidates, key=lambda row: (-row.net, plan.position[row.value]))
     if not ranked or ranked[0].support < plan.min_support:
-        return Tally(name, rows, None, None, None, (), None, False, tuple(r.id for r in counted))
+        return Tally(
+            name,
+            rows,
+            None,
+            None,
+            None,
+            (),
+            None,
+            False,
+            tuple(r.id for r in counted),
+            bool(derived),
+        )
     winner = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     margin = round(winner.net - (runner.net if runner else 0.0), 4)
@@ -154,6 +167,7 @@ def tally(
         confidence=confidence,
         given=not derived and bool(counted),
         counted=tuple(rule.id for rule in counted),
+        decided_by_evidence=bool(derived),
     )
 
 

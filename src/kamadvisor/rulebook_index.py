@@ -55,10 +55,21 @@ class RulebookIndex:
     def placement_sources(self) -> Mapping[str, tuple[str, ...]]:
         """Conclusion -> the answers that the account rules deciding it (by concluding,
         signalling or ruling out) read: an unanswered question at or under one of these paths
-        leaves the placement less sure."""
+        leaves the placement less sure. Given-value signals are left out (`given_sources`)."""
+        return self._sources(given=False)
+
+    @functools.cached_property
+    def given_sources(self) -> Mapping[str, tuple[str, ...]]:
+        """Conclusion -> the answers its given-value signals read (a judgement given in place of
+        evidence): they count only when no other signal of the placement fired."""
+        return self._sources(given=True)
+
+    def _sources(self, *, given: bool) -> Mapping[str, tuple[str, ...]]:
         catalogue = self._rulebook.catalogue("account")
         sources: dict[str, dict[str, None]] = {}
         for rule in self._rulebook.scoped("account"):
+            if rule.spec.given != given:
+                continue
             produced = (
                 set(rule.spec.conclude or {})
                 | set(rule.spec.signal or {})
@@ -70,9 +81,15 @@ class RulebookIndex:
                     paths.update(dict.fromkeys(catalogue[fact].derived_from))
         return {name: tuple(paths) for name, paths in sources.items()}
 
-    def missing_answers(self, name: str, unanswered: list[str]) -> list[str]:
-        """The unanswered paths that the rules deciding `name` would read."""
+    def missing_answers(
+        self, name: str, unanswered: list[str], *, decided_by_evidence: bool
+    ) -> list[str]:
+        """The unanswered paths that the rules deciding `name` would read. Once evidence has
+        decided the placement, a given value could no longer change it: its question is not
+        missing."""
         sources = self.placement_sources.get(name, ())
+        if not decided_by_evidence:
+            sources = (*sources, *self.given_sources.get(name, ()))
         return sorted(
             {
                 path
