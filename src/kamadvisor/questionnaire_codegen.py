@@ -95,13 +95,12 @@ def read_base(document: SourceDocument) -> tuple[BaseDeclaration | None, list[Pr
     for key in ("title", "description"):
         if getattr(declared, key) is None:
             reader.problem((), f"the base declaration needs a '{key}'", "missing-key")
-    for kind, spec in declared.records.items():
-        record = reader.declared_class(
-            ("records", kind), kind, spec, [r.name for r in base.records]
-        )
+    # A kind of record may list records of a kind declared above it (its class comes first).
+    kinds = list(declared.records)
+    for index, (kind, spec) in enumerate(declared.records.items()):
+        record = reader.declared_class(("records", kind), kind, spec, kinds[:index])
         if record is not None:
             base.records.append(record)
-    kinds = [record.name for record in base.records]
     for name, spec in declared.sections.items():
         answer = reader.answer(name, spec, kinds)
         if answer is not None:
@@ -215,6 +214,8 @@ class Chunk:
     where: tuple[str, ...]
     text: str
     parts: tuple[Chunk, ...] = ()
+    # An enum's type name, for the chunk that defines its values.
+    name: str | None = None
 
 
 def generate(base: BaseDeclaration) -> str:
@@ -272,7 +273,7 @@ def _aliases(classes: list[DeclaredClass]) -> Iterator[Chunk]:
             lead = "\n" if first else ""
             first = False
             text = f"{lead}{question.type_name} = {_literal(list(question.values))}\n"
-            yield Chunk((*declared.where, "questions", name), text)
+            yield Chunk((*declared.where, "questions", name), text, name=question.type_name)
 
 
 def _literal(values: list[str]) -> str:
@@ -411,8 +412,12 @@ def model_problems(document: SourceDocument) -> list[Problem]:
 
 def _locate_difference(reader: _Reader, chunk: Chunk, committed: str) -> None:
     where = chunk.where
+    if chunk.name is not None:
+        message = f"the values differ from the typed model's {chunk.name}"
+        reader.problem((*where, "values"), message, "base-model")
+        return
     if not chunk.parts:
-        reader.problem(where, "differs from the typed model", "base-model")
+        reader.problem(where, "differs from the typed model's questionnaire", "base-model")
         return
     head = chunk.text.split("\n", 3)[2]
     start = committed.find(f"\n{head}\n")

@@ -1,0 +1,173 @@
+"""The typed base questionnaire model is generated from its declaration, rules/questionnaire.yaml:
+the committed module is what the generator writes, and `rules check` locates a base declaration
+that is unsound or differs from the model built into the program."""
+
+from __future__ import annotations
+
+import shutil
+import typing
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from kamadvisor import questionnaire_codegen
+from kamadvisor.cli import cli
+from kamadvisor.questionnaire import (
+    RECORD_MODELS,
+    ContactLevel,
+    PreviousAction,
+    Questionnaire,
+    TeamMember,
+)
+from kamadvisor.questionnaire_codegen import COMMAND, DECLARATION, MODEL_FILE, generate, read_base
+from kamadvisor.sourcefile import load_document
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_committed_model_is_the_one_generated_from_the_declaration() -> None:
+    base, problems = read_base(load_document(str(DECLARATION)))
+    assert problems == []
+    assert base is not None
+    assert generate(base) == MODEL_FILE.read_text(encoding="utf-8"), (
+        f"{MODEL_FILE.name} is not generated from rules/questionnaire.yaml: run `{COMMAND}`"
+    )
+
+
+def test_the_check_fails_on_a_hand_edited_model_and_names_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edited = tmp_path / "questionnaire_model.py"
+    text = MODEL_FILE.read_text(encoding="utf-8")
+    hand_edit = text.replace('"Their stance towards us."', '"Their stance towards us (edited)."')
+    assert hand_edit != text
+    edited.write_text(hand_edit, encoding="utf-8")
+    monkeypatch.setattr(questionnaire_codegen, "MODEL_FILE", edited)
+    assert questionnaire_codegen.main(["--check"]) == 1
+    assert COMMAND in capsys.readouterr().out
+    # Regenerating restores what the declaration says, and the check then passes.
+    assert questionnaire_codegen.main([]) == 0
+    assert edited.read_text(encoding="utf-8") == text
+    assert questionnaire_codegen.main(["--check"]) == 0
+
+
+def test_the_generated_module_says_it_is_generated_and_from_what() -> None:
+    head = MODEL_FILE.read_text(encoding="utf-8").split('"""', 2)[1]
+    assert "rules/questionnaire.yaml" in head
+    assert COMMAND in head
+    assert "do not edit" in head
+
+
+def test_records_are_declared_and_the_model_reads_them_as_declared() -> None:
+    declaration = yaml.safe_load(DECLARATION.read_text(encoding="utf-8"))
+    records = declaration["records"]
+    assert list(records) == list(RECORD_MODELS)
+    contact = records["contact"]["questions"]
+    assert list(typing.get_args(ContactLevel)) == contact["level"]["values"]
+    assert list(TeamMember.model_fields) == list(records["team_member"]["questions"])
+    assert TeamMember.model_fields["role"].is_required()
+    assert PreviousAction.model_fields["what"].is_required()
+    # The top-level answers that are not sections are declared in the questionnaire's order.
+    assert list(declaration["sections"]) == list(Questionnaire.model_fields)
+    assert declaration["sections"]["contacts"] == {
+        "type": "records",
+        "of": "contact",
+        "description": Questionnaire.model_fields["contacts"].description,
+    }
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout
+
+
+def changed_base(tmp_path: Path, old: str, new: str) -> Path:
+    base = tmp_path / "base"
+    shutil.copytree(ROOT / "rules", base)
+    declaration = base / "questionnaire.yaml"
+    text = declaration.read_text(encoding="utf-8")
+    assert old in text
+    declaration.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return declaration
+
+
+def line_of(declaration: Path, text: str) -> int:
+    content = declaration.read_text(encoding="utf-8")
+    return content[: content.index(text)].count("\n") + 1
+
+
+def test_rules_check_locates_a_record_field_that_differs_from_the_model(tmp_path: Path) -> None:
+    declaration = changed_base(
+        tmp_path,
+        "        description: Permanently assigned to the account?",
+        "        description: Permanently assigned to the account (full time)?",
+    )
+    line = line_of(declaration, "      permanent:")
+    code, out = invoke("rules", "check", str(declaration.parent))
+    assert code == 1
+    assert (
+        f"{declaration}:{line}:7: error: records.team_member.questions.permanent: differs from "
+        "the typed model's team_member.permanent [base-model]"
+    ) in out
+    assert COMMAND in out
+
+
+def test_rules_check_locates_a_record_kind_that_is_not_declared(tmp_path: Path) -> None:
+    declaration = changed_base(
+        tmp_path, "        of: previous_action\n", "        of: previous_actions\n"
+    )
+    line = line_of(declaration, "        of: previous_actions")
+    code, out = invoke("rules", "check", str(declaration.parent))
+    assert code == 1
+    assert (
+        f"{declaration}:{line}:9: error: records.previous_plan.questions.actions.of: 'previous_actions' "
+        "is not a kind of record declared above under 'records' (did you mean 'previous_action'?) "
+        "[unknown-record]"
+    ) in out
+    # The top-level previous plan, which holds the broken kind, is not blamed as well.
+    assert out.count("error:") == 1
+
+
+def test_rules_check_refuses_one_type_name_for_two_sets_of_values(tmp_path: Path) -> None:
+    old = (
+        "        type_name: Authority\n        values: [none, within_limits, full]\n"
+        "        description: Their authority over terms"
+    )
+    declaration = changed_base(tmp_path, old, old.replace("within_limits, ", ""))
+    code, out = invoke("rules", "check", str(declaration.parent))
+    assert code == 1
+    assert (
+        "sections.kam.questions.authority_over_terms.type_name: 'Authority' names other values "
+        "elsewhere: none, within_limits, full [schema]"
+    ) in out
+
+
+def test_rules_check_refuses_a_record_answered_whole_inside_a_section(tmp_path: Path) -> None:
+    declaration = changed_base(
+        tmp_path,
+        "        type: records\n        of: team_member",
+        "        type: record\n        of: team_member",
+    )
+    code, out = invoke("rules", "check", str(declaration.parent))
+    assert code == 1
+    assert (
+        "sections.team.questions.members.type: a record answered whole is declared at the top "
+        "level, under 'sections' [schema]"
+    ) in out
+
+
+def test_rules_check_locates_changed_enum_values_at_their_declaration(tmp_path: Path) -> None:
+    declaration = changed_base(
+        tmp_path,
+        "values: [account_support, account_development, specialist, senior_manager, other]",
+        "values: [account_support, account_development, specialist, senior_manager, intern]",
+    )
+    line = line_of(declaration, "values: [account_support")
+    code, out = invoke("rules", "check", str(declaration.parent))
+    assert code == 1
+    assert (
+        f"{declaration}:{line}:9: error: records.team_member.questions.role.values: the values "
+        "differ from the typed model's TeamRole [base-model]"
+    ) in out
