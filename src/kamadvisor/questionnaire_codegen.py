@@ -191,8 +191,8 @@ class _Reader:
                     continue
                 where = (*declared.where, "questions", name, "type_name")
                 allowed = list(question.values)
-                if question.type_name in seen:
-                    self.problem(where, f"'{question.type_name}' is the name of a class")
+                if question.type_name in seen or question.type_name in RESERVED:
+                    self.problem(where, f"'{question.type_name}' is already the name of a class")
                 elif values.setdefault(question.type_name, allowed) != allowed:
                     self.problem(
                         where,
@@ -203,7 +203,16 @@ class _Reader:
 
 # Names the generated module defines or imports besides the declaration's.
 RESERVED = frozenset(
-    {"Questionnaire", "QuestionnaireBase", "Section", "Score", "Percent", "Literal", "Field"}
+    {
+        "ConfigDict",
+        "Field",
+        "Literal",
+        "Percent",
+        "Questionnaire",
+        "QuestionnaireBase",
+        "Score",
+        "Section",
+    }
 )
 
 

@@ -6,12 +6,12 @@ question added to a base section extends that section; a new section joins the q
 the base's. A pack never removes or retypes an earlier pack's question (the base rules keep reading
 what they were written for): a redeclared question is a located `question-redeclared` error.
 
-The base pack's declaration (rules/questionnaire.yaml) is the typed base model: it is generated from
-that file (questionnaire_codegen.py), records included. From the packs' declarations, once per
-rulebook, a validated questionnaire model is built with pydantic's `create_model` over the typed
-base model: the JSON Schema, the blank questionnaire, the workbook template, the unanswered list
-and the fact catalogue all read that model. The file's `derived:`
-facts (derivations.py) are read here too and kept with the model they are derived from.
+The typed base model is generated from the base pack's declaration (rules/questionnaire.yaml,
+records included) by questionnaire_codegen.py, which reads it with the models here. From the
+house packs' declarations, once per rulebook, a validated questionnaire model is built with
+pydantic's `create_model` over the typed base model: the JSON Schema, the blank questionnaire, the
+workbook template, the unanswered list and the fact catalogue all read that model. The file's
+`derived:` facts (derivations.py) are read here too and kept with the model they are derived from.
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ class SectionSpec(BaseModel):
     model: str | None = Field(
         None,
         pattern=TYPE_NAME_PATTERN,
-        description="Base declaration only: the section's name in the JSON Schema.",
+        description="Base declaration only: the section's or record's class name in the typed "
+        "model and the JSON Schema.",
     )
     description: str | None = Field(
         None,
