@@ -83,91 +83,92 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def changed_base(tmp_path: Path, old: str, new: str) -> Path:
+@pytest.mark.parametrize(
+    ("old", "new", "at", "message", "errors"),
+    [
+        pytest.param(
+            "        description: Permanently assigned to the account?",
+            "        description: Permanently assigned to the account (full time)?",
+            "      permanent:",
+            "records.team_member.questions.permanent: differs from the typed model's "
+            "team_member.permanent [base-model]",
+            2,
+            id="a record's field differs from the model",
+        ),
+        pytest.param(
+            "values: [account_support, account_development, specialist, senior_manager, other]",
+            "values: [account_support, account_development, specialist, senior_manager, intern]",
+            "        values: [account_support",
+            "records.team_member.questions.role.values: the values differ from the typed model's "
+            "TeamRole [base-model]",
+            2,
+            id="an enum's values differ from the model",
+        ),
+        pytest.param(
+            "        of: previous_action\n",
+            "        of: previous_actions\n",
+            "        of: previous_actions",
+            "records.previous_plan.questions.actions.of: 'previous_actions' is not a kind of "
+            "record declared above under 'records' (did you mean 'previous_action'?) "
+            "[unknown-record]",
+            # The previous plan answered at the top level, which holds the kind, is not blamed.
+            1,
+            id="a list of an undeclared kind of record",
+        ),
+        pytest.param(
+            "        type_name: Authority\n        values: [none, within_limits, full]\n"
+            "        description: Their authority over terms",
+            "        type_name: Authority\n        values: [none, full]\n"
+            "        description: Their authority over terms",
+            "        type_name: Authority\n        values: [none, full]",
+            "sections.kam.questions.authority_over_terms.type_name: 'Authority' names other "
+            "values elsewhere: none, within_limits, full [schema]",
+            1,
+            id="one type name for two sets of values",
+        ),
+        pytest.param(
+            "        type: records\n        of: team_member",
+            "        type: record\n        of: team_member",
+            "        type: record\n",
+            "sections.team.questions.members.type: a record answered whole is declared at the top "
+            "level, under 'sections' [schema]",
+            1,
+            id="a record answered whole inside a section",
+        ),
+    ],
+)
+def test_rules_check_locates_what_is_wrong_in_a_base_declaration(
+    tmp_path: Path, old: str, new: str, at: str, message: str, errors: int
+) -> None:
     base = tmp_path / "base"
     shutil.copytree(ROOT / "rules", base)
     declaration = base / "questionnaire.yaml"
     text = declaration.read_text(encoding="utf-8")
     assert old in text
-    declaration.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return declaration
-
-
-def line_of(declaration: Path, text: str) -> int:
-    content = declaration.read_text(encoding="utf-8")
-    return content[: content.index(text)].count("\n") + 1
-
-
-def test_rules_check_locates_a_record_field_that_differs_from_the_model(tmp_path: Path) -> None:
-    declaration = changed_base(
-        tmp_path,
-        "        description: Permanently assigned to the account?",
-        "        description: Permanently assigned to the account (full time)?",
-    )
-    line = line_of(declaration, "      permanent:")
-    code, out = invoke("rules", "check", str(declaration.parent))
+    changed = text.replace(old, new, 1)
+    declaration.write_text(changed, encoding="utf-8")
+    line = changed[: changed.index(at)].count("\n") + 1
+    column = len(at) - len(at.lstrip()) + 1
+    code, out = invoke("rules", "check", str(base))
     assert code == 1
-    assert (
-        f"{declaration}:{line}:7: error: records.team_member.questions.permanent: differs from "
-        "the typed model's team_member.permanent [base-model]"
-    ) in out
-    assert COMMAND in out
+    assert f"{declaration}:{line}:{column}: error: {message}" in out
+    assert out.count(": error: ") == errors
+    if "[base-model]" in message:
+        assert COMMAND in out
 
 
-def test_rules_check_locates_a_record_kind_that_is_not_declared(tmp_path: Path) -> None:
-    declaration = changed_base(
-        tmp_path, "        of: previous_action\n", "        of: previous_actions\n"
-    )
-    line = line_of(declaration, "        of: previous_actions")
-    code, out = invoke("rules", "check", str(declaration.parent))
-    assert code == 1
-    assert (
-        f"{declaration}:{line}:9: error: records.previous_plan.questions.actions.of: 'previous_actions' "
-        "is not a kind of record declared above under 'records' (did you mean 'previous_action'?) "
-        "[unknown-record]"
-    ) in out
-    # The top-level previous plan, which holds the broken kind, is not blamed as well.
-    assert out.count("error:") == 1
-
-
-def test_rules_check_refuses_one_type_name_for_two_sets_of_values(tmp_path: Path) -> None:
-    old = (
-        "        type_name: Authority\n        values: [none, within_limits, full]\n"
-        "        description: Their authority over terms"
-    )
-    declaration = changed_base(tmp_path, old, old.replace("within_limits, ", ""))
-    code, out = invoke("rules", "check", str(declaration.parent))
-    assert code == 1
-    assert (
-        "sections.kam.questions.authority_over_terms.type_name: 'Authority' names other values "
-        "elsewhere: none, within_limits, full [schema]"
-    ) in out
-
-
-def test_rules_check_refuses_a_record_answered_whole_inside_a_section(tmp_path: Path) -> None:
-    declaration = changed_base(
-        tmp_path,
-        "        type: records\n        of: team_member",
-        "        type: record\n        of: team_member",
-    )
-    code, out = invoke("rules", "check", str(declaration.parent))
-    assert code == 1
-    assert (
-        "sections.team.questions.members.type: a record answered whole is declared at the top "
-        "level, under 'sections' [schema]"
-    ) in out
-
-
-def test_rules_check_locates_changed_enum_values_at_their_declaration(tmp_path: Path) -> None:
-    declaration = changed_base(
-        tmp_path,
-        "values: [account_support, account_development, specialist, senior_manager, other]",
-        "values: [account_support, account_development, specialist, senior_manager, intern]",
-    )
-    line = line_of(declaration, "values: [account_support")
-    code, out = invoke("rules", "check", str(declaration.parent))
-    assert code == 1
-    assert (
-        f"{declaration}:{line}:9: error: records.team_member.questions.role.values: the values "
-        "differ from the typed model's TeamRole [base-model]"
-    ) in out
+def test_the_generator_writes_nothing_from_a_broken_declaration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declaration = tmp_path / "questionnaire.yaml"
+    text = DECLARATION.read_text(encoding="utf-8")
+    declaration.write_text(text.replace("of: contact\n", "of: contacts\n", 1), encoding="utf-8")
+    model = tmp_path / "questionnaire_model.py"
+    model.write_text("# untouched\n", encoding="utf-8")
+    monkeypatch.setattr(questionnaire_codegen, "DECLARATION", declaration)
+    monkeypatch.setattr(questionnaire_codegen, "MODEL_FILE", model)
+    assert questionnaire_codegen.main([]) == 2
+    err = capsys.readouterr().err
+    assert f"{declaration}:" in err
+    assert "sections.contacts: 'contacts' is not a kind of record" in err
+    assert model.read_text(encoding="utf-8") == "# untouched\n"
