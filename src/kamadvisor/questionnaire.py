@@ -16,114 +16,17 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.questionnaire_base import Percent, Score, Section, unique_items
-from kamadvisor.questionnaire_model import (
-    RECORD_MODELS,
-    SECTION_MODELS,
-    Account,
-    ActionStatus,
-    AssessorRole,
-    Attractiveness,
-    Authority,
-    Background,
-    BusinessStrength,
-    BuyingBehaviour,
-    CompetitivePosition,
-    Contact,
-    ContactLevel,
-    CustomerView,
-    DecisionRole,
-    Economics,
-    Focus,
-    InformationExchange,
-    Initiator,
-    IntegratedProcess,
-    Involvement,
-    KamRole,
-    KamTitle,
-    OfferTailoring,
-    OurView,
-    PlannedChange,
-    Planning,
-    PreviousAction,
-    PreviousPlan,
-    Questionnaire,
-    Relationship,
-    ReportsTo,
-    Resources,
-    RoleToUs,
-    SalesStyle,
-    Scores,
-    Seniority,
-    ServiceInvestment,
-    ServiceLevel,
-    Skill,
-    Stage,
-    Strength,
-    TargetMeasure,
-    Team,
-    TeamMember,
-    TeamModel,
-    TeamRole,
-)
+
+# The typed model and what it is built on, for every module that reads answers: the names are
+# the generated module's (its `__all__`), so a question declared anew needs no edit here.
+from kamadvisor.questionnaire_base import Percent as Percent
+from kamadvisor.questionnaire_base import Score as Score
+from kamadvisor.questionnaire_base import Section as Section
+from kamadvisor.questionnaire_base import unique_items as unique_items
+from kamadvisor.questionnaire_model import *  # noqa: F403
+from kamadvisor.questionnaire_model import Questionnaire
 from kamadvisor.sourcefile import SourceDocument, load_document, render_path
 from kamadvisor.validation import problems_from
-
-__all__ = [
-    "RECORD_MODELS",
-    "SECTION_MODELS",
-    "Account",
-    "ActionStatus",
-    "AssessorRole",
-    "Attractiveness",
-    "Authority",
-    "Background",
-    "BusinessStrength",
-    "BuyingBehaviour",
-    "CompetitivePosition",
-    "Contact",
-    "ContactLevel",
-    "CustomerView",
-    "DecisionRole",
-    "Economics",
-    "Focus",
-    "InformationExchange",
-    "Initiator",
-    "IntegratedProcess",
-    "Involvement",
-    "KamRole",
-    "KamTitle",
-    "OfferTailoring",
-    "OurView",
-    "Percent",
-    "PlannedChange",
-    "Planning",
-    "PreviousAction",
-    "PreviousPlan",
-    "Questionnaire",
-    "Relationship",
-    "ReportsTo",
-    "Resources",
-    "RoleToUs",
-    "SalesStyle",
-    "Score",
-    "Scores",
-    "Section",
-    "Seniority",
-    "ServiceInvestment",
-    "ServiceLevel",
-    "Skill",
-    "Stage",
-    "Strength",
-    "TargetMeasure",
-    "Team",
-    "TeamMember",
-    "TeamModel",
-    "TeamRole",
-    "load_questionnaire",
-    "unique_items",
-    "validate_questionnaire",
-]
 
 
 def load_questionnaire(

@@ -241,6 +241,7 @@ def chunks(base: BaseDeclaration) -> list[Chunk]:
     pieces.extend(_class(declared) for declared in classes)
     pieces.append(Chunk(("sections",), _questionnaire(base)))
     pieces.append(Chunk(("sections",), _model_maps(base)))
+    pieces.append(Chunk(("sections",), _exports(classes)))
     return pieces
 
 
@@ -379,6 +380,15 @@ def _model_maps(base: BaseDeclaration) -> str:
         f"SECTION_MODELS: dict[str, type[Section]] = {{\n{sections}}}\n"
         f"RECORD_MODELS: dict[str, type[Section]] = {{\n{records}}}\n"
     )
+
+
+def _exports(classes: list[DeclaredClass]) -> str:
+    """`__all__`: what questionnaire.py re-exports, so that a new question needs no edit there."""
+    types = {q.type_name for declared in classes for q in declared.questions.values()}
+    names = {*(c.class_name for c in classes), *(t for t in types if t is not None)}
+    names |= {"Questionnaire", "SECTION_MODELS", "RECORD_MODELS"}
+    ordered = sorted(names, key=lambda name: (not name.isupper(), name))
+    return "\n__all__ = [\n" + "".join(f"    {_string(name)},\n" for name in ordered) + "]\n"
 
 
 def _string(text: str) -> str:
