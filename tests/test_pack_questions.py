@@ -448,6 +448,13 @@ def test_serve_asks_the_house_question_and_its_new_questionnaire_has_it(
             "sections.relationship.questions.mood.type_name",
             "'type_name' is for the base questionnaire only",
         ),
+        (
+            "sections:\n  audit:\n    description: Audit.\n    entry: a finding\n    questions:\n"
+            "      open_findings: {type: integer, description: Open.}\n",
+            4,
+            "sections.audit.entry",
+            "'entry' is for the base sections only",
+        ),
     ],
 )
 def test_a_house_pack_cannot_add_or_alter_a_kind_of_record(

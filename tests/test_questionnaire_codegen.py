@@ -172,3 +172,27 @@ def test_the_generator_writes_nothing_from_a_broken_declaration(
     assert f"{declaration}:" in err
     assert "sections.contacts: 'contacts' is not a kind of record" in err
     assert model.read_text(encoding="utf-8") == "# untouched\n"
+
+
+def test_the_blank_questionnaire_follows_the_models_order_and_record_kinds() -> None:
+    """`questionnaire new` walks the model the declaration generates: a list of records stands
+    where it is declared, with an example entry of its kind; a record answered whole is last."""
+    from pydantic import create_model
+
+    from kamadvisor.blank import blank_questionnaire
+    from kamadvisor.questionnaire import Account, Contact, PreviousPlan
+    from kamadvisor.questionnaire_base import QuestionnaireBase
+
+    fields = Questionnaire.model_fields
+    reordered: typing.Any = create_model(
+        "Questionnaire",
+        __base__=QuestionnaireBase,
+        previous_plan=(PreviousPlan | None, fields["previous_plan"]),
+        contacts=(list[Contact] | None, fields["contacts"]),
+        account=(Account, ...),
+    )
+    lines = blank_questionnaire("Orion Foods", reordered).splitlines()
+    assert lines.index("contacts:") < lines.index("account:") < lines.index("# previous_plan:")
+    assert lines[lines.index("contacts:") + 1] == "  # one entry a person, for example:"
+    assert lines[lines.index("contacts:") + 2].startswith("  # - name:")
+    assert "#     # one entry an action of the previous plan, for example:" in lines

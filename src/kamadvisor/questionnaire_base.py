@@ -9,7 +9,7 @@ at load (questions.py). Unanswered is kept distinct from "no", 0 and an empty li
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -25,6 +25,8 @@ class Section(BaseModel):
 
     # NaN and infinity are never an answer; neither is a yes/no where a number is asked for.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # For a kind of record: what one entry of its lists is, as the blank questionnaire says it.
+    ENTRY: ClassVar[str] = "a record"
 
     @field_validator("*", mode="before")
     @classmethod

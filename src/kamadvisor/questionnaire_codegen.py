@@ -61,6 +61,7 @@ class DeclaredClass:
     class_name: str
     description: str | None
     questions: dict[str, QuestionSpec]
+    entry: str | None = None
 
     @property
     def required(self) -> bool:
@@ -144,7 +145,12 @@ class _Reader:
         valid = {key: value for key, value in questions.items() if value is not None}
         if len(valid) != len(questions):
             return None
-        return DeclaredClass(name, where, spec.model or class_name(name), spec.description, valid)
+        if spec.entry is not None and where[0] != "records":
+            self.problem((*where, "entry"), "only a kind of record has an 'entry'")
+            return None
+        return DeclaredClass(
+            name, where, spec.model or class_name(name), spec.description, valid, spec.entry
+        )
 
     def question(
         self, where: PathKey, raw: dict[str, Any], kinds: list[str], top_level: bool = False
@@ -235,8 +241,7 @@ def generate(base: BaseDeclaration) -> str:
 def chunks(base: BaseDeclaration) -> list[Chunk]:
     """The module after its docstring, piece by piece."""
     classes = [*base.records, *(a.section for a in base.answers if a.section is not None)]
-    questions = [q for declared in classes for q in declared.questions.values()]
-    pieces = [Chunk((), _imports(questions))]
+    pieces = [Chunk((), _imports(classes))]
     pieces.extend(_aliases(classes))
     pieces.extend(_class(declared) for declared in classes)
     pieces.append(Chunk(("sections",), _questionnaire(base)))
@@ -245,14 +250,19 @@ def chunks(base: BaseDeclaration) -> list[Chunk]:
     return pieces
 
 
-def _imports(questions: list[QuestionSpec]) -> str:
+def _imports(classes: list[DeclaredClass]) -> str:
+    questions = [q for declared in classes for q in declared.questions.values()]
     types = {question.type for question in questions}
     lists = any(question.is_list for question in questions)
     lines = ["\nfrom __future__ import annotations\n\n"]
     if "date" in types:
         lines.append("from datetime import date\n")
-    if "enum" in types:
-        lines.append("from typing import Literal\n")
+    typing = [
+        *(["ClassVar"] if any(c.entry is not None for c in classes) else []),
+        *(["Literal"] if "enum" in types else []),
+    ]
+    if typing:
+        lines.append(f"from typing import {', '.join(typing)}\n")
     lines.append("\n")
     pydantic = ["ConfigDict", "Field", *(["field_validator"] if lists else [])]
     lines.append(_import_line("pydantic", pydantic))
@@ -294,6 +304,8 @@ def _class(declared: DeclaredClass) -> Chunk:
     head = f"\n\nclass {declared.class_name}(Section):\n"
     if declared.description is not None:
         head += f"    {_docstring(declared.description)}\n\n"
+    if declared.entry is not None:
+        head += f"    ENTRY: ClassVar[str] = {_string(declared.entry)}\n\n"
     parts = tuple(
         Chunk((*declared.where, "questions", name), _field(name, question))
         for name, question in declared.questions.items()

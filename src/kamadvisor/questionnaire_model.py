@@ -7,7 +7,7 @@ change the declaration and run the command again.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -214,6 +214,8 @@ PlannedChange = Literal[
 
 
 class Contact(Section):
+    ENTRY: ClassVar[str] = "a person"
+
     name: str | None = Field(
         None,
         max_length=200,
@@ -248,6 +250,8 @@ class Contact(Section):
 
 
 class TeamMember(Section):
+    ENTRY: ClassVar[str] = "a person"
+
     role: TeamRole = Field(
         description="Their role on the account team.",
     )
@@ -263,6 +267,8 @@ class TeamMember(Section):
 
 
 class PreviousAction(Section):
+    ENTRY: ClassVar[str] = "an action of the previous plan"
+
     what: str = Field(
         min_length=1,
         max_length=500,

@@ -149,6 +149,12 @@ class SectionSpec(BaseModel):
     questions: dict[Annotated[str, Field(pattern=NAME_PATTERN)], dict[str, Any]] = Field(
         default_factory=dict
     )
+    entry: str | None = Field(
+        None,
+        min_length=1,
+        description="Base declaration only, for a kind of record: what one entry is (a person), "
+        "as the blank questionnaire's example names it.",
+    )
     type: Literal["records", "record"] | None = Field(
         None,
         description="Base declaration only: a list of records, or one record answered whole, "
@@ -162,8 +168,10 @@ class SectionSpec(BaseModel):
     def _questions_or_records(self) -> SectionSpec:
         if self.type is None and not self.questions:
             raise ValueError("a section needs 'questions' (at least one)")
-        if self.type is not None and (self.questions or self.model is not None):
-            raise ValueError("a list of records or a record has no 'questions' or 'model'")
+        if self.type is not None and (
+            self.questions or self.model is not None or self.entry is not None
+        ):
+            raise ValueError("a list of records or a record has no 'questions', 'model' or 'entry'")
         if (self.type is None) != (self.of is None):
             raise ValueError("'type' (records or record) and 'of' go together")
         return self
@@ -233,15 +241,16 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
             continue
         for name, raw in spec.questions.items():
             problems.extend(_add_question(declared, document, section, name, raw))
-        if spec.model is not None:
-            problems.append(
-                _located(
-                    document,
-                    ("sections", section, "model"),
-                    "'model' is for the base sections only",
-                    "schema",
-                )
+        problems.extend(
+            _located(
+                document,
+                ("sections", section, key),
+                f"'{key}' is for the base sections only",
+                "schema",
             )
+            for key in ("model", "entry")
+            if getattr(spec, key) is not None
+        )
         if spec.description is not None and section not in SECTION_MODELS:
             declared.descriptions.setdefault(section, spec.description)
     for name, raw in questions.derived.items():
