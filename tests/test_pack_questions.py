@@ -411,3 +411,61 @@ def test_serve_asks_the_house_question_and_its_new_questionnaire_has_it(
         assert status in (200, 303)
     (created,) = [path for path in folder.iterdir() if "orion" in path.name]
     assert "satisfaction_measure:" in created.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("declaration", "line", "path", "message"),
+    [
+        (
+            "records:\n  contact:\n    questions:\n      age: {type: integer, description: Age.}\n",
+            2,
+            "records.contact",
+            "kinds of record are the base questionnaire's; a pack may not add one or alter one",
+        ),
+        (
+            "records:\n  supplier:\n    questions:\n      name: {type: text, description: N.}\n",
+            2,
+            "records.supplier",
+            "kinds of record are the base questionnaire's; a pack may not add one or alter one",
+        ),
+        (
+            "sections:\n  suppliers: {type: records, of: contact, description: Suppliers.}\n",
+            2,
+            "sections.suppliers",
+            "a list of records or a record at the top level is for the base questionnaire only",
+        ),
+        (
+            "sections:\n  relationship:\n    questions:\n"
+            "      advisers: {type: records, of: contact, description: Advisers.}\n",
+            4,
+            "sections.relationship.questions.advisers.of",
+            "'of' is for the base questionnaire only",
+        ),
+        (
+            "sections:\n  relationship:\n    questions:\n"
+            "      mood: {type: enum, type_name: Mood, values: [good, bad], description: M.}\n",
+            4,
+            "sections.relationship.questions.mood.type_name",
+            "'type_name' is for the base questionnaire only",
+        ),
+        (
+            "sections:\n  audit:\n    description: Audit.\n    entry: a finding\n    questions:\n"
+            "      open_findings: {type: integer, description: Open.}\n",
+            4,
+            "sections.audit.entry",
+            "'entry' is for the base sections only",
+        ),
+    ],
+)
+def test_a_house_pack_cannot_add_or_alter_a_kind_of_record(
+    tmp_path: Path, declaration: str, line: int, path: str, message: str
+) -> None:
+    pack = make_pack(tmp_path, {"questionnaire.yaml": declaration})
+    exit_code, out, _ = invoke("rules", "check", str(pack))
+    assert exit_code == 1
+    assert f"{pack / 'questionnaire.yaml'}:{line}:" in out
+    assert f" error: {path}: " in out
+    assert message in out
+    exit_code, _, err = invoke("questionnaire", "new", "--rules", str(pack))
+    assert exit_code == 2
+    assert message in err

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 import typing
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from kamadvisor.diagnosis import Diagnosis
-from kamadvisor.questionnaire import (
-    ActionStatus,
-    Contact,
-    PreviousAction,
-    PreviousPlan,
-    Questionnaire,
-    TeamMember,
-)
+from kamadvisor.questionnaire import ActionStatus, Questionnaire, Section
 from kamadvisor.questions import sections_of
 from kamadvisor.typeinfo import is_list, literal_values
 
@@ -58,40 +52,73 @@ def _field_lines(model: type[BaseModel], indent: str, item: bool = False) -> lis
 def blank_questionnaire(
     account_name: str = "New account", questionnaire: type[Questionnaire] = Questionnaire
 ) -> str:
-    """Every question of `questionnaire` (the rulebook's: house packs' questions included)."""
+    """Every question of `questionnaire` (the rulebook's: house packs' questions included), in the
+    order its declaration gives; a record answered whole (the previous plan) comes last, commented
+    out: a first assessment leaves it out."""
     lines = [HEADER]
-    for section, model in sections_of(questionnaire).items():
-        description = questionnaire.model_fields[section].description or model.__doc__ or ""
-        if description and "Usage docs" not in description:
-            lines.append(f"# {description.strip().splitlines()[0]}")
-        lines.append(f"{section}:")
-        for line in _field_lines(model, "  "):
-            if section == "account" and line.lstrip().startswith("name:"):
-                line = f"  name: {json.dumps(account_name)}  # required: {_comment(model.model_fields['name'])}"
-            lines.append(line)
-            if line.lstrip().startswith("members:"):
-                lines.append("    # one entry a person, for example:")
-                lines.extend("    # " + entry for entry in _field_lines(TeamMember, "", item=True))
-        lines.append("")
-        if section == "relationship":
-            lines.append(f"# {Questionnaire.model_fields['contacts'].description}")
-            lines.append("contacts:")
-            lines.append("  # one entry a person, for example:")
-            lines.extend("  # " + entry for entry in _field_lines(Contact, "", item=True))
-            lines.append("")
-    lines.extend(_previous_plan_lines())
-    return "\n".join(lines)
+    sections = sections_of(questionnaire)
+    whole: list[str] = []
+    for name, field in questionnaire.model_fields.items():
+        if name in sections:
+            lines.extend(_section_lines(name, sections[name], field, account_name))
+            continue
+        record = _record_of(field.annotation)
+        if record is None:
+            continue
+        if is_list(field.annotation):
+            lines.extend([f"# {field.description}", f"{name}:", *_example(record, "  "), ""])
+        else:
+            whole.extend([f"# {field.description}", f"# {name}:"])
+            whole.extend(_fields_with_examples(record, "#   "))
+            whole.append("")
+    return "\n".join([*lines, *whole])
 
 
-def _previous_plan_lines() -> list[str]:
-    """Commented out: a first assessment has no previous plan to follow up."""
-    lines = [f"# {Questionnaire.model_fields['previous_plan'].description}"]
-    lines.append("# previous_plan:")
-    lines.extend("#   " + line for line in _field_lines(PreviousPlan, ""))
-    lines.append("#     # one entry an action of the previous plan, for example:")
-    lines.extend("#     " + entry for entry in _field_lines(PreviousAction, "", item=True))
+def _section_lines(
+    section: str, model: type[BaseModel], field: FieldInfo, account_name: str
+) -> list[str]:
+    lines = []
+    description = field.description or model.__doc__ or ""
+    if description and "Usage docs" not in description:
+        lines.append(f"# {description.strip().splitlines()[0]}")
+    lines.append(f"{section}:")
+    for line in _fields_with_examples(model, "  "):
+        if section == "account" and line.lstrip().startswith("name:"):
+            line = f"  name: {json.dumps(account_name)}  # required: {_comment(model.model_fields['name'])}"
+        lines.append(line)
     lines.append("")
     return lines
+
+
+def _fields_with_examples(model: type[BaseModel], indent: str) -> list[str]:
+    """The model's fields, each list of records followed by an example entry."""
+    lines = []
+    for line, field in zip(_field_lines(model, indent), model.model_fields.values(), strict=True):
+        lines.append(line)
+        record = _record_of(field.annotation)
+        if record is not None and is_list(field.annotation):
+            lines.extend(_example(record, indent + "  "))
+    return lines
+
+
+def _example(record: type[Section], indent: str) -> list[str]:
+    """One entry of a list of records, commented out (inside a commented block, as it is)."""
+    mark = "" if indent.startswith("#") else "# "
+    lines = [f"{indent}# one entry {record.ENTRY}, for example:"]
+    lines.extend(f"{indent}{mark}{entry}" for entry in _field_lines(record, "", item=True))
+    return lines
+
+
+def _record_of(annotation: Any) -> type[Section] | None:
+    """The kind of record a list of records, or a record answered whole, holds."""
+    if typing.get_origin(annotation) is None:
+        is_record = isinstance(annotation, type) and issubclass(annotation, Section)
+        return annotation if is_record else None
+    for argument in typing.get_args(annotation):
+        record = _record_of(argument)
+        if record is not None:
+            return record
+    return None
 
 
 def previous_plan_block(diagnosis: Diagnosis) -> str:

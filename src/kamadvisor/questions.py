@@ -6,10 +6,12 @@ question added to a base section extends that section; a new section joins the q
 the base's. A pack never removes or retypes an earlier pack's question (the base rules keep reading
 what they were written for): a redeclared question is a located `question-redeclared` error.
 
-From the declarations, once per rulebook, a validated questionnaire model is built with pydantic's
-`create_model` over the typed base model: the JSON Schema, the blank questionnaire, the workbook
-template, the unanswered list and the fact catalogue all read that model. The file's `derived:`
-facts (derivations.py) are read here too and kept with the model they are derived from.
+The typed base model is generated from the base pack's declaration (rules/questionnaire.yaml,
+records included) by questionnaire_codegen.py, which reads it with the models here. From the
+house packs' declarations, once per rulebook, a validated questionnaire model is built with
+pydantic's `create_model` over the typed base model: the JSON Schema, the blank questionnaire, the
+workbook template, the unanswered list and the fact catalogue all read that model. The file's
+`derived:` facts (derivations.py) are read here too and kept with the model they are derived from.
 """
 
 from __future__ import annotations
@@ -25,29 +27,28 @@ from pydantic.config import JsonDict
 
 from kamadvisor.derivations import DERIVATIONS, FACT_NAME_PATTERN, DeclaredFact, declare
 from kamadvisor.errors import Problem
-from kamadvisor.questionnaire import (
-    SECTION_MODELS,
-    Questionnaire,
-    Section,
-    TeamMember,
-    unique_items,
-)
+from kamadvisor.questionnaire import RECORD_MODELS, SECTION_MODELS, Questionnaire
+from kamadvisor.questionnaire_base import Percent, Score, Section, unique_items
 from kamadvisor.sourcefile import SourceDocument, render_path
 from kamadvisor.validation import problems_from
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# A class or type name in the typed model generated from the base declaration.
+TYPE_NAME_PATTERN = r"^[A-Z][A-Za-z]*$"
 # Top-level answers that are not sections of questions: a pack cannot add questions to them.
 NOT_SECTIONS = frozenset(name for name in Questionnaire.model_fields if name not in SECTION_MODELS)
 # The section of scores given in place of their factors: never a rule's fact of its own.
 GIVEN_SCORES = "scores"
 QuestionType = Literal[
-    "boolean", "integer", "number", "score", "percent", "enum", "date", "text", "records"
+    "boolean", "integer", "number", "score", "percent", "enum", "date", "text", "records", "record"
 ]
-# Lists of records whose shape the base questionnaire defines (a pack cannot declare its own).
-RECORDS: dict[str, type[Section]] = {"team_member": TeamMember}
+# Kinds of record, as the base declaration declares them (a pack cannot declare its own).
+RECORDS: Mapping[str, type[Section]] = RECORD_MODELS
 # What only the base declaration may say: a pack's question is never required (answers written
-# before the pack was layered stay valid) and holds no records.
-BASE_ONLY = ("required", "of")
+# before the pack was layered stay valid), holds no records, and is not named in the typed model.
+BASE_ONLY = ("required", "of", "type_name")
+# What only the base declaration's file may hold: a pack adds questions, never a kind of record.
+BASE_ONLY_KEYS = ("title", "description", "records")
 
 
 class QuestionSpec(BaseModel):
@@ -58,7 +59,8 @@ class QuestionSpec(BaseModel):
     type: QuestionType = Field(
         description="boolean (yes/no), integer (a count), number, score (a whole number 1-10), "
         "percent (0-100), enum (one of `values`), date (YYYY-MM-DD), text (described, never "
-        "matched by rules) or, in the base declaration, records (a list of `of`)."
+        "matched by rules) or, in the base declaration, records (a list of `of`) and record (one "
+        "`of`, answered whole: at the top level only)."
     )
     description: str = Field(min_length=1, description="The question as the consultant reads it.")
     values: (
@@ -85,8 +87,16 @@ class QuestionSpec(BaseModel):
     )
     pattern: str | None = Field(None, min_length=1, description="For a text: its pattern.")
     required: bool = Field(False, description="Base declaration only: must be answered.")
-    of: Literal["team_member"] | None = Field(
-        None, description="Base declaration only, for records: what each record is."
+    of: str | None = Field(
+        None,
+        pattern=NAME_PATTERN,
+        description="Base declaration only, for records: the kind of record (under `records`).",
+    )
+    type_name: str | None = Field(
+        None,
+        pattern=TYPE_NAME_PATTERN,
+        description="Base declaration only, for an enum: the name of its values' type in the "
+        "typed model (questions that share it share their values).",
     )
     unit: str | None = Field(
         None, min_length=1, description="The unit of a number (EUR, days), shown with the question."
@@ -103,8 +113,10 @@ class QuestionSpec(BaseModel):
             "number",
         ):
             raise ValueError("only an integer or number question has 'min' or 'max'")
-        if (self.type == "records") != (self.of is not None):
+        if (self.type in ("records", "record")) != (self.of is not None):
             raise ValueError("a records question, and only one, names what it lists in 'of'")
+        if self.type_name is not None and self.type != "enum":
+            raise ValueError("only an enum question has a 'type_name'")
         if self.type != "text" and (
             self.pattern is not None or self.min_length is not None or self.max_length is not None
         ):
@@ -117,12 +129,16 @@ class QuestionSpec(BaseModel):
 
 
 class SectionSpec(BaseModel):
+    """A section of questions; in the base declaration also a kind of record (under `records`),
+    or a list of records or a record answered at the top level (`type` and `of`, no questions)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str | None = Field(
         None,
-        pattern=r"^[A-Z][A-Za-z]*$",
-        description="Base declaration only: the section's name in the JSON Schema.",
+        pattern=TYPE_NAME_PATTERN,
+        description="Base declaration only: the section's or record's class name in the typed "
+        "model and the JSON Schema.",
     )
     description: str | None = Field(
         None,
@@ -131,8 +147,34 @@ class SectionSpec(BaseModel):
     )
     # Each question is validated on its own, so that every bad one is reported at once.
     questions: dict[Annotated[str, Field(pattern=NAME_PATTERN)], dict[str, Any]] = Field(
-        min_length=1
+        default_factory=dict
     )
+    entry: str | None = Field(
+        None,
+        min_length=1,
+        description="Base declaration only, for a kind of record: what one entry is (a person), "
+        "as the blank questionnaire's example names it.",
+    )
+    type: Literal["records", "record"] | None = Field(
+        None,
+        description="Base declaration only: a list of records, or one record answered whole, "
+        "at the top level of the questionnaire instead of a section.",
+    )
+    of: str | None = Field(
+        None, pattern=NAME_PATTERN, description="With `type`: the kind of record (`records`)."
+    )
+
+    @model_validator(mode="after")
+    def _questions_or_records(self) -> SectionSpec:
+        if self.type is None and not self.questions:
+            raise ValueError("a section needs 'questions' (at least one)")
+        if self.type is not None and (
+            self.questions or self.model is not None or self.entry is not None
+        ):
+            raise ValueError("a list of records or a record has no 'questions', 'model' or 'entry'")
+        if (self.type is None) != (self.of is None):
+            raise ValueError("'type' (records or record) and 'of' go together")
+        return self
 
 
 class QuestionsFile(BaseModel):
@@ -140,6 +182,16 @@ class QuestionsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    title: str | None = Field(
+        None, min_length=1, description="Base declaration only: the questionnaire's title."
+    )
+    description: str | None = Field(
+        None, min_length=1, description="Base declaration only: what the questionnaire is."
+    )
+    records: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SectionSpec] = Field(
+        default_factory=dict,
+        description="Base declaration only: the kinds of record, each with its questions.",
+    )
     sections: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SectionSpec] = Field(
         default_factory=dict
     )
@@ -181,7 +233,7 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
         questions = QuestionsFile.model_validate(document.data)
     except ValidationError as error:
         return problems_from(error, document, QuestionsFile, code="schema")
-    problems: list[Problem] = []
+    problems = _base_only_problems(document, questions)
     for section, spec in questions.sections.items():
         refusal = _section_refusal(section, spec, declared)
         if refusal is not None:
@@ -189,19 +241,47 @@ def _add(declared: _Declared, document: SourceDocument) -> list[Problem]:
             continue
         for name, raw in spec.questions.items():
             problems.extend(_add_question(declared, document, section, name, raw))
-        if spec.model is not None:
-            problems.append(
-                _located(
-                    document,
-                    ("sections", section, "model"),
-                    "'model' is for the base sections only",
-                    "schema",
-                )
+        problems.extend(
+            _located(
+                document,
+                ("sections", section, key),
+                f"'{key}' is for the base sections only",
+                "schema",
             )
+            for key in ("model", "entry")
+            if getattr(spec, key) is not None
+        )
         if spec.description is not None and section not in SECTION_MODELS:
             declared.descriptions.setdefault(section, spec.description)
     for name, raw in questions.derived.items():
         problems.extend(_add_derived(declared, document, name, raw))
+    return problems
+
+
+def _base_only_problems(document: SourceDocument, questions: QuestionsFile) -> list[Problem]:
+    """What a pack's file may not say: the kinds of record (a contact, a team member, an action
+    of the previous plan) are the base's and stay as it declares them, so that the Python that
+    reads them and the lists' columns stay valid; so is the questionnaire's title."""
+    problems = [
+        _located(
+            document,
+            ("records", kind),
+            f"'records.{kind}': kinds of record are the base questionnaire's; a pack may not add "
+            "one or alter one (its fields included): declare the questions in a section",
+            "schema",
+        )
+        for kind in questions.records
+    ]
+    problems.extend(
+        _located(
+            document,
+            (key,),
+            f"'{key}' is the base questionnaire's own; a pack declares sections and questions",
+            "schema",
+        )
+        for key in BASE_ONLY_KEYS
+        if key != "records" and getattr(questions, key) is not None
+    )
     return problems
 
 
@@ -245,6 +325,12 @@ def _section_refusal(
             "factors; declare the questions in another section",
             "question-redeclared",
         )
+    if spec.type is not None:
+        return (
+            f"'{section}': a list of records or a record at the top level is for the base "
+            "questionnaire only; a pack declares sections of questions",
+            "schema",
+        )
     is_new = section not in SECTION_MODELS and section not in declared.sections
     if is_new and spec.description is None:
         return f"new section '{section}' needs a 'description'", "missing-key"
@@ -263,8 +349,8 @@ def _add_question(
         _located(
             document,
             (*where, key),
-            f"'{key}' is for the base questionnaire only; a pack's question is optional and "
-            "holds answers, not records",
+            f"'{key}' is for the base questionnaire only; a pack's question is optional, "
+            "holds answers, not records, and is not named in the typed model",
             "schema",
         )
         for key in BASE_ONLY
@@ -307,7 +393,7 @@ def _model(declared: _Declared) -> type[Questionnaire]:
             overrides[section] = (model, model())
         else:
             description = declared.descriptions[section]
-            model = _create(_class_name(section), Section, fields, description)
+            model = _create(class_name(section), Section, fields, description)
             overrides[section] = (model, Field(model(), description=description))
     return cast(
         type[Questionnaire],
@@ -321,14 +407,20 @@ def _create(name: str, base: type[BaseModel], fields: dict[str, Any], doc: str |
     return create_model(name, __base__=base, __doc__=doc, **fields)
 
 
-def _class_name(section: str) -> str:
+def class_name(section: str) -> str:
+    """A section's or kind of record's class name when the declaration gives none."""
     return "".join(part.capitalize() for part in section.split("_"))
 
 
-def _field(question: QuestionSpec) -> tuple[Any, Any]:
-    description = question.description
+def described(question: QuestionSpec) -> str:
+    """The question's description as the model holds it: with its unit, if it has one."""
     if question.unit is not None:
-        description = f"{description} ({question.unit})"
+        return f"{question.description} ({question.unit})"
+    return question.description
+
+
+def _field(question: QuestionSpec) -> tuple[Any, Any]:
+    description = described(question)
     labels = question.values if isinstance(question.values, dict) else {}
     extra: JsonDict | None = {"x-labels": dict(labels)} if labels else None
     if question.required:
@@ -345,9 +437,9 @@ def _annotation(question: QuestionSpec) -> Any:
         return (
             Annotated[list[allowed], AfterValidator(unique_items)] if question.is_list else allowed
         )
-    if question.type == "records":
+    if question.type in ("records", "record"):
         record: Any = RECORDS[question.of or ""]
-        return list[record]
+        return list[record] if question.type == "records" else record
     if question.type == "text":
         cap = question.max_length
         if cap is None and question.pattern is None:
@@ -359,23 +451,25 @@ def _annotation(question: QuestionSpec) -> Any:
         "boolean": bool,
         "integer": Annotated[int, Field(ge=question.min, le=question.max)],
         "number": Annotated[float, Field(ge=question.min, le=question.max)],
-        "score": Annotated[int, Field(ge=1, le=10)],
-        "percent": Annotated[float, Field(ge=0, le=100)],
+        "score": Score,
+        "percent": Percent,
         "date": date,
     }
     return simple[question.type]
 
 
 def base_sections(document: SourceDocument) -> dict[str, type[Section]]:
-    """The sections the base declaration makes, each a model built from its questions alone
-    (what the typed base model must agree with)."""
+    """The sections of questions the base declaration makes, each a model built from its
+    questions as a pack's are (the lists and the record beside them left out)."""
     declared = QuestionsFile.model_validate(document.data)
     sections: dict[str, type[Section]] = {}
     for section, spec in declared.sections.items():
+        if spec.type is not None:
+            continue
         fields = {
             name: _field(QuestionSpec.model_validate(raw)) for name, raw in spec.questions.items()
         }
-        name = spec.model or _class_name(section)
+        name = spec.model or class_name(section)
         sections[section] = _create(name, Section, fields, spec.description)
     return sections
 
@@ -393,67 +487,3 @@ def _sections_in(model: type[Questionnaire]) -> Mapping[str, type[Section]]:
         for name, info in model.model_fields.items()
         if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
     }
-
-
-def base_disagreements(document: SourceDocument) -> list[Problem]:
-    """Where the base declaration and the typed base model differ, question by question (the
-    Python reads the base's answers by name and type, so both must say the same)."""
-    try:
-        declared = base_sections(document)
-    except ValidationError as error:
-        return problems_from(error, document, QuestionsFile, code="schema")
-    problems: list[Problem] = []
-
-    def problem(path: tuple[str, ...], message: str) -> None:
-        line, column = document.locate(path) or (None, None)
-        problems.append(
-            Problem(document.name, line, column, render_path(path), message, code="base-model")
-        )
-
-    for section in SECTION_MODELS.keys() - declared.keys():
-        problem(("sections",), f"the typed model's section '{section}' is not declared")
-    for section, model in declared.items():
-        typed = SECTION_MODELS.get(section)
-        if typed is None:
-            problem(("sections", section), "is not a section of the typed model")
-            continue
-        problems.extend(_section_disagreements(document, section, model, typed))
-    return problems
-
-
-def _section_disagreements(
-    document: SourceDocument, section: str, declared: type[Section], typed: type[Section]
-) -> list[Problem]:
-    mine, theirs = declared.model_json_schema(), typed.model_json_schema()
-    problems: list[Problem] = []
-    where = ("sections", section)
-    names = list(mine.get("properties", {}) | theirs.get("properties", {}))
-    for name in names:
-        if mine.get("properties", {}).get(name) != theirs.get("properties", {}).get(name):
-            path = (*where, "questions", name)
-            line, column = document.locate(path) or document.locate(where) or (None, None)
-            problems.append(
-                Problem(
-                    document.name,
-                    line,
-                    column,
-                    render_path(path),
-                    f"differs from the typed model's {section}.{name}",
-                    code="base-model",
-                )
-            )
-    rest = {key: value for key, value in mine.items() if key != "properties"}
-    if rest != {key: value for key, value in theirs.items() if key != "properties"}:
-        line, column = document.locate(where) or (None, None)
-        problems.append(
-            Problem(
-                document.name,
-                line,
-                column,
-                render_path(where),
-                f"the section's name, description, order or required questions differ from "
-                f"the typed model's {typed.__name__}",
-                code="base-model",
-            )
-        )
-    return problems

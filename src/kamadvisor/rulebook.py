@@ -46,7 +46,8 @@ from kamadvisor.packmodel import (
 )
 from kamadvisor.packs import read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
-from kamadvisor.questions import base_disagreements, declared_questions
+from kamadvisor.questionnaire_codegen import model_problems
+from kamadvisor.questions import declared_questions
 from kamadvisor.resources import base_pack_dir, pack_directories, resource_dir
 
 # The models and helpers callers have always imported from here.
@@ -92,8 +93,8 @@ def build_rulebook(
     manifest = layered.manifest
     questionnaire, problems = declared_questions(layered.question_documents)
     if check_snippets and layered.base_questions is not None:
-        # The base declaration and the typed model agree (checked by `rules check`).
-        problems.extend(base_disagreements(layered.base_questions))
+        # The base declaration is sound and the typed model is generated from it.
+        problems.extend(model_problems(layered.base_questions))
     portfolio_facts = _portfolio_facts(layered, manifest)
     contexts = {
         scope: _condition_context(manifest, facts)
