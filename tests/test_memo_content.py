@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,17 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.text.paragraph import Paragraph
+from pydantic import BaseModel
 
 from kamadvisor.api import Advisor, diagnose_file, open_advisor
 from kamadvisor.casetest import CaseRunner, conflicting_findings, load_cases
 from kamadvisor.cli import cli
 from kamadvisor.diagnosis import Diagnosis
+from kamadvisor.memo import _short_question, asked_as
+from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.render import memo_context
 from kamadvisor.rulebook import Rulebook, base_pack_dir, load_rulebook
+from kamadvisor.typeinfo import is_list, model_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -351,6 +356,56 @@ def test_a_judgement_given_in_place_of_evidence_is_asked_only_while_no_evidence_
         "relationship.judged_stage"
         in context["diagnosis"]["placements"]["stage"]["missing_answers"]
     )
+
+
+# Answers that are never open questions: the account's name is required, its id and the previous
+# plan's own words identify things, and a previous action's rule id is a cross-reference.
+NEVER_ASKED = {
+    "account.name",
+    "account.id",
+    "previous_plan.actions.what",
+    "previous_plan.actions.answers",
+}
+YES_NO = {"Is", "Are", "Do", "Does", "Did", "Have", "Has", "Can", "Was", "Were"}
+
+
+def test_every_question_the_memo_can_ask_reads_as_a_question() -> None:
+    """An open question is put to the client: each base question is asked in words ending in
+    '?' (its declared `ask`, or a description that is itself a question), never a fragment
+    such as 'The relational stage.' or a broken one such as 'How we see the customer?'."""
+    fragments = []
+    for path, description in _questions(Questionnaire):
+        if path in NEVER_ASKED or asked_as(Questionnaire, path) is not None:
+            continue
+        words = _short_question(description)
+        # Without an `ask`, only a description that is a yes/no question asks well.
+        if words.split(" ", 1)[0] not in YES_NO or not words.endswith("?"):
+            fragments.append(f"{path}: {words}")
+    assert fragments == []
+
+
+def _questions(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for name, field in model.model_fields.items():
+        inner = model_of(field.annotation)
+        if inner is not None:
+            yield from _questions(inner, f"{prefix}{name}.")
+        if inner is None or is_list(field.annotation):
+            yield f"{prefix}{name}", field.description or ""
+
+
+def test_a_question_left_open_for_every_contact_is_asked_once(
+    tmp_path: Path, advisor: Advisor
+) -> None:
+    path = tmp_path / "contacts.yaml"
+    path.write_text(
+        "account: {name: Three Contacts Ltd}\n"
+        "contacts: [{name: Buyer, level: purchasing}, {name: Planner}, {name: Director}]\n",
+        encoding="utf-8",
+    )
+    shorts = [q["short"] for q in context_of(path, advisor)["memo"]["open_questions"]]
+    asked = "At which level of the customer's organisation does each contact work?"
+    assert shorts.count(asked) == 1
+    assert len(shorts) == len(set(shorts))
 
 
 # --- no contradictions ---------------------------------------------------------------------------

@@ -176,6 +176,17 @@ def test_an_unanswered_house_question_is_listed_open_never_read_as_no(tmp_path: 
     assert "did not fire" in out.splitlines()[0]
 
 
+def test_the_memo_asks_an_unanswered_house_question_as_the_pack_words_it(tmp_path: Path) -> None:
+    """The house declares how the memo asks its question; its description ('How we know
+    whether ...') is no question, and the memo does not turn it into a broken one."""
+    answers = write_answers(tmp_path / "a.json")
+    code, memo, _ = invoke("memo", answers, "--rules", HOUSE)
+    assert code == 0
+    questions = memo.split("## Questions that could change this advice", 1)[1].split("\n## ", 1)[0]
+    assert "- How do we know whether this customer is satisfied with us?" in questions
+    assert "How we know whether" not in questions
+
+
 @libreoffice_test
 def test_the_house_template_opens_in_libreoffice_and_reads_back(tmp_path: Path) -> None:
     template = tmp_path / "template.xlsx"
@@ -306,6 +317,12 @@ def test_a_new_section_with_a_list_question_is_read_from_a_table(tmp_path: Path)
         (
             "relationship: {questions: {spend: {type: number, min: 5, max: 1, description: S.}}}",
             "min 5 is above max 1",
+            "schema",
+        ),
+        (
+            "relationship: {questions: {audited: {type: boolean, description: A., "
+            "ask: Whether we were audited}}}",
+            "one line ending in '?'",
             "schema",
         ),
     ],

@@ -75,6 +75,7 @@ def test_records_are_declared_and_the_model_reads_them_as_declared() -> None:
         "type": "records",
         "of": "contact",
         "description": Questionnaire.model_fields["contacts"].description,
+        "ask": Questionnaire.ASKS["contacts"],
     }
 
 

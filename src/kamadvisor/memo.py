@@ -9,8 +9,12 @@ wording stays in the templates and the pack; this module only selects, groups an
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from kamadvisor.conditions import ConcludedTest, Condition, FactRef, FactTest, Group, ParamRef
 from kamadvisor.diagnosis import nested
@@ -18,6 +22,7 @@ from kamadvisor.explain import _compare as holds
 from kamadvisor.rulebook import SEVERITY_ORDER, ActionSpec, Rule, Rulebook
 from kamadvisor.rulebook_index import rulebook_index
 from kamadvisor.sandbox import TemplateError, render_snippet
+from kamadvisor.typeinfo import model_of
 
 PLAN_DAYS = 90
 # Work a decision unblocks starts after it: at least this many days later.
@@ -324,6 +329,7 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
         for fact in rule.referenced_facts():
             open_paths.setdefault(fact, set()).add(rule.id)
     questions = []
+    asked: set[str] = set()
     for question in data["unanswered"]:
         informs = [
             name for name, p in placements.items() if question["path"] in p["missing_answers"]
@@ -335,16 +341,27 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
             if fact.startswith(f"{path.split('[')[0]}.") or fact == path.split("[")[0]
             for rule_id in rule_ids
         }
-        if informs or readers:
+        short = asked_as(rulebook.questionnaire, path) or _short_question(question["question"])
+        # One question of every contact (or action) is asked once, of them all.
+        if (informs or readers) and short not in asked:
+            asked.add(short)
             questions.append(
-                {
-                    **question,
-                    "short": _short_question(question["question"]),
-                    "informs": informs,
-                    "rules": sorted(readers),
-                }
+                {**question, "short": short, "informs": informs, "rules": sorted(readers)}
             )
     return questions
+
+
+def asked_as(model: type[BaseModel], path: str) -> str | None:
+    """How the declaration asks for the answer at `path` (`contacts[2].level`), if it says."""
+    *parents, name = re.sub(r"\[\d+\]", "", path).split(".")
+    for parent in parents:
+        field = model.model_fields.get(parent)
+        inner = model_of(field.annotation) if field is not None else None
+        if inner is None:
+            return None
+        model = inner
+    asks: Mapping[str, str] = getattr(model, "ASKS", {})
+    return asks.get(name)
 
 
 def _decided_by_evidence(placements: dict[str, Any], rulebook: Rulebook) -> set[str]:

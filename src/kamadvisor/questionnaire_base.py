@@ -9,6 +9,7 @@ at load (questions.py). Unanswered is kept distinct from "no", 0 and an empty li
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -27,6 +28,8 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     # For a kind of record: what one entry of its lists is, as the blank questionnaire says it.
     ENTRY: ClassVar[str] = "a record"
+    # Question -> how the memo asks it when it is unanswered (declared `ask`, where one is).
+    ASKS: ClassVar[Mapping[str, str]] = {}
 
     @field_validator("*", mode="before")
     @classmethod
@@ -49,6 +52,8 @@ class QuestionnaireBase(BaseModel):
     """One account's answers: its sections, and the lists and records answered beside them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # A list or record answered at the top level -> how the memo asks for it when unanswered.
+    ASKS: ClassVar[Mapping[str, str]] = {}
 
     @model_validator(mode="before")
     @classmethod

@@ -129,6 +129,8 @@ class _Reader:
             section = self.declared_class(where, name, spec, kinds)
             return None if section is None else Answer(name, section=section)
         raw = {"type": spec.type, "of": spec.of, "description": spec.description}
+        if spec.ask is not None:
+            raw["ask"] = spec.ask
         question = self.question(where, raw, kinds, top_level=True)
         return None if question is None else Answer(name, question=question)
 
@@ -241,7 +243,7 @@ def generate(base: BaseDeclaration) -> str:
 def chunks(base: BaseDeclaration) -> list[Chunk]:
     """The module after its docstring, piece by piece."""
     classes = [*base.records, *(a.section for a in base.answers if a.section is not None)]
-    pieces = [Chunk((), _imports(classes))]
+    pieces = [Chunk((), _imports(classes, base))]
     pieces.extend(_aliases(classes))
     pieces.extend(_class(declared) for declared in classes)
     pieces.append(Chunk(("sections",), _questionnaire(base)))
@@ -250,15 +252,17 @@ def chunks(base: BaseDeclaration) -> list[Chunk]:
     return pieces
 
 
-def _imports(classes: list[DeclaredClass]) -> str:
+def _imports(classes: list[DeclaredClass], declaration: BaseDeclaration) -> str:
     questions = [q for declared in classes for q in declared.questions.values()]
+    answers = [a.question for a in declaration.answers if a.question is not None]
+    asked = any(question.ask for question in [*questions, *answers])
     types = {question.type for question in questions}
     lists = any(question.is_list for question in questions)
     lines = ["\nfrom __future__ import annotations\n\n"]
     if "date" in types:
         lines.append("from datetime import date\n")
     typing = [
-        *(["ClassVar"] if any(c.entry is not None for c in classes) else []),
+        *(["ClassVar"] if asked or any(c.entry is not None for c in classes) else []),
         *(["Literal"] if "enum" in types else []),
     ]
     if typing:
@@ -306,6 +310,11 @@ def _class(declared: DeclaredClass) -> Chunk:
         head += f"    {_docstring(declared.description)}\n\n"
     if declared.entry is not None:
         head += f"    ENTRY: ClassVar[str] = {_string(declared.entry)}\n\n"
+    asks = _asks(declared)
+    if asks:
+        head += "    ASKS: ClassVar[dict[str, str]] = {\n"
+        head += "".join(f"        {_string(name)}: {_string(ask)},\n" for name, ask in asks)
+        head += "    }\n\n"
     parts = tuple(
         Chunk((*declared.where, "questions", name), _field(name, question))
         for name, question in declared.questions.items()
@@ -322,6 +331,10 @@ def _class(declared: DeclaredClass) -> Chunk:
         )
     text = head + "".join(part.text for part in parts) + tail
     return Chunk(declared.where, text, parts)
+
+
+def _asks(declared: DeclaredClass) -> list[tuple[str, str]]:
+    return [(name, q.ask) for name, q in declared.questions.items() if q.ask is not None]
 
 
 def _field(name: str, question: QuestionSpec) -> str:
@@ -370,6 +383,11 @@ def _questionnaire(base: BaseDeclaration) -> str:
         f"    {_docstring(base.description)}\n\n",
         f"    model_config = ConfigDict(title={_string(base.title)})\n\n",
     ]
+    asks = [(a.name, a.question.ask) for a in base.answers if a.question and a.question.ask]
+    if asks:
+        lines.append("    ASKS: ClassVar[dict[str, str]] = {\n")
+        lines.extend(f"        {_string(name)}: {_string(ask)},\n" for name, ask in asks)
+        lines.append("    }\n\n")
     for answer in base.answers:
         if answer.section is not None:
             model = answer.section.class_name

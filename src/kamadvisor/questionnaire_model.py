@@ -216,6 +216,16 @@ PlannedChange = Literal[
 class Contact(Section):
     ENTRY: ClassVar[str] = "a person"
 
+    ASKS: ClassVar[dict[str, str]] = {
+        "name": "Who is each contact, by name or role?",
+        "function": "What is each contact's function?",
+        "level": "At which level of the customer's organisation does each contact work?",
+        "decision_role": "What part does each contact play in buying decisions?",
+        "role_to_us": "How does each contact stand towards us?",
+        "strength": "How strong is our relationship with each contact?",
+        "our_counterpart": "Who on our side holds each contact?",
+    }
+
     name: str | None = Field(
         None,
         max_length=200,
@@ -252,6 +262,12 @@ class Contact(Section):
 class TeamMember(Section):
     ENTRY: ClassVar[str] = "a person"
 
+    ASKS: ClassVar[dict[str, str]] = {
+        "role": "What role does each team member play on the account?",
+        "name": "Who is each team member?",
+        "permanent": "Is each team member permanently assigned to the account?",
+    }
+
     role: TeamRole = Field(
         description="Their role on the account team.",
     )
@@ -268,6 +284,12 @@ class TeamMember(Section):
 
 class PreviousAction(Section):
     ENTRY: ClassVar[str] = "an action of the previous plan"
+
+    ASKS: ClassVar[dict[str, str]] = {
+        "owner": "Who owned each action of the previous plan?",
+        "due_day": "By which day of the previous plan was each action due?",
+        "status": "Where does each action of the previous plan stand now?",
+    }
 
     what: str = Field(
         min_length=1,
@@ -299,6 +321,11 @@ class PreviousAction(Section):
 class PreviousPlan(Section):
     """The plan agreed at the previous review, and how far each of its actions got."""
 
+    ASKS: ClassVar[dict[str, str]] = {
+        "began": "On which day did the previous plan begin?",
+        "actions": "What were the previous plan's actions, and where does each stand?",
+    }
+
     began: date | None = Field(
         None,
         description="The day the previous plan began (its day 0), usually the previous assessment's date (YYYY-MM-DD).",
@@ -310,6 +337,13 @@ class PreviousPlan(Section):
 
 
 class Account(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "industry": "What is the customer's industry?",
+        "assessor": "Who answered this questionnaire?",
+        "assessment_date": "What date do these answers describe?",
+        "assessor_role": "Who answered, in relation to the account?",
+    }
+
     name: str = Field(
         min_length=1,
         max_length=200,
@@ -346,6 +380,17 @@ class Account(Section):
 
 
 class Economics(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "currency": "In which currency are the amounts given?",
+        "annual_revenue": "What is our annual revenue with this account?",
+        "share_of_our_revenue_pct": "What share of our total revenue does this account bring?",
+        "gross_margin_pct": "What gross margin do we earn on this account's revenue?",
+        "cost_to_serve": "What does it cost us each year to serve this account?",
+        "revenue_growth_pct": "How much has our revenue with this account grown over the last year?",
+        "share_of_wallet_pct": "What share of the customer's spend in our categories do we win?",
+        "potential_revenue": "What annual revenue could we earn with this customer, counting the products and services we could add?",
+    }
+
     currency: str | None = Field(
         None,
         pattern="^[A-Z]{3}$",
@@ -398,6 +443,14 @@ class Economics(Section):
 class Attractiveness(Section):
     """How attractive the customer is to us, each factor scored 1 (very low) to 10 (very high)."""
 
+    ASKS: ClassVar[dict[str, str]] = {
+        "spend_potential": "How large is the customer's spend in our categories, now and in three years?",
+        "growth_potential": "How fast are the customer's business and its need for us growing?",
+        "profit_potential": "What margin can we earn with this customer?",
+        "strategic_fit": "How well does the customer fit where our company is going?",
+        "openness_to_partnership": "How willing is the customer to work closely with us and share information?",
+    }
+
     spend_potential: Score | None = Field(
         None,
         description="Size of the customer's spend in our categories, now and in three years (1-10).",
@@ -422,6 +475,16 @@ class Attractiveness(Section):
 
 class BusinessStrength(Section):
     """How the customer rates us against our best competitor, each factor 1 (far worse) to 10 (far better)."""
+
+    ASKS: ClassVar[dict[str, str]] = {
+        "product_quality": "How does the customer rate the quality of our products against our best competitor's?",
+        "ease_of_doing_business": "How easy does the customer find us to do business with, against our best competitor?",
+        "quality_of_people": "How does the customer rate our people against our best competitor's?",
+        "price": "How competitive does the customer find our prices?",
+        "service": "How does the customer rate our service and delivery against our best competitor's?",
+        "relationship": "How strong does the customer rate its relationship with us, against our best competitor?",
+        "innovation": "How does the customer rate what we bring in innovation against our best competitor?",
+    }
 
     product_quality: Score | None = Field(
         None,
@@ -454,6 +517,22 @@ class BusinessStrength(Section):
 
 
 class Relationship(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "customer_view": "How does the customer see us?",
+        "joint_projects": "How many joint business-development projects have we run in the last 12 months?",
+        "joint_project_initiator": "Who usually initiates joint projects?",
+        "offer_tailoring": "Do we offer our standard range, tailored versions, or bespoke products, services or processes?",
+        "jointly_funded_initiatives": "How many initiatives are funded jointly with the customer?",
+        "information_exchange": "How much information flows between us and the customer?",
+        "integrated_processes": "Which processes do we run jointly with the customer, or for it?",
+        "team_model": "How do we staff the account?",
+        "focus": "What does our joint work focus on?",
+        "buying_behaviour": "How does the customer buy from us?",
+        "our_view": "How do we see the customer ourselves?",
+        "judged_stage": "Which relational stage would the account team say the relationship has reached?",
+        "competitive_position": "How do we stand at this customer against our strongest competitor?",
+    }
+
     customer_view: CustomerView | None = Field(
         None,
         description="How the customer sees us.",
@@ -542,6 +621,22 @@ class Relationship(Section):
 
 
 class KamRole(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "name": "Who manages the account?",
+        "title": "What is the account manager's job title?",
+        "seniority": "What is the account manager's grade?",
+        "background": "What is the account manager's professional background?",
+        "kam_training": "Has the account manager been trained for key account management, beyond sales training?",
+        "authority_over_price": "How much authority does the account manager have over price?",
+        "authority_over_terms": "How much authority does the account manager have over terms and conditions?",
+        "authority_over_resources": "How much authority does the account manager have over our resources for the account?",
+        "targets": "What do the account manager's targets measure?",
+        "sales_style": "What is the account manager's style on the Blake & Mouton sales grid?",
+        "skills": "Which skills has the account manager shown?",
+        "accounts_managed": "How many accounts does the account manager manage in all?",
+        "reports_to": "Whom does the account manager report to?",
+    }
+
     name: str | None = Field(
         None,
         max_length=200,
@@ -605,6 +700,13 @@ class KamRole(Section):
 
 
 class Team(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "members": "Who works on the account besides its manager?",
+        "executive_sponsor_name": "Who is the account's executive sponsor?",
+        "senior_management_involvement": "How do our senior managers take part in the account?",
+        "head_of_kam_board_access": "Does our head of key accounts sit at senior executive level, or at least have a voice at board level?",
+    }
+
     members: list[TeamMember] | None = Field(
         None,
         description="Our people working on the account besides its manager (empty list: nobody).",
@@ -629,6 +731,14 @@ class Team(Section):
 
 
 class Planning(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "last_reviewed": "When was the plan last reviewed?",
+        "horizon_months": "How far ahead does the plan look?",
+        "review_cadence_days": "How often is the plan meant to be reviewed?",
+        "ninety_day_actions": "How many actions are planned for the next 90 days?",
+        "co_authored_with_customer": "Was the plan written together with the customer?",
+    }
+
     plan_exists: bool | None = Field(
         None,
         description="Is there a written plan for this account?",
@@ -674,6 +784,12 @@ class Planning(Section):
 
 
 class ServiceInvestment(Section):
+    ASKS: ClassVar[dict[str, str]] = {
+        "service_level": "What service level do we offer?",
+        "resources_invested": "What resources do we put into the account?",
+        "planned_change": "How do we plan to change our investment in the account?",
+    }
+
     service_level: ServiceLevel | None = Field(
         None,
         description="The service level we offer.",
@@ -699,6 +815,11 @@ class ServiceInvestment(Section):
 class Scores(Section):
     """Matrix scores as a summary sheet gives them, used only when the factors above are not."""
 
+    ASKS: ClassVar[dict[str, str]] = {
+        "attractiveness": "What attractiveness score does the account's summary sheet give, already weighted?",
+        "business_strength": "What business-strength score does the account's summary sheet give, already weighted?",
+    }
+
     attractiveness: float | None = Field(
         None,
         ge=1,
@@ -717,6 +838,10 @@ class Questionnaire(QuestionnaireBase):
     """One account's answers. Only `account.name` is required."""
 
     model_config = ConfigDict(title="kamadvisor account questionnaire")
+
+    ASKS: ClassVar[dict[str, str]] = {
+        "contacts": "Who are the people we know at the customer?",
+    }
 
     account: Account
     economics: Economics = Economics()

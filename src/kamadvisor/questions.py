@@ -63,6 +63,14 @@ class QuestionSpec(BaseModel):
         "`of`, answered whole: at the top level only)."
     )
     description: str = Field(min_length=1, description="The question as the consultant reads it.")
+    ask: str | None = Field(
+        None,
+        min_length=2,
+        max_length=200,
+        description="The question as the memo asks the client when it is unanswered and its "
+        "answer could change the advice: one line ending in '?' (without it, the description's "
+        "first words).",
+    )
     values: (
         list[Annotated[str, Field(pattern=NAME_PATTERN)]]
         | dict[Annotated[str, Field(pattern=NAME_PATTERN)], str]
@@ -123,6 +131,8 @@ class QuestionSpec(BaseModel):
             raise ValueError("only a text question has 'pattern', 'min_length' or 'max_length'")
         if self.unit is not None and self.type not in ("integer", "number", "percent"):
             raise ValueError("only an integer, number or percent question has a 'unit'")
+        if self.ask is not None and ("\n" in self.ask or not self.ask.endswith("?")):
+            raise ValueError("'ask' is the question as the memo asks it: one line ending in '?'")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min:g} is above max {self.max:g}")
         return self
@@ -162,6 +172,9 @@ class SectionSpec(BaseModel):
     )
     of: str | None = Field(
         None, pattern=NAME_PATTERN, description="With `type`: the kind of record (`records`)."
+    )
+    ask: str | None = Field(
+        None, description="With `type`: the answer asked for as a question (see a question's)."
     )
 
     @model_validator(mode="after")
@@ -387,13 +400,14 @@ def _model(declared: _Declared) -> type[Questionnaire]:
     overrides: dict[str, Any] = {}
     for section, questions in declared.sections.items():
         fields = {name: _field(question) for name, question in questions.items()}
+        asks = {name: question.ask for name, question in questions.items() if question.ask}
         base = SECTION_MODELS.get(section)
         if base is not None:
-            model = _create(base.__name__, base, fields, base.__doc__)
+            model = _create(base.__name__, base, fields, base.__doc__, asks)
             overrides[section] = (model, model())
         else:
             description = declared.descriptions[section]
-            model = _create(class_name(section), Section, fields, description)
+            model = _create(class_name(section), Section, fields, description, asks)
             overrides[section] = (model, Field(model(), description=description))
     return cast(
         type[Questionnaire],
@@ -401,10 +415,19 @@ def _model(declared: _Declared) -> type[Questionnaire]:
     )
 
 
-def _create(name: str, base: type[BaseModel], fields: dict[str, Any], doc: str | None) -> Any:
+def _create(
+    name: str,
+    base: type[BaseModel],
+    fields: dict[str, Any],
+    doc: str | None,
+    asks: Mapping[str, str] | None = None,
+) -> Any:
     from pydantic import create_model
 
-    return create_model(name, __base__=base, __doc__=doc, **fields)
+    model = create_model(name, __base__=base, __doc__=doc, **fields)
+    if asks:
+        cast(Any, model).ASKS = {**getattr(base, "ASKS", {}), **asks}
+    return model
 
 
 def class_name(section: str) -> str:
