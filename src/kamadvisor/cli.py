@@ -162,15 +162,14 @@ class _ErrorBoundary(_Group):
         except BrokenPipeError:
             raise click.exceptions.Exit(ExitStatus.OK) from None
         except KeyboardInterrupt:
-            raise _interrupted() from None
+            raise _interrupted(_stderr_of(ctx)) from None
         except Exception as error:
             raise click.exceptions.Exit(_report(ctx, error)) from None
 
 
 def _report(ctx: click.Context, error: Exception) -> ExitStatus:
     """Say what went wrong on the environment's standard error; the exit status it means."""
-    env = ctx.find_object(Environment)
-    stderr = env.stderr if env is not None else None
+    stderr = _stderr_of(ctx)
     if isinstance(error, InputError):
         for problem in error.problems:
             _say(f"error: {problem.format()}", stderr)
@@ -202,7 +201,7 @@ def cli(ctx: click.Context) -> None:
     # A caller (a test) may pass its own environment as the context object.
     if not isinstance(ctx.obj, Environment):
         ctx.obj = Environment.from_system()
-    # In this process; the portfolio's worker processes use the user's cache directory.
+    # In this process; the portfolio passes it on to its worker processes.
     ctx.with_resource(using_cache_dir(ctx.obj.cache_dir))
 
 
@@ -588,8 +587,14 @@ def completion(env: Environment, shell: str) -> None:
 # the process: interrupts, closed streams, the exit code ----------------------------------------
 
 
-def _interrupted() -> click.exceptions.Exit:
-    _say("interrupted")
+def _stderr_of(ctx: click.Context) -> TextIO | None:
+    """The run's standard error; None before the environment is made (the process's)."""
+    env = ctx.find_object(Environment)
+    return env.stderr if env is not None else None
+
+
+def _interrupted(stderr: TextIO | None) -> click.exceptions.Exit:
+    _say("interrupted", stderr)
     return click.exceptions.Exit(ExitStatus.INTERRUPTED)
 
 

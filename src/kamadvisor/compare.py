@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict
 
@@ -185,11 +185,15 @@ class Assessment:
 
 
 def load_pair(
-    before_path: str, after_path: str, model: type[Questionnaire] = Questionnaire
+    before_path: str,
+    after_path: str,
+    model: type[Questionnaire] = Questionnaire,
+    stdin: TextIO | None = None,
 ) -> tuple[SourceDocument, SourceDocument]:
-    """Both files read, validated (as questionnaires of `model`, the rulebook's) and checked to
-    be two assessments of one account, in order."""
-    before, after = load_document(before_path), load_document(after_path)
+    """Both files read ("-" from `stdin`), validated (as questionnaires of `model`, the
+    rulebook's) and checked to be two assessments of one account, in order."""
+    before = load_document(before_path, stdin=stdin)
+    after = load_document(after_path, stdin=stdin)
     problems: list[Problem] = []
     questionnaires: list[Questionnaire] = []
     for document in (before, after):
@@ -249,15 +253,17 @@ def assess(advisor: Advisor, document: SourceDocument) -> Assessment:
     return Assessment(document, questionnaire, diagnosis, Tracer(rulebook, facts.values, result))
 
 
-def compare_files(advisor: Advisor, before_path: str, after_path: str) -> Comparison:
-    return review_files(advisor, before_path, after_path)[0]
+def compare_files(
+    advisor: Advisor, before_path: str, after_path: str, stdin: TextIO | None = None
+) -> Comparison:
+    return review_files(advisor, before_path, after_path, stdin)[0]
 
 
 def review_files(
-    advisor: Advisor, before_path: str, after_path: str
+    advisor: Advisor, before_path: str, after_path: str, stdin: TextIO | None = None
 ) -> tuple[Comparison, Diagnosis]:
     """The comparison of two assessments and the later one's diagnosis (for its memo)."""
-    before, after = load_pair(before_path, after_path, advisor.rulebook.questionnaire)
+    before, after = load_pair(before_path, after_path, advisor.rulebook.questionnaire, stdin)
     later = assess(advisor, after)
     return compare(advisor.rulebook, assess(advisor, before), later), later.diagnosis
 
