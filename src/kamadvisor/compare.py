@@ -21,7 +21,7 @@ from kamadvisor.diagnosis import AccountSummary, Diagnosis, Finding, PackInfo, b
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.explain import Tracer
 from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts, fact_catalogue
-from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
+from kamadvisor.questionnaire import PreviousAction, Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 from kamadvisor.sourcefile import SourceDocument, load_document
 
@@ -621,32 +621,54 @@ def _actions_review(before: Assessment, after: Assessment) -> ActionsReview:
         if source is not None:
             matched.add(_normalised(source.what))
         answers = action.answers or (source.rule_id if source else None)
-        due_on = action_due_on(began, action)
-        overdue: bool | None = None
-        if action.status is not None and due_on is not None:
-            overdue = action.status in OPEN_STATUSES and due_on <= as_of
-        elif action.status in ("done", "dropped"):
-            overdue = False
         finding = old_findings.get(answers) if answers else None
         followed.append(
-            ActionFollowUp(
-                what=action.what,
-                owner=action.owner,
-                due_day=action.due_day,
-                due_on=due_on,
-                status=action.status,
-                overdue=overdue,
-                answers=answers,
-                finding_title=finding.title if finding else None,
-                finding_outcome=None
-                if answers is None
-                else "open"
-                if answers in open_now
-                else "resolved",
-            )
+            _follow_up(action, answers, action_due_on(began, action), as_of, finding, open_now)
         )
+    return ActionsReview(
+        recorded=bool(plan and plan.actions is not None),
+        began=began,
+        counts=_follow_up_counts(followed),
+        actions=followed,
+        not_followed_up=[
+            PlannedAction(**action.model_dump())
+            for action in planned
+            if _normalised(action.what) not in matched
+        ],
+    )
+
+
+def _follow_up(
+    action: PreviousAction,
+    answers: str | None,
+    due_on: date | None,
+    as_of: date,
+    finding: Finding | None,
+    open_now: set[str],
+) -> ActionFollowUp:
+    """One recorded action: whether it is overdue, and whether the finding it answers is still
+    open."""
+    overdue: bool | None = None
+    if action.status is not None and due_on is not None:
+        overdue = action.status in OPEN_STATUSES and due_on <= as_of
+    elif action.status in ("done", "dropped"):
+        overdue = False
+    return ActionFollowUp(
+        what=action.what,
+        owner=action.owner,
+        due_day=action.due_day,
+        due_on=due_on,
+        status=action.status,
+        overdue=overdue,
+        answers=answers,
+        finding_title=finding.title if finding else None,
+        finding_outcome=None if answers is None else "open" if answers in open_now else "resolved",
+    )
+
+
+def _follow_up_counts(followed: list[ActionFollowUp]) -> dict[str, int]:
     statuses = [item.status for item in followed]
-    counts = {
+    return {
         "recorded": len(followed),
         "done": statuses.count("done"),
         "in_progress": statuses.count("in_progress"),
@@ -656,14 +678,3 @@ def _actions_review(before: Assessment, after: Assessment) -> ActionsReview:
         "overdue": sum(1 for item in followed if item.overdue),
         "findings_resolved": sum(1 for item in followed if item.finding_outcome == "resolved"),
     }
-    return ActionsReview(
-        recorded=bool(plan and plan.actions is not None),
-        began=began,
-        counts=counts,
-        actions=followed,
-        not_followed_up=[
-            PlannedAction(**action.model_dump())
-            for action in planned
-            if _normalised(action.what) not in matched
-        ],
-    )

@@ -153,6 +153,13 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
     single = {
         f"conclusion:{name}" for name, spec in rulebook.manifest.conclusions.items() if spec.single
     }
+    levels = _dependency_levels(rules, producers)
+    _settle_single_valued(levels, rules, producers, single)
+    return levels
+
+
+def _dependency_levels(rules: list[Rule], producers: dict[str, list[Rule]]) -> dict[str, int]:
+    """Each rule one level above the highest rule producing what it reads."""
     levels: dict[str, int] = {}
     visiting: list[str] = []
 
@@ -160,18 +167,7 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
         if rule.id in levels:
             return levels[rule.id]
         if rule.id in visiting:
-            cycle = [*visiting[visiting.index(rule.id) :], rule.id]
-            raise InputError(
-                [
-                    Problem(
-                        rule.origin.file,
-                        rule.origin.line,
-                        None,
-                        "when",
-                        f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]",
-                    )
-                ]
-            )
+            raise _cycle_error(rule, [*visiting[visiting.index(rule.id) :], rule.id])
         visiting.append(rule.id)
         level = 0
         for name in _inputs(rule):
@@ -183,8 +179,28 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
 
     for rule in rules:
         level_of(rule)
-    # Producers of one single-valued fact must decide in the same stratum; moving them later can
-    # push their other outputs' consumers later too, so iterate to a fixed point.
+    return levels
+
+
+def _cycle_error(rule: Rule, cycle: list[str]) -> InputError:
+    return InputError(
+        [
+            Problem(
+                rule.origin.file,
+                rule.origin.line,
+                None,
+                "when",
+                f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]",
+            )
+        ]
+    )
+
+
+def _settle_single_valued(
+    levels: dict[str, int], rules: list[Rule], producers: dict[str, list[Rule]], single: set[str]
+) -> None:
+    """Producers of one single-valued fact must decide in the same stratum; moving them later can
+    push their other outputs' consumers later too, so iterate to a fixed point."""
     changed = True
     while changed:
         changed = False
@@ -206,7 +222,6 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
             if levels[rule.id] < needed:
                 levels[rule.id] = needed
                 changed = True
-    return levels
 
 
 # The engine matches each alternative of a rule's condition (`any`, `in`, the `or` of an
