@@ -378,7 +378,7 @@ def test_an_interrupt_is_said_on_the_environments_standard_error(
 ) -> None:
     import kamadvisor.commands.assess
 
-    def interrupted(*_: object) -> ExitStatus:
+    def interrupted(*_: object, **__: object) -> ExitStatus:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(kamadvisor.commands.assess, "assess", interrupted)
