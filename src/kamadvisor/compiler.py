@@ -313,32 +313,29 @@ def _split(condition: Condition, concluded: list[ConcludedTest]) -> Condition | 
     return condition
 
 
-def _fact_expression(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
+def _fact_expression(
+    condition: Condition, rulebook: Rulebook, negated: bool = False
+) -> dict[str, Any]:
+    """The condition, or its negation, in the engine's terms. The engine has no NOT: a negation
+    goes down to the tests by De Morgan, where a missing property (an unanswered question)
+    satisfies it."""
     if isinstance(condition, Not):
-        return _negated(condition.item, rulebook)
+        return _fact_expression(condition.item, rulebook, not negated)
     if isinstance(condition, Group):
-        operator = "$and" if condition.mode == "all" else "$or"
-        return {operator: [_fact_expression(item, rulebook) for item in condition.items]}
+        operator = "$and" if (condition.mode == "all") != negated else "$or"
+        return {operator: [_fact_expression(item, rulebook, negated) for item in condition.items]}
     if isinstance(condition, ConcludedTest):
-        # conditions.shape_issues keeps concluded tests out of `any`; this guards the invariant.
-        raise ValueError(f"concluded test inside 'any' at {condition.path}")
-    return _fact_test(condition, rulebook)
+        # conditions.shape_issues keeps concluded tests out of `any` and `not`; this guards it.
+        raise ValueError(
+            f"concluded test inside '{'not' if negated else 'any'}' at {condition.path}"
+        )
+    return _negated_test(condition, rulebook) if negated else _fact_test(condition, rulebook)
 
 
 _OPPOSITE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
 
 
-def _negated(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
-    """The negation in the engine's terms (no NOT there): De Morgan down to the tests, where a
-    missing property (an unanswered question) satisfies the negation."""
-    if isinstance(condition, Not):
-        return _fact_expression(condition.item, rulebook)
-    if isinstance(condition, Group):
-        operator = "$or" if condition.mode == "all" else "$and"
-        return {operator: [_negated(item, rulebook) for item in condition.items]}
-    if isinstance(condition, ConcludedTest):
-        raise ValueError(f"concluded test inside 'not' at {condition.path}")
-    test = condition
+def _negated_test(test: FactTest, rulebook: Rulebook) -> dict[str, Any]:
     missing = [{"$nex": {name: 1}} for name in _properties_of(test, rulebook.catalogue("account"))]
     if test.op in ("contains", "lacks"):
         members = test.value if isinstance(test.value, tuple) else (test.value,)

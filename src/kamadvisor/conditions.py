@@ -11,7 +11,7 @@ placed a conclusion (`{placed: phase, eq: partnership}`). Values may name a pack
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -223,30 +223,33 @@ def _parse_fact_test(raw: dict[str, Any], path: Path, context: ConditionContext)
     return FactTest(name, op, value, path)
 
 
-def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand | None:
-    if isinstance(raw, dict):
-        if set(raw) == {"param"}:
-            name = str(raw["param"])
-            if name not in context.parameters:
-                context.problem(
-                    path,
-                    f"unknown parameter '{name}'{did_you_mean(name, list(context.parameters))}",
-                    "unknown-param",
-                )
-                return None
-            return ParamRef(name)
-        if set(raw) == {"fact"}:
-            name = str(raw["fact"])
-            if name not in context.facts:
-                context.problem(
-                    path,
-                    f"unknown fact '{name}'{did_you_mean(name, list(context.facts))}",
-                    "unknown-fact",
-                )
-                return None
-            return FactRef(name)
+def _reference(
+    raw: dict[str, Any], path: Path, context: ConditionContext
+) -> ParamRef | FactRef | None:
+    """`{param: NAME}` or `{fact: NAME}`, naming a parameter or fact that exists."""
+    kinds: dict[str, tuple[type[ParamRef] | type[FactRef], Collection[str], str]] = {
+        "param": (ParamRef, context.parameters, "parameter"),
+        "fact": (FactRef, context.facts, "fact"),
+    }
+    if len(raw) != 1 or next(iter(raw)) not in kinds:
         context.problem(path, "a value is a literal, {param: NAME} or {fact: NAME}", "value")
         return None
+    key, value = next(iter(raw.items()))
+    reference, known, noun = kinds[key]
+    name = str(value)
+    if name not in known:
+        context.problem(
+            path,
+            f"unknown {noun} '{name}'{did_you_mean(name, list(known))}",
+            f"unknown-{key}",
+        )
+        return None
+    return reference(name)
+
+
+def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand | None:
+    if isinstance(raw, dict):
+        return _reference(raw, path, context)
     if isinstance(raw, list):
         if not raw or not all(isinstance(item, str | int | float | bool) for item in raw):
             context.problem(
