@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -384,3 +385,33 @@ def test_an_interrupt_is_said_on_the_environments_standard_error(
     monkeypatch.setattr(kamadvisor.commands.assess, "assess", interrupted)
     assert run(env, "assess", str(ATLAS)) == ExitStatus.INTERRUPTED
     assert written(env.stderr) == "interrupted\n"
+
+
+def test_serve_says_its_address_and_warning_on_the_environments_standard_error(
+    env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("uvicorn")
+    import socket
+
+    import kamadvisor.serving
+    from kamadvisor.commands.serve import serve
+
+    class ServedOnce:
+        """Announces itself as the real server does once it serves, then stops."""
+
+        def __init__(self, _config: object, announce: Callable[[], None]) -> None:
+            self.announce = announce
+            self.stopped_by_signal = False
+
+        def run(self, sockets: list[socket.socket]) -> None:
+            self.announce()
+            for listener in sockets:
+                listener.close()
+
+    monkeypatch.setattr(kamadvisor.serving, "_server_class", lambda: ServedOnce)
+    assert serve(env, tmp_path, "0.0.0.0", 0, ()) == ExitStatus.OK
+    said = written(env.stderr).splitlines()
+    assert said[0].startswith("warning: listening on 0.0.0.0, not on this machine's loopback")
+    assert said[1].startswith("kamadvisor serve: http://0.0.0.0:")
+    assert f"(folder {tmp_path.resolve()}; Ctrl+C stops)" in said[1]
+    assert written(env.stdout) == ""
