@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixMove, matrix_svg
+from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixFrame, MatrixMove, matrix_svg
 
 # The customer's levels, top first, as the contact grid lists them.
 LEVELS = ("board", "senior_management", "operational", "technical", "purchasing")
@@ -52,11 +52,14 @@ def one_account_matrix(
     moves: Sequence[MatrixMove] = (),
 ) -> str:
     """One account on the matrix (not numbered), at the pack's category cut-offs."""
-    return matrix_svg(
-        [account],
+    frame = MatrixFrame(
         float(params.get("category_cutoff_attractiveness", 5.5)),
         float(params.get("category_cutoff_strength", 5.5)),
         labels,
+    )
+    return matrix_svg(
+        [account],
+        frame,
         title,
         numbered=False,
         moves=moves,

@@ -14,6 +14,7 @@ from kamadvisor.matrix import (
     MATRIX_STYLE,
     QUADRANTS,
     MatrixAccount,
+    MatrixFrame,
     MatrixMove,
     density_matrix_svg,
     matrix_svg,
@@ -120,17 +121,18 @@ def _matrix(
     points = [_matrix_account(account) for account in report.accounts]
     scored = sum(1 for point in points if point is not None)
     limit = int(parameter("matrix_dot_limit", MATRIX_DOT_LIMIT))
-    cuts = (
+    frame = MatrixFrame(
         parameter("category_cutoff_attractiveness", 5.5),
         parameter("category_cutoff_strength", 5.5),
+        labels,
     )
     title = "Accounts on the attractiveness and business strength matrix"
     moves = movement_moves(movement) if movement else []
     if scored <= limit:
-        svg = matrix_svg(points, *cuts, labels, title, moves=moves)
+        svg = matrix_svg(points, frame, title, moves=moves)
         return {"svg": Markup(svg), "density": False, "scored": scored, "limit": limit}
     picked = matrix_picks(report.accounts, points)
-    svg = density_matrix_svg(points, *cuts, labels, title, picked, moves=moves)
+    svg = density_matrix_svg(points, frame, title, picked, moves=moves)
     return {
         "svg": Markup(svg),
         "density": True,
