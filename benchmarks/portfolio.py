@@ -44,6 +44,8 @@ from kamadvisor.engine import RuleEngine
 from kamadvisor.evaluator import PythonEvaluator
 from kamadvisor.facts import derive_facts
 from kamadvisor.questionnaire import (
+    Attractiveness,
+    BusinessStrength,
     ContactLevel,
     DecisionRole,
     IntegratedProcess,
@@ -67,22 +69,8 @@ PHASES = (
     "partnership",
 )
 CATEGORIES = ("strategic", "status", "star", "streamline")
-ATTRACTIVENESS = (
-    "spend_potential",
-    "growth_potential",
-    "profit_potential",
-    "strategic_fit",
-    "openness_to_partnership",
-)
-BUSINESS_STRENGTH = (
-    "product_quality",
-    "ease_of_doing_business",
-    "quality_of_people",
-    "price",
-    "service",
-    "relationship",
-    "innovation",
-)
+ATTRACTIVENESS = tuple(Attractiveness.model_fields)
+BUSINESS_STRENGTH = tuple(BusinessStrength.model_fields)
 CONTACT_COLUMNS = (
     "account.id",
     "name",

@@ -4,14 +4,11 @@ shapes a CI system reads; the SARIF log holds to the SARIF 2.1.0 shape."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
+from helpers import invoke, write_pack
 from jsonschema import Draft202012Validator
-
-from kamadvisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,17 +132,8 @@ BAD_PACK = {
 }
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def bad_pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "house"
-    pack.mkdir()
-    for name, text in BAD_PACK.items():
-        (pack / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return pack
+    return write_pack(tmp_path / "house", BAD_PACK)
 
 
 def test_sarif_log_holds_to_the_sarif_shape_and_says_what_the_text_says(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -306,3 +307,111 @@ def test_colour_follows_the_environments_setting(env: Environment) -> None:
     coloured = replace(env, stdout=stream(), colour=True)
     assert assess(coloured, str(ATLAS), None, ()) == ExitStatus.OK
     assert "\x1b[" in written(coloured.stdout)
+
+
+NORTHWIND = ROOT / "examples" / "northwind-foods.yaml"
+NORTHWIND_LATER = ROOT / "examples" / "history" / "northwind-foods-2026-11.yaml"
+
+
+def test_memo_previous_dash_reads_the_environments_standard_input(env: Environment) -> None:
+    earlier = NORTHWIND.read_text(encoding="utf-8")
+    piped = replace(env, stdin=stream(earlier))
+    assert run(piped, "memo", str(NORTHWIND_LATER), "--previous", "-") == ExitStatus.OK
+    by_file = replace(env, stdout=stream(), stderr=stream())
+    assert run(by_file, "memo", str(NORTHWIND_LATER), "--previous", str(NORTHWIND)) == 0
+    assert "Since the last review" in written(piped.stdout)
+    assert written(piped.stdout) == written(by_file.stdout)
+
+
+def test_compare_dash_reads_the_environments_standard_input(env: Environment) -> None:
+    later = NORTHWIND_LATER.read_text(encoding="utf-8")
+    piped = replace(env, stdin=stream(later))
+    assert run(piped, "compare", str(NORTHWIND), "-", "-f", "json") == ExitStatus.OK
+    by_file = replace(env, stdout=stream(), stderr=stream())
+    assert run(by_file, "compare", str(NORTHWIND), str(NORTHWIND_LATER), "-f", "json") == 0
+    text = written(piped.stdout)
+    assert '"after"' in text
+    # The later file's name is the one part that tells the two apart.
+    assert text.replace('"<stdin>"', f'"{NORTHWIND_LATER}"') == written(by_file.stdout)
+
+
+def test_portfolio_reads_programme_and_previous_report_from_the_environments_stdin(
+    env: Environment,
+) -> None:
+    source = str(PORTFOLIO / "accounts.csv")
+    programme = (PORTFOLIO / "programme.yaml").read_text(encoding="utf-8")
+    previous = (PORTFOLIO / "report-2026-q3.json").read_text(encoding="utf-8")
+    piped = replace(env, stdin=stream(programme))
+    assert run(piped, "portfolio", source, "--programme", "-", "--jobs", "1") == 1
+    by_file = replace(env, stdout=stream(), stderr=stream())
+    programme_file = str(PORTFOLIO / "programme.yaml")
+    assert run(by_file, "portfolio", source, "--programme", programme_file, "--jobs", "1") == 1
+    assert written(piped.stdout).startswith("# Larkspur Packaging key account programme\n")
+    assert written(piped.stdout) == written(by_file.stdout)
+    piped = replace(env, stdin=stream(previous), stdout=stream(), stderr=stream())
+    assert run(piped, "portfolio", source, "--previous", "-", "-f", "json", "--jobs", "1") == 1
+    assert '"movement"' in written(piped.stdout)
+
+
+def test_portfolio_workers_write_into_the_environments_cache_directory(
+    env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kamadvisor.portfolio
+
+    user_cache = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache))  # the workers' environment too
+    monkeypatch.setattr(kamadvisor.portfolio, "CHUNK", 2)  # a few accounts still need workers
+    memos = tmp_path / "memos"
+    args = ("portfolio", str(PORTFOLIO / "accounts.csv"), "--memos", str(memos), "-f", "html")
+    assert run(env, *args, "--jobs", "2") == ExitStatus.CHECK_FAILED  # one row is skipped
+    assert len(list(memos.glob("*.html"))) == 12
+    compiled = {path.name for path in env.cache_dir.rglob("*") if path.is_file()}
+    assert not user_cache.exists() or not any(user_cache.rglob("*.cache"))
+    # The memo's templates are compiled in the workers alone: the main process renders the report.
+    memo_only = replace(env, stdout=stream(), stderr=stream(), cache_dir=tmp_path / "memo-only")
+    assert run(memo_only, "memo", str(ATLAS), "-f", "html") == 0
+    for name in {path.name for path in memo_only.cache_dir.rglob("*") if path.is_file()}:
+        assert name in compiled
+
+
+def test_an_interrupt_is_said_on_the_environments_standard_error(
+    env: Environment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kamadvisor.commands.assess
+
+    def interrupted(*_: object, **__: object) -> ExitStatus:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kamadvisor.commands.assess, "assess", interrupted)
+    assert run(env, "assess", str(ATLAS)) == ExitStatus.INTERRUPTED
+    assert written(env.stderr) == "interrupted\n"
+
+
+def test_serve_says_its_address_and_warning_on_the_environments_standard_error(
+    env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("uvicorn")
+    import socket
+
+    import kamadvisor.serving
+    from kamadvisor.commands.serve import serve
+
+    class ServedOnce:
+        """Announces itself as the real server does once it serves, then stops."""
+
+        def __init__(self, _config: object, announce: Callable[[], None]) -> None:
+            self.announce = announce
+            self.stopped_by_signal = False
+
+        def run(self, sockets: list[socket.socket]) -> None:
+            self.announce()
+            for listener in sockets:
+                listener.close()
+
+    monkeypatch.setattr(kamadvisor.serving, "_server_class", lambda: ServedOnce)
+    assert serve(env, tmp_path, "0.0.0.0", 0, ()) == ExitStatus.OK
+    said = written(env.stderr).splitlines()
+    assert said[0].startswith("warning: listening on 0.0.0.0, not on this machine's loopback")
+    assert said[1].startswith("kamadvisor serve: http://0.0.0.0:")
+    assert f"(folder {tmp_path.resolve()}; Ctrl+C stops)" in said[1]
+    assert written(env.stdout) == ""

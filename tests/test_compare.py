@@ -9,8 +9,6 @@ import io
 import json
 import os
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -18,12 +16,12 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from clients import SOFFICE, libreoffice_convert, pdf_text
 from docx import Document
+from helpers import invoke
 from jsonschema import Draft202012Validator
 from test_memo_formats import browser_test, print_to_pdf
 
-from kamadvisor.cli import cli
 from kamadvisor.compare import COMPARISON_SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +32,6 @@ NORTHWIND_LATER = EXAMPLES / "history" / "northwind-foods-2026-11.yaml"
 HELIX_LATER = EXAMPLES / "history" / "helix-pharma-2026-11.yaml"
 PAIRS = [(NORTHWIND, NORTHWIND_LATER), (HELIX, HELIX_LATER)]
 PAIR_IDS = ["northwind", "helix"]
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def compare_json(before: Path | str, after: Path | str) -> dict[str, Any]:
@@ -551,7 +544,6 @@ def test_html_escapes_the_account_name(tmp_path: Path) -> None:
 
 # --- Word --------------------------------------------------------------------------------------
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 REQUIRE_LIBREOFFICE = os.environ.get("KAMADVISOR_REQUIRE_LIBREOFFICE") == "1"
 
 
@@ -622,26 +614,10 @@ def test_docx_converts_in_libreoffice_with_the_movement_and_findings(
     if SOFFICE is None:
         pytest.fail("KAMADVISOR_REQUIRE_LIBREOFFICE=1, but LibreOffice (soffice) is missing")
     source = compare_docx(before, after, tmp_path)
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    pdf = tmp_path / "comparison.pdf"
+    pdf = libreoffice_convert(SOFFICE, source, "pdf", tmp_path)
+    assert pdf == tmp_path / "comparison.pdf"
     assert pdf.is_file()
-    text = subprocess.run(
-        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = pdf_text(pdf)
     flat = " ".join(text.split())
     comparison = compare_json(before, after)
     assert comparison["account"]["name"] in flat

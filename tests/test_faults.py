@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 import kamadvisor
 from kamadvisor.cli import cli
@@ -60,6 +60,12 @@ def _assert_previous_outputs_intact(directory: Path) -> None:
     assert listing == ["memos", "memos/a0000.html", "report.html"], listing
     assert (directory / "memos" / "a0000.html").read_text(encoding="utf-8") == OLD_MEMO
     assert (directory / "report.html").read_text(encoding="utf-8") == OLD_REPORT
+
+
+def portfolio_run(source: Path, memos: Path, report: Path, *options: str) -> Result:
+    """`kamadvisor portfolio SOURCE --memos MEMOS -o REPORT --jobs 1 OPTIONS`, in this process."""
+    arguments = [str(source), "--memos", str(memos), "-o", str(report), "--jobs", "1", *options]
+    return CliRunner().invoke(cli, ["portfolio", *arguments])
 
 
 def _start_portfolio(accounts: Path, directory: Path, jobs: str = "2") -> subprocess.Popen[bytes]:
@@ -224,19 +230,7 @@ def test_killing_the_main_process_makes_workers_exit_quietly(
     assert (tmp_path / "memos" / "a0000.html").read_text(encoding="utf-8") == OLD_MEMO
     # The killed run could not clean up its staging folder; the next run there removes it.
     assert list((tmp_path / "memos").glob(".kamadvisor-staging-*"))
-    rerun = CliRunner().invoke(
-        cli,
-        [
-            "portfolio",
-            str(ACCOUNTS),
-            "--memos",
-            str(tmp_path / "memos"),
-            "-o",
-            str(tmp_path / "report.md"),
-            "--jobs",
-            "1",
-        ],
-    )
+    rerun = portfolio_run(ACCOUNTS, tmp_path / "memos", tmp_path / "report.md")
     assert rerun.exit_code == 1, rerun.output  # the example's one bad row
     assert not list((tmp_path / "memos").glob(".kamadvisor-*"))
 
@@ -252,22 +246,8 @@ def test_a_failing_run_leaves_previous_outputs_as_they_were(tmp_path: Path) -> N
     out = tmp_path / "out"
     out.mkdir()
     _previous_outputs(out)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "portfolio",
-            str(ACCOUNTS),
-            "--rules",
-            str(pack),
-            "-f",
-            "html",
-            "--memos",
-            str(out / "memos"),
-            "-o",
-            str(out / "report.html"),
-            "--jobs",
-            "1",
-        ],
+    result = portfolio_run(
+        ACCOUNTS, out / "memos", out / "report.html", "--rules", str(pack), "-f", "html"
     )
     assert result.exit_code == 2, result.output
     assert "report.html.j2:1" in result.stderr
@@ -276,19 +256,7 @@ def test_a_failing_run_leaves_previous_outputs_as_they_were(tmp_path: Path) -> N
 
 
 def test_a_missing_report_folder_fails_before_any_memo_is_written(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "portfolio",
-            str(ACCOUNTS),
-            "--memos",
-            str(tmp_path / "memos"),
-            "-o",
-            str(tmp_path / "absent" / "report.md"),
-            "--jobs",
-            "1",
-        ],
-    )
+    result = portfolio_run(ACCOUNTS, tmp_path / "memos", tmp_path / "absent" / "report.md")
     assert result.exit_code == 2
     assert "absent/report.md: directory" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -300,19 +268,7 @@ def test_an_account_named_like_the_report_gets_another_memo_name(tmp_path: Path)
         "account.id,account.name\nreport,Report Holdings\nR2,Other Ltd\n", encoding="utf-8"
     )
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "portfolio",
-            str(accounts),
-            "--memos",
-            str(out),
-            "-o",
-            str(out / "report.md"),
-            "--jobs",
-            "1",
-        ],
-    )
+    result = portfolio_run(accounts, out, out / "report.md")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["r2.md", "report-2.md", "report.md"]
     report = (out / "report.md").read_text(encoding="utf-8")

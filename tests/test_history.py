@@ -8,17 +8,10 @@ import shutil
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
-
-from kamadvisor.cli import cli
+from helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def layout(tmp_path: Path) -> Path:

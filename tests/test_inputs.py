@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -17,12 +15,10 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
-
-from kamadvisor.cli import cli
+from clients import SOFFICE, libreoffice_convert
+from helpers import invoke, write_pack
 
 ROOT = Path(__file__).resolve().parents[1]
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 REQUIRE_LIBREOFFICE = os.environ.get("KAMADVISOR_REQUIRE_LIBREOFFICE") == "1"
 libreoffice_test = pytest.mark.skipif(
     SOFFICE is None and not REQUIRE_LIBREOFFICE,
@@ -88,11 +84,6 @@ COLUMNS = [
     )
     for field in sorted({f for a in ACCOUNTS for f in a.get(section, {})})
 ]
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def report_of(*args: str) -> tuple[int, dict[str, Any], str]:
@@ -169,23 +160,7 @@ def soffice_convert(source: Path, target_format: str, out: Path) -> Path:
     if SOFFICE is None:
         pytest.fail("KAMADVISOR_REQUIRE_LIBREOFFICE=1, but soffice is missing")
     out.mkdir()
-    profile = (out / "profile").as_uri()
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            target_format,
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    converted = out / f"{source.stem}.{target_format}"
+    converted = libreoffice_convert(SOFFICE, source, target_format, out, timeout=180)
     assert converted.is_file()
     return converted
 
@@ -501,17 +476,23 @@ def test_programme_errors_are_plain(tmp_path: Path) -> None:
     assert "Input should" not in err
 
 
-def test_pack_case_errors_name_the_field_and_suggest(tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    (pack / "tests").mkdir(parents=True)
-    (pack / "pack.yaml").write_text(
-        "name: cases\nversion: 1.0.0\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
+def cases_pack(tmp_path: Path, cases: str) -> Path:
+    """A pack over the base with these test cases."""
+    return write_pack(
+        tmp_path / "pack",
+        {
+            "pack.yaml": "name: cases\nversion: 1.0.0\nbuilds_on: [kamadvisor-base]\n",
+            "tests/cases.yaml": cases,
+        },
     )
-    (pack / "tests" / "cases.yaml").write_text(
+
+
+def test_pack_case_errors_name_the_field_and_suggest(tmp_path: Path) -> None:
+    pack = cases_pack(
+        tmp_path,
         "cases:\n  - id: bad-headcount\n    portfolio:\n      programme: {kam_headcount: two}\n"
         "      accounts: [{account: {name: A}}]\n    fires: [PORTFOLIO-TOO-MANY-KEY-ACCOUNTS]\n"
         "  - id: bad-key\n    questionnaire: {}\n    fire: [PORTFOLIO-TOO-MANY-KEY-ACCOUNTS]\n",
-        encoding="utf-8",
     )
     code, _, err = invoke("rules", "test", str(pack))
     assert code == 2
@@ -521,15 +502,10 @@ def test_pack_case_errors_name_the_field_and_suggest(tmp_path: Path) -> None:
 
 
 def test_pack_case_programme_errors_are_plain(tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    (pack / "tests").mkdir(parents=True)
-    (pack / "pack.yaml").write_text(
-        "name: cases\nversion: 1.0.0\nbuilds_on: [kamadvisor-base]\n", encoding="utf-8"
-    )
-    (pack / "tests" / "cases.yaml").write_text(
+    pack = cases_pack(
+        tmp_path,
         "cases:\n  - id: bad-headcount\n    portfolio:\n      programme: {kam_headcount: two}\n"
         "      accounts: [{account: {name: A}}]\n    fires: [PORTFOLIO-TOO-MANY-KEY-ACCOUNTS]\n",
-        encoding="utf-8",
     )
     code, _, err = invoke("rules", "test", str(pack))
     assert code == 2

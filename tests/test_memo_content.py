@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from clients import SOFFICE, libreoffice_convert, pdf_text
 from docx import Document
 from docx.text.paragraph import Paragraph
 from pydantic import BaseModel
@@ -489,7 +490,6 @@ def test_templates_do_not_rederive_the_category() -> None:
 
 # --- Word ----------------------------------------------------------------------------------------
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 REQUIRE = "1" in (
     os.environ.get("KAMADVISOR_REQUIRE_LIBREOFFICE"),
     os.environ.get("KAMADVISOR_REQUIRE_BROWSER"),
@@ -611,27 +611,11 @@ def test_docx_opens_and_converts_in_libreoffice(example: Path, tmp_path: Path) -
         pytest.fail("KAMADVISOR_REQUIRE_BROWSER=1, but LibreOffice (soffice) is missing")
     source = tmp_path / "memo.docx"
     source.write_bytes(docx_bytes(example))
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    pdf = tmp_path / "memo.pdf"
+    pdf = libreoffice_convert(SOFFICE, source, "pdf", tmp_path)
+    assert pdf == tmp_path / "memo.pdf"
     assert pdf.is_file()
     assert pdf.stat().st_size > 0
-    text = subprocess.run(
-        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = pdf_text(pdf)
     flat = " ".join(text.split())
     name = Document(io.BytesIO(source.read_bytes())).paragraphs[0].text
     assert name in flat

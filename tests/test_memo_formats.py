@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from clients import HEADLESS_CHROMIUM, pdf_text
 from docx import Document
+from helpers import invoke
 from jsonschema import Draft202012Validator
 
 from kamadvisor.cli import cli
@@ -29,11 +31,6 @@ NORTHWIND = str(ROOT / "examples" / "northwind-foods.yaml")
 FORMATS = ("md", "html", "json", "docx")
 TEXT_FORMATS = ("md", "html", "json")
 SCRIPT_NAME = "<script>alert(1)</script> & \"Sons\" 'Ltd'"
-
-
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def memo(*args: str) -> str:
@@ -382,13 +379,7 @@ def print_to_pdf(html: str, tmp_path: Path, page_size: str | None = None) -> tup
     subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_CHROMIUM,
             "--no-pdf-header-footer",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--print-to-pdf={pdf}",
@@ -402,9 +393,7 @@ def print_to_pdf(html: str, tmp_path: Path, page_size: str | None = None) -> tup
     assert pdf.stat().st_size > 0
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     pages, size = (_info_field(info, field) for field in ("Pages", "Page size"))
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = pdf_text(pdf, "-layout")
     return text, int(pages), size
 
 

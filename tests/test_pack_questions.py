@@ -10,43 +10,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from helpers import ATTRACTIVENESS_FACTORS, BUSINESS_STRENGTH_FACTORS, invoke
 from test_inputs import libreoffice_test, soffice_convert
-
-from kamadvisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 HOUSE = str(ROOT / "examples" / "house-pack")
 ORACLE = ROOT / "tests" / "oracle"
 STRATEGIC = {
-    "attractiveness": dict.fromkeys(
-        [
-            "spend_potential",
-            "growth_potential",
-            "profit_potential",
-            "strategic_fit",
-            "openness_to_partnership",
-        ],
-        8,
-    ),
-    "business_strength": dict.fromkeys(
-        [
-            "product_quality",
-            "ease_of_doing_business",
-            "quality_of_people",
-            "price",
-            "service",
-            "relationship",
-            "innovation",
-        ],
-        8,
-    ),
+    "attractiveness": dict.fromkeys(ATTRACTIVENESS_FACTORS, 8),
+    "business_strength": dict.fromkeys(BUSINESS_STRENGTH_FACTORS, 8),
 }
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def write_answers(path: Path, relationship: dict[str, str] | None = None) -> str:

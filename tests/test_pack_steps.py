@@ -4,10 +4,10 @@ through the one function every caller uses."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import write_pack
 
 from kamadvisor import packchecks
 from kamadvisor.layering import layer
@@ -52,11 +52,7 @@ HOUSE = {
 
 
 def house_pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "house"
-    pack.mkdir()
-    for name, text in HOUSE.items():
-        (pack / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return pack
+    return write_pack(tmp_path / "house", HOUSE)
 
 
 def test_each_rule_check_reports_its_own_code_only(tmp_path: Path) -> None:

@@ -6,9 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from kamadvisor.cli import cli
+from helpers import invoke, write_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHWIND = str(ROOT / "examples" / "northwind-foods.yaml")
@@ -33,20 +31,9 @@ rules:
 """
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def make_pack(root: Path, name: str, files: dict[str, str]) -> Path:
-    pack = root / name
-    pack.mkdir()
-    files = {"pack.yaml": MANIFEST.format(name=name), **files}
-    for relative, text in files.items():
-        target = pack / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text), encoding="utf-8")
-    return pack
+    (root / name).mkdir()
+    return write_pack(root / name, {"pack.yaml": MANIFEST.format(name=name), **files})
 
 
 def test_base_pack_checks_clean() -> None:

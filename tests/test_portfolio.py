@@ -11,17 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import invoke
 
 from kamadvisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTFOLIO = ROOT / "examples" / "portfolio"
 PROGRAMME = str(PORTFOLIO / "programme.yaml")
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def report_json(*args: str, tmp_path: Path) -> tuple[int, dict, str]:

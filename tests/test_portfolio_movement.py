@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
+from helpers import invoke
 from jsonschema import Draft202012Validator
 
-from kamadvisor.cli import cli
 from kamadvisor.portfolio_movement import MOVEMENT_SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,11 +17,6 @@ PORTFOLIO = ROOT / "examples" / "portfolio"
 CSV = str(PORTFOLIO / "accounts.csv")
 PROGRAMME = str(PORTFOLIO / "programme.yaml")
 Q3 = str(ROOT / "examples" / "portfolio" / "report-2026-q3.json")
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def report(*args: str) -> dict[str, Any]:

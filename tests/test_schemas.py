@@ -11,21 +11,15 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from helpers import invoke
 from jsonschema import Draft202012Validator
 
 from kamadvisor import schema_registry as schemas
-from kamadvisor.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "schemas"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 NAMES = ("questionnaire", "diagnosis", "report", "comparison", "portfolio-movement")
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def committed(name: str) -> dict[str, Any]:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clients import HEADLESS_CHROMIUM
 from docx import Document
+from helpers import ATTRACTIVENESS_FACTORS, BUSINESS_STRENGTH_FACTORS
 from serve_helpers import ROOT, RunningServer, copy_examples, running_server
 
 from kamadvisor.api import diagnose_file, open_advisor
@@ -22,15 +24,6 @@ from kamadvisor.sourcefile import load_document
 
 REQUIRE_BROWSER = os.environ.get("KAMADVISOR_REQUIRE_BROWSER") == "1"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 AXE_RUN = "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
 
@@ -50,7 +43,7 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_CHROMIUM)
         yield launched
         launched.close()
 
@@ -90,23 +83,9 @@ def create(page: Page, account: str) -> None:
 
 def test_create_fill_save_diagnose_and_download(page: Page, server: RunningServer) -> None:
     create(page, "Acme Test GmbH")
-    for factor in (
-        "spend_potential",
-        "growth_potential",
-        "profit_potential",
-        "strategic_fit",
-        "openness_to_partnership",
-    ):
+    for factor in ATTRACTIVENESS_FACTORS:
         field(page, f"attractiveness.{factor}").select_option("8")
-    for factor in (
-        "product_quality",
-        "ease_of_doing_business",
-        "quality_of_people",
-        "price",
-        "service",
-        "relationship",
-        "innovation",
-    ):
+    for factor in BUSINESS_STRENGTH_FACTORS:
         field(page, f"business_strength.{factor}").select_option("8")
     field(page, "relationship.customer_view").select_option("one_of_many")
     field(page, "relationship.joint_projects").fill("0")
@@ -181,13 +160,7 @@ def test_changing_an_answer_changes_the_diagnosis(page: Page) -> None:
     page.goto("/edit?file=northwind-foods.yaml")
     placements = page.get_by_role("complementary").locator("dl.placements")
     expect(placements).to_contain_text("CategoryStrategic")
-    for factor in (
-        "spend_potential",
-        "growth_potential",
-        "profit_potential",
-        "strategic_fit",
-        "openness_to_partnership",
-    ):
+    for factor in ATTRACTIVENESS_FACTORS:
         field(page, f"attractiveness.{factor}").select_option("2")
     page.get_by_role("button", name="Save").first.click()
     expect(page.get_by_role("status")).to_contain_text("Saved")

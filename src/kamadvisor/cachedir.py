@@ -29,5 +29,11 @@ def using_cache_dir(directory: Path) -> Iterator[None]:
         _chosen.reset(token)
 
 
+def keep_cache_dir(directory: Path) -> None:
+    """The cache lives in `directory` for the rest of this process (a portfolio worker, which
+    does not inherit its caller's choice)."""
+    _chosen.set(directory)
+
+
 def current_cache_dir() -> Path:
     return _chosen.get() or default_cache_dir()

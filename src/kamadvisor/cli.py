@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -61,7 +61,20 @@ class FilePath(click.Path):
 
 
 FILE = FilePath()
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class Day(click.DateTime):
+    """A date typed as YYYY-MM-DD, handed to the command as a date."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        converted = super().convert(value, param, ctx)
+        return converted.date() if isinstance(converted, datetime) else converted
+
+
+DATE = Day()
 
 
 def _remember_traceback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -122,10 +135,6 @@ pack_argument = click.argument(
 )
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
-
-
 def _finish(status: ExitStatus) -> None:
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
@@ -162,15 +171,14 @@ class _ErrorBoundary(_Group):
         except BrokenPipeError:
             raise click.exceptions.Exit(ExitStatus.OK) from None
         except KeyboardInterrupt:
-            raise _interrupted() from None
+            raise _interrupted(_stderr_of(ctx)) from None
         except Exception as error:
             raise click.exceptions.Exit(_report(ctx, error)) from None
 
 
 def _report(ctx: click.Context, error: Exception) -> ExitStatus:
     """Say what went wrong on the environment's standard error; the exit status it means."""
-    env = ctx.find_object(Environment)
-    stderr = env.stderr if env is not None else None
+    stderr = _stderr_of(ctx)
     if isinstance(error, InputError):
         for problem in error.problems:
             _say(f"error: {problem.format()}", stderr)
@@ -202,7 +210,7 @@ def cli(ctx: click.Context) -> None:
     # A caller (a test) may pass its own environment as the context object.
     if not isinstance(ctx.obj, Environment):
         ctx.obj = Environment.from_system()
-    # In this process; the portfolio's worker processes use the user's cache directory.
+    # In this process; the portfolio passes it on to its worker processes.
     ctx.with_resource(using_cache_dir(ctx.obj.cache_dir))
 
 
@@ -221,41 +229,39 @@ def questionnaire() -> None:
 @click.option("--name", default="New account", show_default=True, help="The account's name.")
 @rules_option
 @pass_environment
-def questionnaire_new(env: Environment, name: str, house_packs: tuple[Path, ...]) -> None:
+def questionnaire_new(env: Environment, /, **options: Any) -> None:
     """Print a blank questionnaire, every field commented with its meaning and scale."""
-    _finish(questionnaire_commands.new(env, name, house_packs))
+    _finish(questionnaire_commands.new(env, **options))
 
 
 @questionnaire.command("schema")
 @rules_option
 @pass_environment
-def questionnaire_schema(env: Environment, house_packs: tuple[Path, ...]) -> None:
+def questionnaire_schema(env: Environment, /, **options: Any) -> None:
     """Print the JSON Schema of a questionnaire (for editors and validators)."""
-    _finish(questionnaire_commands.schema(env, house_packs))
+    _finish(questionnaire_commands.schema(env, **options))
 
 
 @questionnaire.command("plan")
 @questionnaire_argument
 @rules_option
 @pass_environment
-def questionnaire_plan(
-    env: Environment, questionnaire_file: str, house_packs: tuple[Path, ...]
-) -> None:
+def questionnaire_plan(env: Environment, /, **options: Any) -> None:
     """Print the `previous_plan` section for the next review of this assessment.
 
     It lists the assessment's 90-day actions with empty statuses; append it to the review's
     questionnaire and fill in each status.
     """
-    _finish(questionnaire_commands.plan(env, questionnaire_file, house_packs))
+    _finish(questionnaire_commands.plan(env, **options))
 
 
 @questionnaire.command("template")
 @output_option("workbook", help="The workbook to write (.xlsx).", required=True)
 @rules_option
 @pass_environment
-def questionnaire_template(env: Environment, output: str, house_packs: tuple[Path, ...]) -> None:
+def questionnaire_template(env: Environment, /, **options: Any) -> None:
     """Write a blank workbook: one row an account, dropdowns, a contacts sheet and a help sheet."""
-    _finish(questionnaire_commands.template(env, output, house_packs))
+    _finish(questionnaire_commands.template(env, **options))
 
 
 # one account -----------------------------------------------------------------------------------
@@ -266,14 +272,9 @@ def questionnaire_template(env: Environment, output: str, house_packs: tuple[Pat
 @date_option()
 @rules_option
 @pass_environment
-def assess(
-    env: Environment,
-    questionnaire_file: str,
-    as_of: datetime | None,
-    house_packs: tuple[Path, ...],
-) -> None:
+def assess(env: Environment, /, **options: Any) -> None:
     """Diagnose one account questionnaire (YAML or JSON, '-' for standard input)."""
-    _finish(assess_command.assess(env, questionnaire_file, _day(as_of), house_packs))
+    _finish(assess_command.assess(env, **options))
 
 
 @cli.command()
@@ -296,21 +297,9 @@ def assess(
 )
 @rules_option
 @pass_environment
-def memo(
-    env: Environment,
-    questionnaire_file: str,
-    output: str | None,
-    memo_format: str,
-    as_of: datetime | None,
-    previous_file: str | None,
-    house_packs: tuple[Path, ...],
-) -> None:
+def memo(env: Environment, /, **options: Any) -> None:
     """Write the advice memo for one account questionnaire."""
-    _finish(
-        memo_command.memo(
-            env, questionnaire_file, output, memo_format, _day(as_of), previous_file, house_packs
-        )
-    )
+    _finish(memo_command.memo(env, **options))
 
 
 @cli.command()
@@ -319,15 +308,9 @@ def memo(
 @date_option()
 @rules_option
 @pass_environment
-def explain(
-    env: Environment,
-    questionnaire_file: str,
-    rule_id: str,
-    as_of: datetime | None,
-    house_packs: tuple[Path, ...],
-) -> None:
+def explain(env: Environment, /, **options: Any) -> None:
     """Why a rule fired for this questionnaire, or why it did not."""
-    _finish(explain_command.explain(env, questionnaire_file, rule_id, _day(as_of), house_packs))
+    _finish(explain_command.explain(env, **options))
 
 
 # schemas ---------------------------------------------------------------------------------------
@@ -390,21 +373,12 @@ def schema_portfolio_movement(env: Environment) -> None:
 )
 @rules_option
 @pass_environment
-def compare(
-    env: Environment,
-    before_file: str,
-    after_file: str,
-    output: str | None,
-    compare_format: str,
-    house_packs: tuple[Path, ...],
-) -> None:
+def compare(env: Environment, /, **options: Any) -> None:
     """Compare two assessments of one account: what moved, and which answers moved it.
 
     Both files must carry the same account.id and assessment dates, the earlier one first.
     """
-    _finish(
-        compare_command.compare(env, before_file, after_file, output, compare_format, house_packs)
-    )
+    _finish(compare_command.compare(env, **options))
 
 
 @cli.command()
@@ -415,20 +389,14 @@ def compare(
 @output_option("history")
 @rules_option
 @pass_environment
-def history(
-    env: Environment,
-    paths: tuple[Path, ...],
-    history_format: str,
-    output: str | None,
-    house_packs: tuple[Path, ...],
-) -> None:
+def history(env: Environment, /, **options: Any) -> None:
     """Every account's assessments by date: phase, category, stage and open high findings.
 
     PATH is a questionnaire or a folder of them in any layout (searched at every depth).
     Assessments are grouped by account.id. A file that cannot be read is reported and skipped;
     exit code 1 when anything was skipped.
     """
-    _finish(history_command.history(env, paths, history_format, output, house_packs))
+    _finish(history_command.history(env, **options))
 
 
 # rule packs ------------------------------------------------------------------------------------
@@ -448,9 +416,9 @@ def rules() -> None:
     "Lines (file:line:col), JSON, or a SARIF 2.1.0 log for CI code scanning.",
 )
 @pass_environment
-def rules_check(env: Environment, pack_dir: Path, check_format: str) -> None:
+def rules_check(env: Environment, /, **options: Any) -> None:
     """Report every problem of a pack at once (file:line:col). Exit 1 on errors."""
-    _finish(rules_commands.check(env, pack_dir, check_format))
+    _finish(rules_commands.check(env, **options))
 
 
 @rules.command("test")
@@ -464,9 +432,9 @@ def rules_test(env: Environment, pack_dir: Path) -> None:
 @rules.command("list")
 @rules_option
 @pass_environment
-def rules_list(env: Environment, house_packs: tuple[Path, ...]) -> None:
+def rules_list(env: Environment, /, **options: Any) -> None:
     """The effective rules and where each comes from."""
-    _finish(rules_commands.list_rules(env, house_packs))
+    _finish(rules_commands.list_rules(env, **options))
 
 
 # many accounts ---------------------------------------------------------------------------------
@@ -528,14 +496,13 @@ def rules_list(env: Environment, house_packs: tuple[Path, ...]) -> None:
 )
 @rules_option
 @pass_environment
-def portfolio(env: Environment, /, as_of: datetime | None, **options: Any) -> None:
+def portfolio(env: Environment, /, **options: Any) -> None:
     """Diagnose many accounts (a workbook, a CSV file or a folder) and report on the portfolio.
 
     A bad row or file is reported and skipped; every good account is still diagnosed. Exit code
     1 when anything was skipped.
     """
-    request = portfolio_command.PortfolioRequest(as_of=_day(as_of), **options)
-    _finish(portfolio_command.portfolio(env, request))
+    _finish(portfolio_command.portfolio(env, portfolio_command.PortfolioRequest(**options)))
 
 
 # the browser workspace, shell completion -------------------------------------------------------
@@ -561,14 +528,12 @@ def portfolio(env: Environment, /, as_of: datetime | None, **options: Any) -> No
 )
 @rules_option
 @pass_environment
-def serve(
-    env: Environment, folder: Path, host: str, port: int, house_packs: tuple[Path, ...]
-) -> None:
+def serve(env: Environment, /, **options: Any) -> None:
     """Fill in and diagnose the questionnaires of FOLDER in a browser, on this machine.
 
     Needs the serve extra: pip install 'kamadvisor[serve]'.
     """
-    _finish(serve_command.serve(env, folder, host, port, house_packs))
+    _finish(serve_command.serve(env, **options))
 
 
 @cli.command()
@@ -588,8 +553,14 @@ def completion(env: Environment, shell: str) -> None:
 # the process: interrupts, closed streams, the exit code ----------------------------------------
 
 
-def _interrupted() -> click.exceptions.Exit:
-    _say("interrupted")
+def _stderr_of(ctx: click.Context) -> TextIO | None:
+    """The run's standard error; None before the environment is made (the process's)."""
+    env = ctx.find_object(Environment)
+    return env.stderr if env is not None else None
+
+
+def _interrupted(stderr: TextIO | None) -> click.exceptions.Exit:
+    _say("interrupted", stderr)
     return click.exceptions.Exit(ExitStatus.INTERRUPTED)
 
 

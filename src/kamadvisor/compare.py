@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,7 +21,7 @@ from kamadvisor.diagnosis import AccountSummary, Diagnosis, Finding, PackInfo, b
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.explain import Tracer
 from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts, fact_catalogue
-from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
+from kamadvisor.questionnaire import PreviousAction, Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 from kamadvisor.sourcefile import SourceDocument, load_document
 
@@ -185,11 +185,15 @@ class Assessment:
 
 
 def load_pair(
-    before_path: str, after_path: str, model: type[Questionnaire] = Questionnaire
+    before_path: str,
+    after_path: str,
+    model: type[Questionnaire] = Questionnaire,
+    stdin: TextIO | None = None,
 ) -> tuple[SourceDocument, SourceDocument]:
-    """Both files read, validated (as questionnaires of `model`, the rulebook's) and checked to
-    be two assessments of one account, in order."""
-    before, after = load_document(before_path), load_document(after_path)
+    """Both files read ("-" from `stdin`), validated (as questionnaires of `model`, the
+    rulebook's) and checked to be two assessments of one account, in order."""
+    before = load_document(before_path, stdin=stdin)
+    after = load_document(after_path, stdin=stdin)
     problems: list[Problem] = []
     questionnaires: list[Questionnaire] = []
     for document in (before, after):
@@ -249,15 +253,17 @@ def assess(advisor: Advisor, document: SourceDocument) -> Assessment:
     return Assessment(document, questionnaire, diagnosis, Tracer(rulebook, facts.values, result))
 
 
-def compare_files(advisor: Advisor, before_path: str, after_path: str) -> Comparison:
-    return review_files(advisor, before_path, after_path)[0]
+def compare_files(
+    advisor: Advisor, before_path: str, after_path: str, stdin: TextIO | None = None
+) -> Comparison:
+    return review_files(advisor, before_path, after_path, stdin)[0]
 
 
 def review_files(
-    advisor: Advisor, before_path: str, after_path: str
+    advisor: Advisor, before_path: str, after_path: str, stdin: TextIO | None = None
 ) -> tuple[Comparison, Diagnosis]:
     """The comparison of two assessments and the later one's diagnosis (for its memo)."""
-    before, after = load_pair(before_path, after_path, advisor.rulebook.questionnaire)
+    before, after = load_pair(before_path, after_path, advisor.rulebook.questionnaire, stdin)
     later = assess(advisor, after)
     return compare(advisor.rulebook, assess(advisor, before), later), later.diagnosis
 
@@ -615,32 +621,54 @@ def _actions_review(before: Assessment, after: Assessment) -> ActionsReview:
         if source is not None:
             matched.add(_normalised(source.what))
         answers = action.answers or (source.rule_id if source else None)
-        due_on = action_due_on(began, action)
-        overdue: bool | None = None
-        if action.status is not None and due_on is not None:
-            overdue = action.status in OPEN_STATUSES and due_on <= as_of
-        elif action.status in ("done", "dropped"):
-            overdue = False
         finding = old_findings.get(answers) if answers else None
         followed.append(
-            ActionFollowUp(
-                what=action.what,
-                owner=action.owner,
-                due_day=action.due_day,
-                due_on=due_on,
-                status=action.status,
-                overdue=overdue,
-                answers=answers,
-                finding_title=finding.title if finding else None,
-                finding_outcome=None
-                if answers is None
-                else "open"
-                if answers in open_now
-                else "resolved",
-            )
+            _follow_up(action, answers, action_due_on(began, action), as_of, finding, open_now)
         )
+    return ActionsReview(
+        recorded=bool(plan and plan.actions is not None),
+        began=began,
+        counts=_follow_up_counts(followed),
+        actions=followed,
+        not_followed_up=[
+            PlannedAction(**action.model_dump())
+            for action in planned
+            if _normalised(action.what) not in matched
+        ],
+    )
+
+
+def _follow_up(
+    action: PreviousAction,
+    answers: str | None,
+    due_on: date | None,
+    as_of: date,
+    finding: Finding | None,
+    open_now: set[str],
+) -> ActionFollowUp:
+    """One recorded action: whether it is overdue, and whether the finding it answers is still
+    open."""
+    overdue: bool | None = None
+    if action.status is not None and due_on is not None:
+        overdue = action.status in OPEN_STATUSES and due_on <= as_of
+    elif action.status in ("done", "dropped"):
+        overdue = False
+    return ActionFollowUp(
+        what=action.what,
+        owner=action.owner,
+        due_day=action.due_day,
+        due_on=due_on,
+        status=action.status,
+        overdue=overdue,
+        answers=answers,
+        finding_title=finding.title if finding else None,
+        finding_outcome=None if answers is None else "open" if answers in open_now else "resolved",
+    )
+
+
+def _follow_up_counts(followed: list[ActionFollowUp]) -> dict[str, int]:
     statuses = [item.status for item in followed]
-    counts = {
+    return {
         "recorded": len(followed),
         "done": statuses.count("done"),
         "in_progress": statuses.count("in_progress"),
@@ -650,14 +678,3 @@ def _actions_review(before: Assessment, after: Assessment) -> ActionsReview:
         "overdue": sum(1 for item in followed if item.overdue),
         "findings_resolved": sum(1 for item in followed if item.finding_outcome == "resolved"),
     }
-    return ActionsReview(
-        recorded=bool(plan and plan.actions is not None),
-        began=began,
-        counts=counts,
-        actions=followed,
-        not_followed_up=[
-            PlannedAction(**action.model_dump())
-            for action in planned
-            if _normalised(action.what) not in matched
-        ],
-    )

@@ -14,7 +14,8 @@ from markupsafe import Markup
 from kamadvisor.bounds import template_limits
 from kamadvisor.compare import COMPARISON_SCHEMA_VERSION, Comparison
 from kamadvisor.contract import contract_schema, dump_json, schema_id
-from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixMove, matrix_svg
+from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixMove
+from kamadvisor.pictures import one_account_matrix
 from kamadvisor.render import render_pack_template
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 
@@ -78,16 +79,11 @@ def comparison_matrix(
         if after.attractiveness is not None and after.business_strength is not None
         else None
     )
-    return matrix_svg(
-        [account],
-        float(params.get("category_cutoff_attractiveness", 5.5)),
-        float(params.get("category_cutoff_strength", 5.5)),
-        labels,
+    title = (
         f"{comparison.account.name}'s move on the attractiveness and business strength matrix "
-        f"from {comparison.before.assessed_on} to {after.assessed_on}",
-        numbered=False,
-        moves=comparison_moves(comparison),
+        f"from {comparison.before.assessed_on} to {after.assessed_on}"
     )
+    return one_account_matrix(account, params, labels, title, comparison_moves(comparison))
 
 
 def comparison_moves(comparison: Comparison) -> list[MatrixMove]:

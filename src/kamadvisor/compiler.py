@@ -153,6 +153,13 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
     single = {
         f"conclusion:{name}" for name, spec in rulebook.manifest.conclusions.items() if spec.single
     }
+    levels = _dependency_levels(rules, producers)
+    _settle_single_valued(levels, rules, producers, single)
+    return levels
+
+
+def _dependency_levels(rules: list[Rule], producers: dict[str, list[Rule]]) -> dict[str, int]:
+    """Each rule one level above the highest rule producing what it reads."""
     levels: dict[str, int] = {}
     visiting: list[str] = []
 
@@ -160,18 +167,7 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
         if rule.id in levels:
             return levels[rule.id]
         if rule.id in visiting:
-            cycle = [*visiting[visiting.index(rule.id) :], rule.id]
-            raise InputError(
-                [
-                    Problem(
-                        rule.origin.file,
-                        rule.origin.line,
-                        None,
-                        "when",
-                        f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]",
-                    )
-                ]
-            )
+            raise _cycle_error(rule, [*visiting[visiting.index(rule.id) :], rule.id])
         visiting.append(rule.id)
         level = 0
         for name in _inputs(rule):
@@ -183,8 +179,28 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
 
     for rule in rules:
         level_of(rule)
-    # Producers of one single-valued fact must decide in the same stratum; moving them later can
-    # push their other outputs' consumers later too, so iterate to a fixed point.
+    return levels
+
+
+def _cycle_error(rule: Rule, cycle: list[str]) -> InputError:
+    return InputError(
+        [
+            Problem(
+                rule.origin.file,
+                rule.origin.line,
+                None,
+                "when",
+                f"concluded facts form a cycle: {' -> '.join(cycle)} [cycle]",
+            )
+        ]
+    )
+
+
+def _settle_single_valued(
+    levels: dict[str, int], rules: list[Rule], producers: dict[str, list[Rule]], single: set[str]
+) -> None:
+    """Producers of one single-valued fact must decide in the same stratum; moving them later can
+    push their other outputs' consumers later too, so iterate to a fixed point."""
     changed = True
     while changed:
         changed = False
@@ -206,7 +222,6 @@ def _strata_levels(rulebook: Rulebook, rules: list[Rule]) -> dict[str, int]:
             if levels[rule.id] < needed:
                 levels[rule.id] = needed
                 changed = True
-    return levels
 
 
 # The engine matches each alternative of a rule's condition (`any`, `in`, the `or` of an
@@ -298,32 +313,29 @@ def _split(condition: Condition, concluded: list[ConcludedTest]) -> Condition | 
     return condition
 
 
-def _fact_expression(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
+def _fact_expression(
+    condition: Condition, rulebook: Rulebook, negated: bool = False
+) -> dict[str, Any]:
+    """The condition, or its negation, in the engine's terms. The engine has no NOT: a negation
+    goes down to the tests by De Morgan, where a missing property (an unanswered question)
+    satisfies it."""
     if isinstance(condition, Not):
-        return _negated(condition.item, rulebook)
+        return _fact_expression(condition.item, rulebook, not negated)
     if isinstance(condition, Group):
-        operator = "$and" if condition.mode == "all" else "$or"
-        return {operator: [_fact_expression(item, rulebook) for item in condition.items]}
+        operator = "$and" if (condition.mode == "all") != negated else "$or"
+        return {operator: [_fact_expression(item, rulebook, negated) for item in condition.items]}
     if isinstance(condition, ConcludedTest):
-        # conditions.shape_issues keeps concluded tests out of `any`; this guards the invariant.
-        raise ValueError(f"concluded test inside 'any' at {condition.path}")
-    return _fact_test(condition, rulebook)
+        # conditions.shape_issues keeps concluded tests out of `any` and `not`; this guards it.
+        raise ValueError(
+            f"concluded test inside '{'not' if negated else 'any'}' at {condition.path}"
+        )
+    return _negated_test(condition, rulebook) if negated else _fact_test(condition, rulebook)
 
 
 _OPPOSITE = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "eq": "ne", "ne": "eq"}
 
 
-def _negated(condition: Condition, rulebook: Rulebook) -> dict[str, Any]:
-    """The negation in the engine's terms (no NOT there): De Morgan down to the tests, where a
-    missing property (an unanswered question) satisfies the negation."""
-    if isinstance(condition, Not):
-        return _fact_expression(condition.item, rulebook)
-    if isinstance(condition, Group):
-        operator = "$or" if condition.mode == "all" else "$and"
-        return {operator: [_negated(item, rulebook) for item in condition.items]}
-    if isinstance(condition, ConcludedTest):
-        raise ValueError(f"concluded test inside 'not' at {condition.path}")
-    test = condition
+def _negated_test(test: FactTest, rulebook: Rulebook) -> dict[str, Any]:
     missing = [{"$nex": {name: 1}} for name in _properties_of(test, rulebook.catalogue("account"))]
     if test.op in ("contains", "lacks"):
         members = test.value if isinstance(test.value, tuple) else (test.value,)

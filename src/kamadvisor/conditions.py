@@ -11,7 +11,7 @@ placed a conclusion (`{placed: phase, eq: partnership}`). Values may name a pack
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -223,30 +223,33 @@ def _parse_fact_test(raw: dict[str, Any], path: Path, context: ConditionContext)
     return FactTest(name, op, value, path)
 
 
-def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand | None:
-    if isinstance(raw, dict):
-        if set(raw) == {"param"}:
-            name = str(raw["param"])
-            if name not in context.parameters:
-                context.problem(
-                    path,
-                    f"unknown parameter '{name}'{did_you_mean(name, list(context.parameters))}",
-                    "unknown-param",
-                )
-                return None
-            return ParamRef(name)
-        if set(raw) == {"fact"}:
-            name = str(raw["fact"])
-            if name not in context.facts:
-                context.problem(
-                    path,
-                    f"unknown fact '{name}'{did_you_mean(name, list(context.facts))}",
-                    "unknown-fact",
-                )
-                return None
-            return FactRef(name)
+def _reference(
+    raw: dict[str, Any], path: Path, context: ConditionContext
+) -> ParamRef | FactRef | None:
+    """`{param: NAME}` or `{fact: NAME}`, naming a parameter or fact that exists."""
+    kinds: dict[str, tuple[type[ParamRef] | type[FactRef], Collection[str], str]] = {
+        "param": (ParamRef, context.parameters, "parameter"),
+        "fact": (FactRef, context.facts, "fact"),
+    }
+    if len(raw) != 1 or next(iter(raw)) not in kinds:
         context.problem(path, "a value is a literal, {param: NAME} or {fact: NAME}", "value")
         return None
+    key, value = next(iter(raw.items()))
+    reference, known, noun = kinds[key]
+    name = str(value)
+    if name not in known:
+        context.problem(
+            path,
+            f"unknown {noun} '{name}'{did_you_mean(name, list(known))}",
+            f"unknown-{key}",
+        )
+        return None
+    return reference(name)
+
+
+def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand | None:
+    if isinstance(raw, dict):
+        return _reference(raw, path, context)
     if isinstance(raw, list):
         if not raw or not all(isinstance(item, str | int | float | bool) for item in raw):
             context.problem(
@@ -269,78 +272,112 @@ def _parse_operand(raw: Any, path: Path, context: ConditionContext) -> Operand |
 
 def _fits(spec: FactSpec, op: str, value: Operand, path: Path, context: ConditionContext) -> bool:
     """Does the operator and value fit the fact's type? The engine coerces loosely, so we do not."""
-    kind = spec.type
-    numeric = kind in ("number", "integer")
     if isinstance(value, ParamRef):
-        param_type = context.parameters[value.name]
-        if (
-            not numeric
-            or op not in ("eq", "ne", *ORDERING)
-            or param_type not in ("number", "integer")
-        ):
-            context.problem(
-                path,
-                f"parameter '{value.name}' ({param_type}) cannot be compared "
-                f"with {kind} fact '{spec.name}' by '{op}'",
-                "type",
-            )
-            return False
-        return True
+        return _parameter_fits(spec, op, value, path, context)
     if isinstance(value, FactRef):
-        other = context.facts[value.name]
-        if not (numeric and other.type in ("number", "integer") and op in ("eq", "ne", *ORDERING)):
-            context.problem(
-                path,
-                f"facts '{spec.name}' ({kind}) and '{value.name}' ({other.type}) "
-                f"cannot be compared by '{op}'",
-                "type",
-            )
-            return False
-        return True
+        return _other_fact_fits(spec, op, value, path, context)
     if op in SET_OPERATORS:
-        if kind != "set":
-            context.problem(path, f"'{op}' works on list facts; '{spec.name}' is {kind}", "type")
-            return False
-        if op == "empty":
-            if not isinstance(value, bool):
-                context.problem(path, "'empty' takes true or false", "type")
-                return False
-            return True
-        return _allowed_values(
-            spec, (value,) if not isinstance(value, tuple) else value, path, context
-        )
+        return _set_test_fits(spec, op, value, path, context)
+    kind = spec.type
     if kind == "set":
         context.problem(path, f"'{spec.name}' is a list fact: use contains, lacks or empty", "type")
         return False
+    values = _literal_values(op, value, path, context)
+    if values is None:
+        return False
+    if op in ORDERING and kind not in ("number", "integer"):
+        context.problem(path, f"'{op}' compares numbers; '{spec.name}' is {kind}", "type")
+        return False
+    if not all(_literal_fits(spec, item, path, context) for item in values):
+        return False
+    if kind == "enum":
+        return _allowed_values(spec, values, path, context)
+    return True
+
+
+def _parameter_fits(
+    spec: FactSpec, op: str, value: ParamRef, path: Path, context: ConditionContext
+) -> bool:
+    param_type = context.parameters[value.name]
+    if (
+        spec.type not in ("number", "integer")
+        or op not in ("eq", "ne", *ORDERING)
+        or param_type not in ("number", "integer")
+    ):
+        context.problem(
+            path,
+            f"parameter '{value.name}' ({param_type}) cannot be compared "
+            f"with {spec.type} fact '{spec.name}' by '{op}'",
+            "type",
+        )
+        return False
+    return True
+
+
+def _other_fact_fits(
+    spec: FactSpec, op: str, value: FactRef, path: Path, context: ConditionContext
+) -> bool:
+    other = context.facts[value.name]
+    numeric = spec.type in ("number", "integer")
+    if not (numeric and other.type in ("number", "integer") and op in ("eq", "ne", *ORDERING)):
+        context.problem(
+            path,
+            f"facts '{spec.name}' ({spec.type}) and '{value.name}' ({other.type}) "
+            f"cannot be compared by '{op}'",
+            "type",
+        )
+        return False
+    return True
+
+
+def _set_test_fits(
+    spec: FactSpec,
+    op: str,
+    value: Scalar | tuple[Scalar, ...],
+    path: Path,
+    context: ConditionContext,
+) -> bool:
+    if spec.type != "set":
+        context.problem(path, f"'{op}' works on list facts; '{spec.name}' is {spec.type}", "type")
+        return False
+    if op == "empty":
+        if not isinstance(value, bool):
+            context.problem(path, "'empty' takes true or false", "type")
+            return False
+        return True
+    return _allowed_values(spec, (value,) if not isinstance(value, tuple) else value, path, context)
+
+
+def _literal_values(
+    op: str, value: Scalar | tuple[Scalar, ...], path: Path, context: ConditionContext
+) -> tuple[Scalar, ...] | None:
+    """The values a test compares with: a list for in and not_in, one value otherwise."""
     if op in ("in", "not_in"):
         if not isinstance(value, tuple):
             context.problem(path, f"'{op}' takes a list of values", "type")
-            return False
-        values = value
-    else:
-        if isinstance(value, tuple):
-            context.problem(path, f"'{op}' takes a single value, not a list", "type")
-            return False
-        values = (value,)
-    if op in ORDERING and not numeric:
-        context.problem(path, f"'{op}' compares numbers; '{spec.name}' is {kind}", "type")
+            return None
+        return value
+    if isinstance(value, tuple):
+        context.problem(path, f"'{op}' takes a single value, not a list", "type")
+        return None
+    return (value,)
+
+
+def _literal_fits(spec: FactSpec, item: Scalar, path: Path, context: ConditionContext) -> bool:
+    numeric = spec.type in ("number", "integer")
+    if numeric and (isinstance(item, bool) or not isinstance(item, int | float)):
+        context.problem(path, f"{item!r} is not a number; '{spec.name}' is {spec.type}", "type")
         return False
-    for item in values:
-        if numeric and (isinstance(item, bool) or not isinstance(item, int | float)):
-            context.problem(path, f"{item!r} is not a number; '{spec.name}' is {kind}", "type")
+    if numeric and isinstance(item, int | float):
+        problem = number_problem(item)
+        if problem is not None:
+            context.problem(path, problem, "number-range")
             return False
-        if numeric and isinstance(item, int | float):
-            problem = number_problem(item)
-            if problem is not None:
-                context.problem(path, problem, "number-range")
-                return False
-        if kind == "boolean" and not isinstance(item, bool):
-            context.problem(
-                path, f"{item!r} is not true or false; '{spec.name}' is a yes/no fact", "type"
-            )
-            return False
-    if kind == "enum":
-        return _allowed_values(spec, values, path, context)
+    if spec.type == "boolean" and not isinstance(item, bool):
+        context.problem(
+            path, f"{item!r} is not true or false; '{spec.name}' is a yes/no fact", "type"
+        )
+        return False
     return True
 
 
@@ -383,6 +420,35 @@ def _allowed_values(
 def _parse_concluded_test(
     raw: dict[str, Any], subject: str, path: Path, context: ConditionContext
 ) -> ConcludedTest | None:
+    name = _concluded_name(raw, subject, path, context)
+    if name is None:
+        return None
+    kind = _CONCLUDED_KINDS[subject]
+    op = _operator_of(raw, subject, CONCLUDED_OPERATORS, path, context, extra=("at_least",))
+    if op is None:
+        return None
+    value = _concluded_value(raw, op, name, path, context)
+    if value is None:
+        return None
+    at_least: int | ParamRef | None = None
+    if "at_least" in raw:
+        at_least = _at_least(raw["at_least"], kind, (*path, "at_least"), context)
+        if at_least is None:
+            return None
+    return ConcludedTest(kind, name, op, value, at_least, path)
+
+
+_CONCLUDED_KINDS: dict[str, Literal["conclusion", "signal", "placement"]] = {
+    "signals": "signal",
+    "placed": "placement",
+    "concluded": "conclusion",
+}
+
+
+def _concluded_name(
+    raw: dict[str, Any], subject: str, path: Path, context: ConditionContext
+) -> str | None:
+    """The concluded fact tested, if the pack declares it (and places it, for `placed`)."""
     name = raw[subject]
     if not isinstance(name, str) or name not in context.conclusions:
         shown = str(name)
@@ -394,13 +460,7 @@ def _parse_concluded_test(
             "unknown-conclusion",
         )
         return None
-    kinds: dict[str, Literal["conclusion", "signal", "placement"]] = {
-        "signals": "signal",
-        "placed": "placement",
-        "concluded": "conclusion",
-    }
-    kind = kinds[subject]
-    if kind == "placement" and name not in context.placed:
+    if _CONCLUDED_KINDS[subject] == "placement" and name not in context.placed:
         context.problem(
             (*path, subject),
             f"'{name}' is not placed by the weight of evidence; give it 'evidence' under "
@@ -408,9 +468,13 @@ def _parse_concluded_test(
             "unknown-conclusion",
         )
         return None
-    op = _operator_of(raw, subject, CONCLUDED_OPERATORS, path, context, extra=("at_least",))
-    if op is None:
-        return None
+    return name
+
+
+def _concluded_value(
+    raw: dict[str, Any], op: str, name: str, path: Path, context: ConditionContext
+) -> Scalar | tuple[Scalar, ...] | None:
+    """A literal or a list (as the operator takes) of the concluded fact's own values."""
     value = _parse_operand(raw[op], (*path, op), context)
     if value is None or isinstance(value, ParamRef | FactRef):
         if value is not None:
@@ -434,29 +498,22 @@ def _parse_concluded_test(
                 "value",
             )
             return None
-    at_least: int | ParamRef | None = None
-    if "at_least" in raw:
-        if kind != "signal":
-            context.problem(
-                (*path, "at_least"),
-                "'at_least' counts signals; use it with 'signals'",
-                "when-shape",
-            )
-            return None
-        counted = _parse_operand(raw["at_least"], (*path, "at_least"), context)
-        if isinstance(counted, ParamRef) or (
-            isinstance(counted, int) and not isinstance(counted, bool) and counted >= 1
-        ):
-            at_least = counted
-        else:
-            if counted is not None:
-                context.problem(
-                    (*path, "at_least"),
-                    "'at_least' takes a whole number >= 1 or a parameter",
-                    "value",
-                )
-            return None
-    return ConcludedTest(kind, name, op, value, at_least, path)
+    return value
+
+
+def _at_least(raw: Any, kind: str, path: Path, context: ConditionContext) -> int | ParamRef | None:
+    """How many signals must agree: a whole number >= 1 or a parameter; None when refused."""
+    if kind != "signal":
+        context.problem(path, "'at_least' counts signals; use it with 'signals'", "when-shape")
+        return None
+    counted = _parse_operand(raw, path, context)
+    if isinstance(counted, ParamRef) or (
+        isinstance(counted, int) and not isinstance(counted, bool) and counted >= 1
+    ):
+        return counted
+    if counted is not None:
+        context.problem(path, "'at_least' takes a whole number >= 1 or a parameter", "value")
+    return None
 
 
 def iter_tests(condition: Condition) -> list[FactTest | ConcludedTest]:

@@ -18,6 +18,7 @@ from kamadvisor.conditions import ConcludedTest, iter_tests
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.facts import AccountFacts, FactValue, UnansweredQuestion
 from kamadvisor.firing import EngineResult, Produced
+from kamadvisor.placement import Tally
 from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rule, Rulebook, Severity, signal_weight
 from kamadvisor.rulebook_index import rulebook_index
@@ -322,49 +323,16 @@ def _placement(
     name: str, facts: AccountFacts, result: EngineResult, rulebook: Rulebook
 ) -> Placement:
     spec = rulebook.manifest.conclusions[name]
-    order = list(spec.values)
     winner: Produced | None = next((c for c in result.conclusions if c.name == name), None)
     rules = rulebook_index(rulebook).rules
     tally = result.tallies.get(name)
-
-    def signal(rule: Rule) -> Signal:
-        values = list(rule.signal_values(name))
-        positions = [order.index(value) for value in values]
-        direction: Literal["same", "higher", "lower"] = "same"
-        if winner is not None and winner.value not in values:
-            direction = "higher" if min(positions) > order.index(winner.value) else "lower"
-        return Signal(
-            rule_id=rule.id,
-            title=rule.spec.title,
-            values=values,
-            label=" / ".join(spec.values[value] for value in values),
-            direction=direction,
-            limiting=rule.spec.limiting,
-            weight=signal_weight(rulebook, rule),
-            evidence=_evidence(rule, facts, rulebook),
-        )
-
-    counted = set(tally.counted) if tally is not None else None
-    signal_rules = dict.fromkeys(item.rule_id for item in result.signals if item.name == name)
-    signals = [
-        signal(rules[rule_id]) for rule_id in signal_rules if counted is None or rule_id in counted
-    ]
+    signals = _placement_signals(name, winner, facts, result, rulebook)
+    evidence, contradicting, consistent = _by_direction(signals, placed=winner is not None)
     basis = _evidence(rules[winner.rule_id], facts, rulebook) if winner else []
     doubted_by = [rule_id for rule_id in result.fired if name in rules[rule_id].spec.casts_doubt_on]
-    given_facts = sorted(
-        {item.fact for item in basis if item.fact in facts.given}
-        | (
-            {fact for rule_id in tally.counted for fact in rules[rule_id].referenced_facts()}
-            if tally is not None and tally.given
-            else set()
-        )
-    )
-    confidence: Confidence | None = None
-    if winner is not None:
-        confidence = tally.confidence if tally is not None and tally.confidence else "high"
-        if doubted_by or given_facts:
-            confidence = "low" if doubted_by else max(confidence, "medium", key=_CONFIDENCE.index)
-    straddles = list(tally.straddles) if tally is not None and winner is not None else []
+    given_facts = _given_facts(basis, facts, tally, rulebook)
+    # The tally's margin, runner-up and straddles describe a placed value only.
+    decided = tally if winner is not None else None
     return Placement(
         name=name,
         description=spec.description,
@@ -372,17 +340,9 @@ def _placement(
         label=spec.values[winner.value] if winner else None,
         rule_id=winner.rule_id if winner else None,
         basis=basis,
-        evidence=[s for s in signals if s.direction == "same"] if winner else [],
-        # Signals of a higher value contradict a placement, and so do limitations of a lower one;
-        # a capability of a lower value (joint projects under a partnership) is consistent with it.
-        contradicting=[
-            s for s in signals if s.direction == "higher" or (s.direction == "lower" and s.limiting)
-        ]
-        if winner
-        else signals,
-        consistent=[s for s in signals if s.direction == "lower" and not s.limiting]
-        if winner
-        else [],
+        evidence=evidence,
+        contradicting=contradicting,
+        consistent=consistent,
         overruled=[item.rule_id for item in result.overruled if item.name == name],
         missing_answers=_missing_answers(
             name,
@@ -390,10 +350,10 @@ def _placement(
             rulebook,
             decided_by_evidence=tally is not None and tally.decided_by_evidence,
         ),
-        straddles=straddles,
-        confidence=confidence,
-        margin=tally.margin if tally is not None and winner is not None else None,
-        runner_up=tally.runner_up if tally is not None and winner is not None else None,
+        straddles=list(decided.straddles) if decided is not None else [],
+        confidence=_confidence(winner, tally, doubted_by, given_facts),
+        margin=decided.margin if decided is not None else None,
+        runner_up=decided.runner_up if decided is not None else None,
         doubted_by=doubted_by,
         tally=[
             TallyRow(
@@ -409,6 +369,89 @@ def _placement(
         given=bool(given_facts),
         given_facts=given_facts,
     )
+
+
+def _placement_signals(
+    name: str,
+    winner: Produced | None,
+    facts: AccountFacts,
+    result: EngineResult,
+    rulebook: Rulebook,
+) -> list[Signal]:
+    """The signals the tally counted, each with its direction from the placed value."""
+    tally = result.tallies.get(name)
+    rules = rulebook_index(rulebook).rules
+    counted = set(tally.counted) if tally is not None else None
+    signal_rules = dict.fromkeys(item.rule_id for item in result.signals if item.name == name)
+    return [
+        _signal(rules[rule_id], name, winner, facts, rulebook)
+        for rule_id in signal_rules
+        if counted is None or rule_id in counted
+    ]
+
+
+def _signal(
+    rule: Rule, name: str, winner: Produced | None, facts: AccountFacts, rulebook: Rulebook
+) -> Signal:
+    spec = rulebook.manifest.conclusions[name]
+    order = list(spec.values)
+    values = list(rule.signal_values(name))
+    positions = [order.index(value) for value in values]
+    direction: Literal["same", "higher", "lower"] = "same"
+    if winner is not None and winner.value not in values:
+        direction = "higher" if min(positions) > order.index(winner.value) else "lower"
+    return Signal(
+        rule_id=rule.id,
+        title=rule.spec.title,
+        values=values,
+        label=" / ".join(spec.values[value] for value in values),
+        direction=direction,
+        limiting=rule.spec.limiting,
+        weight=signal_weight(rulebook, rule),
+        evidence=_evidence(rule, facts, rulebook),
+    )
+
+
+def _by_direction(
+    signals: list[Signal], placed: bool
+) -> tuple[list[Signal], list[Signal], list[Signal]]:
+    """The evidence for the placed value, what contradicts it and what is consistent with it;
+    with nothing placed, every signal contradicts. Signals of a higher value contradict a
+    placement, and so do limitations of a lower one; a capability of a lower value (joint
+    projects under a partnership) is consistent with it."""
+    if not placed:
+        return [], signals, []
+    return (
+        [s for s in signals if s.direction == "same"],
+        [s for s in signals if s.direction == "higher" or (s.direction == "lower" and s.limiting)],
+        [s for s in signals if s.direction == "lower" and not s.limiting],
+    )
+
+
+def _given_facts(
+    basis: list[Evidence], facts: AccountFacts, tally: Tally | None, rulebook: Rulebook
+) -> list[str]:
+    """The facts behind a placement that the questionnaire gave rather than answers implied."""
+    rules = rulebook_index(rulebook).rules
+    return sorted(
+        {item.fact for item in basis if item.fact in facts.given}
+        | (
+            {fact for rule_id in tally.counted for fact in rules[rule_id].referenced_facts()}
+            if tally is not None and tally.given
+            else set()
+        )
+    )
+
+
+def _confidence(
+    winner: Produced | None, tally: Tally | None, doubted_by: list[str], given_facts: list[str]
+) -> Confidence | None:
+    if winner is None:
+        return None
+    confidence = tally.confidence if tally is not None and tally.confidence else "high"
+    if doubted_by or given_facts:
+        confidence = "low" if doubted_by else max(confidence, "medium", key=_CONFIDENCE.index)
+    return confidence
 
 
 # Most certain first.

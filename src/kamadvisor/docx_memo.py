@@ -296,40 +296,8 @@ def _summary(
     memo: dict[str, Any],
 ) -> None:
     document.add_heading("Summary", level=1)
-    parts = []
-    category, phase, stage = (placements.get(n, {}) for n in ("category", "phase", "stage"))
-    labels = _labels(context)
-    if category.get("value"):
-        parts.append(
-            f"a {category['label'].lower()} account{_between(category, labels['category'])}"
-        )
-    else:
-        parts.append("an account not yet placed on the portfolio matrix")
-    if phase.get("value"):
-        parts.append(
-            f"managed at the {phase['label'].lower()} phase{_between(phase, labels['phase'])}"
-        )
-    if stage.get("value"):
-        parts.append(
-            f"in a {stage['label'].lower()} relationship{_between(stage, labels['stage'])}"
-        )
-    document.add_paragraph(f"{context['account']['name']} is " + ", ".join(parts) + ".")
-    economics, currency = memo["economics"], memo["currency"]
-    figures = []
-    if "economics.annual_revenue" in economics:
-        figures.append(("Revenue", _money(economics["economics.annual_revenue"], currency)))
-    if "economics.share_of_our_revenue_pct" in economics:
-        figures.append(
-            ("Share of our revenue", f"{economics['economics.share_of_our_revenue_pct']} %")
-        )
-    if "economics.account_profit" in economics:
-        figures.append(
-            ("Profit after cost to serve", _money(economics["economics.account_profit"], currency))
-        )
-    if "economics.revenue_growth_pct" in economics:
-        figures.append(("Growth a year", f"{economics['economics.revenue_growth_pct']:+g} %"))
-    if "economics.share_of_wallet_pct" in economics:
-        figures.append(("Share of wallet", f"{economics['economics.share_of_wallet_pct']} %"))
+    document.add_paragraph(_summary_sentence(context, placements))
+    figures = _key_figures(memo["economics"], memo["currency"])
     if figures:
         add_table(document, [label for label, _ in figures], [[value for _, value in figures]])
     if memo["stance"]:
@@ -357,6 +325,48 @@ def _summary(
                 for row in memo["decisions"][:3]
             ],
         )
+
+
+def _summary_sentence(context: dict[str, Any], placements: dict[str, Any]) -> str:
+    """The account's category, phase and stage in one sentence."""
+    parts = []
+    category, phase, stage = (placements.get(n, {}) for n in ("category", "phase", "stage"))
+    labels = _labels(context)
+    if category.get("value"):
+        parts.append(
+            f"a {category['label'].lower()} account{_between(category, labels['category'])}"
+        )
+    else:
+        parts.append("an account not yet placed on the portfolio matrix")
+    if phase.get("value"):
+        parts.append(
+            f"managed at the {phase['label'].lower()} phase{_between(phase, labels['phase'])}"
+        )
+    if stage.get("value"):
+        parts.append(
+            f"in a {stage['label'].lower()} relationship{_between(stage, labels['stage'])}"
+        )
+    return f"{context['account']['name']} is " + ", ".join(parts) + "."
+
+
+def _key_figures(economics: dict[str, Any], currency: Any) -> list[tuple[str, str]]:
+    """The summary's figures, those the answers give."""
+    figures = []
+    if "economics.annual_revenue" in economics:
+        figures.append(("Revenue", _money(economics["economics.annual_revenue"], currency)))
+    if "economics.share_of_our_revenue_pct" in economics:
+        figures.append(
+            ("Share of our revenue", f"{economics['economics.share_of_our_revenue_pct']} %")
+        )
+    if "economics.account_profit" in economics:
+        figures.append(
+            ("Profit after cost to serve", _money(economics["economics.account_profit"], currency))
+        )
+    if "economics.revenue_growth_pct" in economics:
+        figures.append(("Growth a year", f"{economics['economics.revenue_growth_pct']:+g} %"))
+    if "economics.share_of_wallet_pct" in economics:
+        figures.append(("Share of wallet", f"{economics['economics.share_of_wallet_pct']} %"))
+    return figures
 
 
 def _labels(context: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -558,6 +568,14 @@ def _appendix(
         f"Method: {pack['name']} {pack['version']}. Each placement and finding names the rule "
         "that made it; the rules quote the papers listed under Sources."
     )
+    _appendix_placements(document, context, placements)
+    _appendix_findings(document, context, memo)
+    _appendix_sources(document, context, memo)
+
+
+def _appendix_placements(
+    document: DocumentObject, context: dict[str, Any], placements: dict[str, Any]
+) -> None:
     document.add_heading("Placements", level=2)
     for name, placement in placements.items():
         text = (
@@ -576,6 +594,11 @@ def _appendix(
                 f"{s['title'].lower()} [{s['rule_id']}]" for s in placement["contradicting"]
             )
         document.add_paragraph(text + ".", style="List Bullet")
+
+
+def _appendix_findings(
+    document: DocumentObject, context: dict[str, Any], memo: dict[str, Any]
+) -> None:
     document.add_heading("Findings and their evidence", level=2)
     numbers = context["source_numbers"]
     for cause in memo["causes"]:
@@ -605,6 +628,11 @@ def _appendix(
             + "; ".join(f"{r['what']} ({r['owner']})" for r in memo["plan"]["held_back"])
             + "."
         )
+
+
+def _appendix_sources(
+    document: DocumentObject, context: dict[str, Any], memo: dict[str, Any]
+) -> None:
     document.add_heading("Sources", level=2)
     for source in context["sources"]:
         text = f"[{source['number']}] {source['paper']}: \u201c{source['quote']}\u201d"

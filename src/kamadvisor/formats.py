@@ -33,13 +33,38 @@ MemoFormat = OutputFormat["Diagnosis"]
 ComparisonFormat = OutputFormat["Comparison"]
 
 
-def _text(name: str) -> Callable[[Diagnosis, Rulebook], bytes]:
-    def render(diagnosis: Diagnosis, rulebook: Rulebook) -> bytes:
-        from kamadvisor.render import render_memo
+def _registry(
+    subject: str,
+    text: Callable[[Subject, Rulebook, str], str],
+    docx: Callable[[Subject, Rulebook], bytes],
+) -> dict[str, OutputFormat[Subject]]:
+    """The four formats of a subject, by name: Markdown, HTML and JSON rendered as text, and
+    Word."""
 
-        return render_memo(diagnosis, rulebook, name).encode("utf-8")  # type: ignore[arg-type]
+    def encoded(name: str) -> Callable[[Subject, Rulebook], bytes]:
+        def render(item: Subject, rulebook: Rulebook) -> bytes:
+            return text(item, rulebook, name).encode("utf-8")
 
-    return render
+        return render
+
+    formats: tuple[OutputFormat[Subject], ...] = (
+        OutputFormat("md", "md", "Markdown", encoded("md")),
+        OutputFormat("html", "html", "self-contained printable HTML", encoded("html")),
+        OutputFormat(
+            "json",
+            "json",
+            f"the {subject} as JSON (see `kamadvisor schema {subject}`)",
+            encoded("json"),
+        ),
+        OutputFormat("docx", "docx", "Word, editable in Word and LibreOffice", docx, binary=True),
+    )
+    return {fmt.name: fmt for fmt in formats}
+
+
+def _memo_text(diagnosis: Diagnosis, rulebook: Rulebook, name: str) -> str:
+    from kamadvisor.render import render_memo
+
+    return render_memo(diagnosis, rulebook, name)  # type: ignore[arg-type]
 
 
 def _docx(diagnosis: Diagnosis, rulebook: Rulebook) -> bytes:
@@ -48,33 +73,10 @@ def _docx(diagnosis: Diagnosis, rulebook: Rulebook) -> bytes:
     return render_docx(diagnosis, rulebook)
 
 
-FORMATS: dict[str, MemoFormat] = {
-    fmt.name: fmt
-    for fmt in (
-        MemoFormat("md", "md", "Markdown", _text("md")),
-        MemoFormat("html", "html", "self-contained printable HTML", _text("html")),
-        MemoFormat(
-            "json",
-            "json",
-            "the diagnosis as JSON (see `kamadvisor schema diagnosis`)",
-            _text("json"),
-        ),
-        MemoFormat("docx", "docx", "Word, editable in Word and LibreOffice", _docx, binary=True),
-    )
-}
+def _comparison_text(comparison: Comparison, rulebook: Rulebook, name: str) -> str:
+    from kamadvisor.compare_render import render_comparison
 
-
-def memo_format(name: str) -> MemoFormat:
-    return FORMATS[name]
-
-
-def _comparison_text(name: str) -> Callable[[Comparison, Rulebook], bytes]:
-    def render(comparison: Comparison, rulebook: Rulebook) -> bytes:
-        from kamadvisor.compare_render import render_comparison
-
-        return render_comparison(comparison, rulebook, name).encode("utf-8")  # type: ignore[arg-type]
-
-    return render
+    return render_comparison(comparison, rulebook, name)  # type: ignore[arg-type]
 
 
 def _comparison_docx(comparison: Comparison, rulebook: Rulebook) -> bytes:
@@ -83,19 +85,11 @@ def _comparison_docx(comparison: Comparison, rulebook: Rulebook) -> bytes:
     return render_comparison_docx(comparison, rulebook)
 
 
-COMPARISON_FORMATS: dict[str, ComparisonFormat] = {
-    fmt.name: fmt
-    for fmt in (
-        ComparisonFormat("md", "md", "Markdown", _comparison_text("md")),
-        ComparisonFormat("html", "html", "self-contained printable HTML", _comparison_text("html")),
-        ComparisonFormat(
-            "json",
-            "json",
-            "the comparison as JSON (see `kamadvisor schema comparison`)",
-            _comparison_text("json"),
-        ),
-        ComparisonFormat(
-            "docx", "docx", "Word, editable in Word and LibreOffice", _comparison_docx, binary=True
-        ),
-    )
-}
+FORMATS: dict[str, MemoFormat] = _registry("diagnosis", _memo_text, _docx)
+COMPARISON_FORMATS: dict[str, ComparisonFormat] = _registry(
+    "comparison", _comparison_text, _comparison_docx
+)
+
+
+def memo_format(name: str) -> MemoFormat:
+    return FORMATS[name]

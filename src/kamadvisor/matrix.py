@@ -160,9 +160,7 @@ def _arrows(moves: Sequence[MatrixMove]) -> list[str]:
 
 def matrix_svg(
     accounts: list[MatrixAccount | None],
-    cut_attractiveness: float,
-    cut_strength: float,
-    labels: dict[str, str],
+    frame: MatrixFrame,
     title: str,
     numbered: bool = True,
     moves: Sequence[MatrixMove] = (),
@@ -171,21 +169,17 @@ def matrix_svg(
     for each move given."""
     points = matrix_layout(accounts)
     description = "; ".join(
-        f"{p.name}: {labels.get(p.category, p.category) if p.category else 'no category'}"
+        f"{p.name}: {frame.labels.get(p.category, p.category) if p.category else 'no category'}"
         for p in points
     )
-    under, over = _Frame(cut_attractiveness, cut_strength, labels).parts(
-        {p.category for p in points if p.category}
-    )
+    under, over = frame.parts({p.category for p in points if p.category})
     body = under + over + _arrows(moves) + _points(points, numbered)
     return _svg("matrix", title, description or "No account is scored on both axes.", points, body)
 
 
 def density_matrix_svg(
     accounts: list[MatrixAccount | None],
-    cut_attractiveness: float,
-    cut_strength: float,
-    labels: dict[str, str],
+    frame: MatrixFrame,
     title: str,
     picked: dict[int, str],
     moves: Sequence[MatrixMove] = (),
@@ -194,9 +188,8 @@ def density_matrix_svg(
     score point wide) shaded by the number of accounts in it, with that number; each quadrant
     named with its count; only the accounts in `picked` (number -> why: "largest" or "risk")
     drawn as dots and labelled, in the picture's usual label columns."""
-    frame = _Frame(cut_attractiveness, cut_strength, labels)
     scored = [a for a in accounts if a is not None]
-    rows, columns = _bins(cut_attractiveness), _bins(cut_strength)
+    rows, columns = _bins(frame.cut_attractiveness), _bins(frame.cut_strength)
     cells = Counter((_bin(a.attractiveness, rows), _bin(a.strength, columns)) for a in scored)
     per_quadrant = Counter(a.category for a in scored if a.category)
     shown = [a if number in picked else None for number, a in enumerate(accounts, start=1)]
@@ -208,7 +201,7 @@ def density_matrix_svg(
     description = (
         f"{len(scored):,} accounts scored on both axes: "
         + ", ".join(
-            f"{count:,} {labels.get(category, category).lower()}"
+            f"{count:,} {frame.labels.get(category, category).lower()}"
             for category, count in sorted(per_quadrant.items(), key=lambda item: item[0])
         )
         + ". Each cell of the grid gives the number of accounts in it. Labelled: "
@@ -243,7 +236,9 @@ def _svg(css: str, title: str, description: str, points: list[MatrixPoint], body
 
 
 @dataclass(frozen=True)
-class _Frame:
+class MatrixFrame:
+    """The matrix's cut-offs on both axes and the names of its quadrants."""
+
     cut_attractiveness: float
     cut_strength: float
     labels: dict[str, str]

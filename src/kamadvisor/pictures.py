@@ -5,10 +5,11 @@ a table in every format."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, matrix_svg
+from kamadvisor.matrix import MATRIX_STYLE, MatrixAccount, MatrixFrame, MatrixMove, matrix_svg
 
 # The customer's levels, top first, as the contact grid lists them.
 LEVELS = ("board", "senior_management", "operational", "technical", "purchasing")
@@ -39,13 +40,29 @@ def account_matrix(data: dict[str, Any], params: dict[str, Any], labels: dict[st
         if isinstance(attractiveness, int | float) and isinstance(strength, int | float)
         else None
     )
-    return matrix_svg(
-        [account],
+    title = f"{data['account']['name']} on the attractiveness and business strength matrix"
+    return one_account_matrix(account, params, labels, title)
+
+
+def one_account_matrix(
+    account: MatrixAccount | None,
+    params: dict[str, Any],
+    labels: dict[str, str],
+    title: str,
+    moves: Sequence[MatrixMove] = (),
+) -> str:
+    """One account on the matrix (not numbered), at the pack's category cut-offs."""
+    frame = MatrixFrame(
         float(params.get("category_cutoff_attractiveness", 5.5)),
         float(params.get("category_cutoff_strength", 5.5)),
         labels,
-        f"{data['account']['name']} on the attractiveness and business strength matrix",
+    )
+    return matrix_svg(
+        [account],
+        frame,
+        title,
         numbered=False,
+        moves=moves,
     )
 
 

@@ -116,10 +116,7 @@ def tally(
     signals = [rule for rule in signal_rules if rule.id in plan.signals]
     derived = [rule for rule in signals if not rule.spec.given]
     counted = derived or [rule for rule in signals if rule.spec.given]
-    ruled_out: dict[str, list[str]] = {value: [] for value in order}
-    for rule in gate_rules:
-        for value in rule.ruled_out(name):
-            ruled_out[value].append(rule.id)
+    ruled_out = _ruled_out(name, order, gate_rules)
     counted_signals = [plan.signals[rule.id] for rule in counted]
     rows = tuple(
         _row(value, position, counted_signals, ruled_out[value])
@@ -144,31 +141,50 @@ def tally(
     winner = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     margin = round(winner.net - (runner.net if runner else 0.0), 4)
-    straddle_margin = plan.straddle_margin
-    straddles: tuple[str, ...] = ()
-    if (
-        runner is not None
-        and abs(plan.position[runner.value] - plan.position[winner.value]) == 1
-        and margin <= straddle_margin
-    ):
-        straddles = (winner.value, runner.value)
-    confidence: Confidence = "medium"
-    if margin <= straddle_margin:
-        confidence = "low"
-    elif margin >= plan.clear_margin:
-        confidence = "high"
     return Tally(
         name=name,
         rows=rows,
         placed=winner.value,
         runner_up=runner.value if runner else None,
         margin=margin,
-        straddles=straddles,
-        confidence=confidence,
+        straddles=_straddles(plan, winner, runner, margin),
+        confidence=_confidence(plan, margin),
         given=not derived and bool(counted),
         counted=tuple(rule.id for rule in counted),
         decided_by_evidence=bool(derived),
     )
+
+
+def _ruled_out(
+    name: str, order: tuple[str, ...], gate_rules: Iterable[Rule]
+) -> dict[str, list[str]]:
+    """The gates ruling out each value."""
+    ruled_out: dict[str, list[str]] = {value: [] for value in order}
+    for rule in gate_rules:
+        for value in rule.ruled_out(name):
+            ruled_out[value].append(rule.id)
+    return ruled_out
+
+
+def _straddles(
+    plan: _Plan, winner: ValueTally, runner: ValueTally | None, margin: float
+) -> tuple[str, ...]:
+    """The placed value and the next one, when they are neighbours and the margin is narrow."""
+    if (
+        runner is not None
+        and abs(plan.position[runner.value] - plan.position[winner.value]) == 1
+        and margin <= plan.straddle_margin
+    ):
+        return (winner.value, runner.value)
+    return ()
+
+
+def _confidence(plan: _Plan, margin: float) -> Confidence:
+    if margin <= plan.straddle_margin:
+        return "low"
+    if margin >= plan.clear_margin:
+        return "high"
+    return "medium"
 
 
 def _row(value: str, position: int, signals: list[_Signal], ruled_out_by: list[str]) -> ValueTally:

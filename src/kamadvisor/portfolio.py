@@ -7,6 +7,7 @@ is the same whatever the number of processes: accounts keep the order of the inp
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kamadvisor.api import Advisor, open_advisor
 from kamadvisor.bounds import snippet_limits
+from kamadvisor.cachedir import current_cache_dir, keep_cache_dir, using_cache_dir
 from kamadvisor.compiler import compile_rulebook
 from kamadvisor.delimited import CsvDialect
 from kamadvisor.diagnosis import (
@@ -45,7 +47,7 @@ from kamadvisor.portfolio_facts import derive_portfolio_facts
 from kamadvisor.programme import Programme
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import Rule, Rulebook
-from kamadvisor.tabular import AccountRecord, BatchStream, stream_batch
+from kamadvisor.tabular import AccountRecord, Batch, BatchStream, stream_batch
 
 CHUNK = 64
 
@@ -276,11 +278,34 @@ Work = tuple[int, AccountRecord, str | None]
 Outcome = CompactResult | list[Problem]
 
 
-def _start_worker(house_packs: Sequence[Path], as_of: date | None, memos: MemoPlan | None) -> None:
+@dataclass(frozen=True)
+class _WorkerSetup:
+    """What each worker starts from; the cache directory is the run's, never the worker's own
+    guess (a worker process does not inherit the caller's choice)."""
+
+    house_packs: tuple[Path, ...]
+    as_of: date | None
+    memos: MemoPlan | None
+    cache_dir: Path
+
+
+def _start_worker(setup: _WorkerSetup) -> None:
+    """A pool process: quiet, with the run's cache directory for as long as it lives."""
     _quiet_worker()
-    _STATE.advisor = open_advisor(tuple(house_packs))
-    _STATE.as_of = as_of
-    _STATE.memos = memos
+    keep_cache_dir(setup.cache_dir)
+    _open_worker_state(setup)
+
+
+def _open_worker_state(setup: _WorkerSetup) -> None:
+    _STATE.advisor = open_advisor(setup.house_packs)
+    _STATE.as_of = setup.as_of
+    _STATE.memos = setup.memos
+
+
+def _close_worker_state() -> None:
+    if _STATE.advisor is not None:
+        _STATE.advisor.close()
+        _STATE.advisor = None
 
 
 def _diagnose_chunk(chunk: list[Work]) -> list[tuple[int, Outcome]]:
@@ -347,70 +372,112 @@ class PortfolioRun:
     on_progress: Callable[[int, int], None] | None = None
     # File names a memo may not take (the report's, when it goes into the memo folder).
     reserved_names: frozenset[str] = frozenset()
+    # Where compiled templates go, in this process and the workers (default: the current one).
+    cache_dir: Path | None = None
+
+
+class _Collector:
+    """The outcomes by input position, built into results as they come back, with progress."""
+
+    def __init__(self, expected: int, on_progress: Callable[[int, int], None] | None) -> None:
+        self.results: dict[int, AccountResult | list[Problem]] = {}
+        self._builder = ResultBuilder()
+        self._expected = expected
+        self._on_progress = on_progress
+
+    def collect(self, finished: list[tuple[int, Outcome]]) -> None:
+        for index, outcome in finished:
+            self.results[index] = (
+                outcome if isinstance(outcome, list) else self._builder.build(outcome)
+            )
+        if self._on_progress:
+            done = len(self.results)
+            self._on_progress(done, max(self._expected, done))
 
 
 def run_portfolio(run: PortfolioRun, rulebook: Rulebook) -> PortfolioReport:
     """Records are built as the workers' pipe accepts them and go to the workers in chunks, so
     the first accounts are diagnosed while the rest are read; only compact results come back."""
     stream: BatchStream = stream_batch(run.path, run.contacts, run.dialect, rulebook.questionnaire)
-    batch = stream.batch
-    memos = None
-    namer: MemoNamer | None = None
-    if run.memos is not None:
-        directory, memo_format = run.memos
-        from kamadvisor.formats import FORMATS
-
-        namer = MemoNamer(FORMATS[memo_format].suffix, run.reserved_names)
-        memos = MemoPlan(directory, memo_format)
-    results: dict[int, AccountResult | list[Problem]] = {}
-    builder = ResultBuilder()
-    total = stream.expected
-    done = 0
-
-    def collect(finished: list[tuple[int, Outcome]]) -> None:
-        nonlocal done
-        for index, outcome in finished:
-            results[index] = outcome if isinstance(outcome, list) else builder.build(outcome)
-        done += len(finished)
-        if run.on_progress:
-            run.on_progress(done, max(total, done))
-
+    namer, memos = _memo_plan(run)
+    setup = _WorkerSetup(
+        tuple(run.house_packs), run.as_of, memos, run.cache_dir or current_cache_dir()
+    )
+    collector = _Collector(stream.expected, run.on_progress)
     chunks = _chunks(stream.records, namer)
-    jobs = max(1, min(run.jobs, -(-total // CHUNK) or 1))
+    jobs = max(1, min(run.jobs, -(-stream.expected // CHUNK) or 1))
     if jobs == 1:
-        _start_worker(run.house_packs, run.as_of, memos)
+        _diagnose_here(chunks, setup, collector.collect)
+    else:
+        _diagnose_in_processes(chunks, jobs, setup, collector.collect)
+    return _report_of(stream.batch, collector.results, run, rulebook)
+
+
+def _memo_plan(run: PortfolioRun) -> tuple[MemoNamer | None, MemoPlan | None]:
+    if run.memos is None:
+        return None, None
+    directory, memo_format = run.memos
+    from kamadvisor.formats import FORMATS
+
+    return MemoNamer(FORMATS[memo_format].suffix, run.reserved_names), MemoPlan(
+        directory, memo_format
+    )
+
+
+def _diagnose_here(
+    chunks: Iterator[list[Work]],
+    setup: _WorkerSetup,
+    collect: Callable[[list[tuple[int, Outcome]]], None],
+) -> None:
+    with using_cache_dir(setup.cache_dir):
+        _open_worker_state(setup)
         try:
             for chunk in chunks:
                 collect(_diagnose_chunk(chunk))
         finally:
-            if _STATE.advisor is not None:
-                _STATE.advisor.close()
-                _STATE.advisor = None
-    else:
-        # Processes, never threads: the engine is not thread-safe and holds the GIL. The pool
-        # takes chunks from the generator only as fast as the workers' pipe accepts them.
-        # Workers start with SIGINT ignored (a disposition survives exec; a blocked mask does
-        # not), so a Ctrl-C reaches the main process alone, which stops them: leaving the `with`
-        # terminates the pool. Meanwhile the main thread blocks SIGINT: Linux keeps a blocked
-        # signal pending even while it is ignored, and delivers it once the handler is back.
-        context = multiprocessing.get_context("spawn")
-        _quiet_resource_tracker()
-        # The resource tracker's start ends with SIG_UNBLOCK of SIGINT, not a restore of the
-        # mask: started inside the block below, it would let a Ctrl-C through while SIGINT is
-        # ignored, and the run would finish as if never interrupted. Start it first.
-        resource_tracker.ensure_running()
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            pool = context.Pool(
-                jobs, initializer=_start_worker, initargs=(list(run.house_packs), run.as_of, memos)
-            )
-        finally:
-            signal.signal(signal.SIGINT, previous)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        with pool:
-            for finished in pool.imap_unordered(_diagnose_chunk, chunks):
-                collect(finished)
+            _close_worker_state()
+
+
+def _diagnose_in_processes(
+    chunks: Iterator[list[Work]],
+    jobs: int,
+    setup: _WorkerSetup,
+    collect: Callable[[list[tuple[int, Outcome]]], None],
+) -> None:
+    """Processes, never threads: the engine is not thread-safe and holds the GIL. The pool
+    takes chunks from the generator only as fast as the workers' pipe accepts them."""
+    with _interrupt_safe_pool(jobs, setup) as pool:
+        for finished in pool.imap_unordered(_diagnose_chunk, chunks):
+            collect(finished)
+
+
+def _interrupt_safe_pool(jobs: int, setup: _WorkerSetup) -> multiprocessing.pool.Pool:
+    """Workers start with SIGINT ignored (a disposition survives exec; a blocked mask does not),
+    so a Ctrl-C reaches the main process alone, which stops them: leaving the pool's `with`
+    terminates it. Meanwhile the main thread blocks SIGINT: Linux keeps a blocked signal pending
+    even while it is ignored, and delivers it once the handler is back."""
+    context = multiprocessing.get_context("spawn")
+    _quiet_resource_tracker()
+    # The resource tracker's start ends with SIG_UNBLOCK of SIGINT, not a restore of the
+    # mask: started inside the block below, it would let a Ctrl-C through while SIGINT is
+    # ignored, and the run would finish as if never interrupted. Start it first.
+    resource_tracker.ensure_running()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return context.Pool(jobs, initializer=_start_worker, initargs=(setup,))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _report_of(
+    batch: Batch,
+    results: dict[int, AccountResult | list[Problem]],
+    run: PortfolioRun,
+    rulebook: Rulebook,
+) -> PortfolioReport:
+    """The accounts in input order; the skipped rows, the batch's own first."""
     accounts: list[AccountResult] = []
     skipped = [SkippedRecord(place=p.place(), message=_message(p)) for p in batch.skipped]
     skipped_accounts = batch.skipped_accounts

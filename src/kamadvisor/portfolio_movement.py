@@ -8,7 +8,7 @@ category, phase and matrix scores, and the portfolio findings.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -122,8 +122,8 @@ def movement_schema() -> dict[str, Any]:
     }
 
 
-def load_previous_report(path: str) -> PreviousReport:
-    document = load_document(path)
+def load_previous_report(path: str, stdin: TextIO | None = None) -> PreviousReport:
+    document = load_document(path, stdin=stdin)
     try:
         report = PreviousReport.model_validate(document.data)
     except ValidationError as error:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -71,8 +71,8 @@ class Programme(BaseModel):
         return refuse_bool_as_number(value, field.annotation if field else None)
 
 
-def load_programme(path: str) -> Programme:
-    return validate_programme(load_document(path))
+def load_programme(path: str, stdin: TextIO | None = None) -> Programme:
+    return validate_programme(load_document(path, stdin=stdin))
 
 
 def validate_programme(document: SourceDocument) -> Programme:

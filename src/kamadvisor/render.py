@@ -56,42 +56,15 @@ def memo_context(
     theme_order = sorted(
         rulebook.manifest.themes.items(), key=lambda item: (item[1].order, item[0])
     )
-    themes = [{"id": name, "title": theme.title} for name, theme in theme_order]
     findings_by_id = {finding["rule_id"]: finding for finding in findings}
-    placement_rules_in_order = [
-        placement["rule_id"] for placement in data["placements"].values() if placement["rule_id"]
-    ]
-    placement_rules = set(placement_rules_in_order)
-    actions = [
-        {**action, "finding": findings_by_id.get(action["rule_id"])} for action in data["actions"]
-    ]
+    placement_rules = _placement_rules(data)
     acted_on = {action["rule_id"] for action in data["actions"]}
     recommendations = _recommendations(findings)
-    # Sources are numbered in reading order: placements, then recommendations, then the rest.
-    reading_order = [
-        *(
-            findings_by_id[rule_id]
-            for rule_id in placement_rules_in_order
-            if rule_id in findings_by_id
-        ),
-        *(finding for group in recommendations for finding in group["findings"]),
-        *findings,
-    ]
-    sources, source_numbers = _sources(reading_order)
+    sources, source_numbers = _sources(_reading_order(data, findings_by_id, recommendations))
     params = dict(sorted(rulebook.parameter_values.items()))
-    category = rulebook.manifest.conclusions.get("category")
-    factors = strength_factors(data["facts"])
     return {
         "memo": memo_view(data, rulebook),
-        "pictures": {
-            "matrix": Markup(
-                account_matrix(data, params, dict(category.values) if category else {})
-            ),
-            "strength": Markup(strength_svg(factors, data["account"]["name"])) if factors else "",
-            "strength_factors": factors,
-            "contacts": contact_grid(data["account"]["contacts"]),
-            "style": Markup(PICTURE_STYLE),
-        },
+        "pictures": _pictures(data, params, rulebook),
         "diagnosis": data,
         "account": data["account"],
         "memo_date": data["assessed_on"],
@@ -102,7 +75,7 @@ def memo_context(
             for name, spec in rulebook.manifest.conclusions.items()
             if spec.single
         },
-        "themes": themes,
+        "themes": [{"id": name, "title": theme.title} for name, theme in theme_order],
         "severities": list(SEVERITY_ORDER),
         "findings_by_id": findings_by_id,
         "recommendations": recommendations,
@@ -111,28 +84,72 @@ def memo_context(
             for finding in findings
             if finding["severity"] == "info" and finding["rule_id"] not in placement_rules
         ],
-        "actions": actions,
+        "actions": [
+            {**action, "finding": findings_by_id.get(action["rule_id"])}
+            for action in data["actions"]
+        ],
         "unplanned": [
             finding
             for group in recommendations
             for finding in group["findings"]
             if finding["rule_id"] not in acted_on
         ],
-        "unanswered": [
-            {
-                **question,
-                "informs": [
-                    name
-                    for name, placement in data["placements"].items()
-                    if question["path"] in placement["missing_answers"]
-                ],
-            }
-            for question in data["unanswered"]
-        ],
+        "unanswered": _unanswered(data),
         "sources": sources,
         "source_numbers": source_numbers,
         "since_last_review": since_last_review,
     }
+
+
+def _placement_rules(data: dict[str, Any]) -> list[str]:
+    """The rules that placed the account, in the placements' order."""
+    return [
+        placement["rule_id"] for placement in data["placements"].values() if placement["rule_id"]
+    ]
+
+
+def _reading_order(
+    data: dict[str, Any],
+    findings_by_id: dict[str, dict[str, Any]],
+    recommendations: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Sources are numbered in reading order: placements, then recommendations, then the rest."""
+    return [
+        *(
+            findings_by_id[rule_id]
+            for rule_id in _placement_rules(data)
+            if rule_id in findings_by_id
+        ),
+        *(finding for group in recommendations for finding in group["findings"]),
+        *data["findings"],
+    ]
+
+
+def _pictures(data: dict[str, Any], params: dict[str, Any], rulebook: Rulebook) -> dict[str, Any]:
+    category = rulebook.manifest.conclusions.get("category")
+    factors = strength_factors(data["facts"])
+    return {
+        "matrix": Markup(account_matrix(data, params, dict(category.values) if category else {})),
+        "strength": Markup(strength_svg(factors, data["account"]["name"])) if factors else "",
+        "strength_factors": factors,
+        "contacts": contact_grid(data["account"]["contacts"]),
+        "style": Markup(PICTURE_STYLE),
+    }
+
+
+def _unanswered(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each unanswered question with the placements its answer could inform."""
+    return [
+        {
+            **question,
+            "informs": [
+                name
+                for name, placement in data["placements"].items()
+                if question["path"] in placement["missing_answers"]
+            ],
+        }
+        for question in data["unanswered"]
+    ]
 
 
 def _recommendations(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

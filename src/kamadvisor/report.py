@@ -14,6 +14,7 @@ from kamadvisor.matrix import (
     MATRIX_STYLE,
     QUADRANTS,
     MatrixAccount,
+    MatrixFrame,
     MatrixMove,
     density_matrix_svg,
     matrix_svg,
@@ -120,17 +121,18 @@ def _matrix(
     points = [_matrix_account(account) for account in report.accounts]
     scored = sum(1 for point in points if point is not None)
     limit = int(parameter("matrix_dot_limit", MATRIX_DOT_LIMIT))
-    cuts = (
+    frame = MatrixFrame(
         parameter("category_cutoff_attractiveness", 5.5),
         parameter("category_cutoff_strength", 5.5),
+        labels,
     )
     title = "Accounts on the attractiveness and business strength matrix"
     moves = movement_moves(movement) if movement else []
     if scored <= limit:
-        svg = matrix_svg(points, *cuts, labels, title, moves=moves)
+        svg = matrix_svg(points, frame, title, moves=moves)
         return {"svg": Markup(svg), "density": False, "scored": scored, "limit": limit}
     picked = matrix_picks(report.accounts, points)
-    svg = density_matrix_svg(points, *cuts, labels, title, picked, moves=moves)
+    svg = density_matrix_svg(points, frame, title, picked, moves=moves)
     return {
         "svg": Markup(svg),
         "density": True,
@@ -246,48 +248,20 @@ def portfolio_glance(
     if any(_phase_of(a) not in phases for a in accounts):
         phase_columns.append({"value": None, "label": "Phase not placed"})
     revenue = _amounts(accounts, "economics.annual_revenue")
-    single = len(revenue["totals"]) == 1 and revenue["totals"][0]["amount"] > 0
-    rows: list[dict[str, Any]] = []
     groups: list[tuple[str | None, str]] = list(categories.items())
     if any(_category_of(a) not in categories for a in accounts):
         groups.append((None, "Not placed"))
-    for value, label in groups:
-        group = [
-            a
-            for a in accounts
-            if (
-                _category_of(a) == value if value is not None else _category_of(a) not in categories
-            )
-        ]
-        group_revenue = _amounts(group, "economics.annual_revenue")
-        rows.append(
-            {
-                "value": value,
-                "label": label,
-                "accounts": len(group),
-                "phases": [
-                    sum(
-                        1
-                        for a in group
-                        if (
-                            _phase_of(a) == column["value"]
-                            if column["value"]
-                            else _phase_of(a) not in phases
-                        )
-                    )
-                    for column in phase_columns
-                ],
-                "revenue": group_revenue,
-                "revenue_share_pct": (
-                    round(
-                        100 * group_revenue["totals"][0]["amount"] / revenue["totals"][0]["amount"]
-                    )
-                    if single and group_revenue["totals"]
-                    else None
-                ),
-                "profit": _amounts(group, "economics.account_profit"),
-            }
+    rows = [
+        _category_row(
+            value,
+            label,
+            [a for a in accounts if _in_group(_category_of(a), value, categories)],
+            [column["value"] for column in phase_columns],
+            phases,
+            revenue,
         )
+        for value, label in groups
+    ]
     profits = [
         a.facts["economics.account_profit"]
         for a in accounts
@@ -305,6 +279,41 @@ def portfolio_glance(
         "findings": len(report.findings),
         "findings_high": sum(1 for s in severities if s in AT_RISK_SEVERITIES),
         "decisions": leadership_decisions(report, rulebook),
+    }
+
+
+def _in_group(placed: str | None, value: str | None, known: dict[str, str]) -> bool:
+    """Is a placed value that of a group (the group None: any value not among the known)?"""
+    return placed == value if value is not None else placed not in known
+
+
+def _category_row(
+    value: str | None,
+    label: str,
+    group: list[AccountResult],
+    phase_values: list[str | None],
+    phases: dict[str, str],
+    revenue: dict[str, Any],
+) -> dict[str, Any]:
+    """One category's accounts by phase, its revenue (and share of the whole, when the whole is
+    in one currency) and its profit."""
+    group_revenue = _amounts(group, "economics.annual_revenue")
+    single = len(revenue["totals"]) == 1 and revenue["totals"][0]["amount"] > 0
+    return {
+        "value": value,
+        "label": label,
+        "accounts": len(group),
+        "phases": [
+            sum(1 for a in group if _in_group(_phase_of(a), phase or None, phases))
+            for phase in phase_values
+        ],
+        "revenue": group_revenue,
+        "revenue_share_pct": (
+            round(100 * group_revenue["totals"][0]["amount"] / revenue["totals"][0]["amount"])
+            if single and group_revenue["totals"]
+            else None
+        ),
+        "profit": _amounts(group, "economics.account_profit"),
     }
 
 

@@ -37,7 +37,7 @@ from kamadvisor.api import Advisor
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.errors import InputError, KamAdvisorError, Problem
 from kamadvisor.explain import explain_rule
-from kamadvisor.formats import FORMATS
+from kamadvisor.formats import FORMATS, MemoFormat
 from kamadvisor.questionnaire import Questionnaire, validate_questionnaire
 from kamadvisor.sourcefile import MAX_INPUT_BYTES, SourceDocument, parse_json, parse_yaml
 from kamadvisor.webform import (
@@ -225,7 +225,9 @@ async def read_form(request: Request, state: ServerState) -> Submitted:
     return form
 
 
-class Pages:
+class Rendering:
+    """How the pages render: a page of the workspace, an error, the edit form."""
+
     def __init__(self, state: ServerState, environment: Environment) -> None:
         self.state = state
         self.environment = environment
@@ -237,56 +239,23 @@ class Pages:
     def refused(self, error: RequestRefused) -> HTMLResponse:
         return self.page("error.html.j2", error.status, message=error.message)
 
-    # --- pages ---
-
-    async def index(self, request: Request) -> Response:
-        rows = [self.summary(name) for name in self.state.workspace.questionnaire_files()]
+    def failed(self, status: int, message: str, problems: list[Problem]) -> HTMLResponse:
         return self.page(
-            "index.html.j2",
-            rows=rows,
-            folder=str(self.state.workspace.root),
-            error=request.query_params.get("error", ""),
+            "error.html.j2",
+            status,
+            message=message,
+            problems=[problem.format() for problem in problems],
         )
 
-    async def create(self, request: Request) -> Response:
-        try:
-            form = await read_form(request, self.state)
-        except RequestRefused as error:
-            return self.refused(error)
-        account = (form.get("account_name") or [""])[0].strip()
-        name = (form.get("file_name") or [""])[0].strip() or _file_name_for(account)
-        if name and not name.lower().endswith((".yaml", ".yml", ".json")):
-            name += ".yaml"
-        try:
-            self.state.workspace.create(
-                name, account or "New account", self.state.advisor.rulebook.questionnaire
-            )
-        except KamAdvisorError as error:
-            return RedirectResponse("/?" + urlencode({"error": str(error)}), status_code=303)
-        return RedirectResponse(_edit_url(name), status_code=303)
-
-    async def edit(self, request: Request) -> Response:
-        name = request.query_params.get("file", "")
-        stored = self.read(name)
-        if isinstance(stored, Response):
-            return stored
-        loaded = self.check(stored)
-        if not loaded.readable:
-            return self.unreadable(loaded.stored.name, loaded.problems)
-        if request.method == "GET":
-            return self.edit_page(
-                stored.name,
-                state_from_data(loaded.data, self.state.sections),
-                stored.digest,
-                problems=loaded.problems,
-                diagnosis=loaded.diagnosis,
-                saved=request.query_params.get("saved") == "1",
-            )
-        try:
-            form = await read_form(request, self.state)
-        except RequestRefused as error:
-            return self.refused(error)
-        return self.submit(loaded, form)
+    def unreadable(self, name: str, problems: list[Problem]) -> HTMLResponse:
+        """A file the form cannot show (not UTF-8 YAML or JSON, or not a mapping): merging answers
+        into it would lose its content, so it is left for a text editor."""
+        return self.failed(
+            422,
+            f"{name} cannot be read as a questionnaire; correct it in a text editor first "
+            "(nothing was written)",
+            problems,
+        )
 
     def read(self, name: str) -> StoredFile | HTMLResponse:
         try:
@@ -295,67 +264,6 @@ class Pages:
             return self.unreadable(name, error.problems)
         except KamAdvisorError as error:
             return self.page("error.html.j2", 404, message=str(error))
-
-    def unreadable(self, name: str, problems: list[Problem]) -> HTMLResponse:
-        """A file the form cannot show (not UTF-8 YAML or JSON, or not a mapping): merging answers
-        into it would lose its content, so it is left for a text editor."""
-        return self.page(
-            "error.html.j2",
-            422,
-            message=f"{name} cannot be read as a questionnaire; correct it in a text editor first "
-            "(nothing was written)",
-            problems=[problem.format() for problem in problems],
-        )
-
-    def submit(self, loaded: Loaded, form: Submitted) -> Response:
-        stored = loaded.stored
-        action = (form.get("action") or ["save"])[0]
-        opened = (form.get("opened") or [""])[0]
-        data = data_from_form(form, self.state.sections)
-        on_disk = loaded.diagnosis
-        if action.startswith(("add:", "remove:")):
-            _change_rows(data, action)
-            state = state_from_data(data, self.state.sections)
-            return self.edit_page(stored.name, state, opened, diagnosis=on_disk, pending=True)
-        try:
-            text = merged_text(stored.name, stored.text, data)
-        except KamAdvisorError:
-            return self.unreadable(loaded.stored.name, loaded.problems)
-        checked = self.check(StoredFile(stored.name, text))
-        state = state_from_data(data, self.state.sections)
-        if checked.problems:
-            return self.edit_page(
-                stored.name,
-                state,
-                opened,
-                problems=checked.problems,
-                diagnosis=on_disk,
-                unsaved=True,
-                status=422,
-            )
-        overwrite = (form.get("overwrite") or [""])[0] == "yes"
-        try:
-            self.state.workspace.save(stored.name, text, opened, overwrite=overwrite)
-        except WorkspaceError as error:
-            return self.edit_page(
-                stored.name,
-                state,
-                opened,
-                problems=[Problem(stored.name, message=str(error))],
-                diagnosis=on_disk,
-                unsaved=True,
-                status=500,
-            )
-        except ConflictError as conflict:
-            return self.edit_page(
-                stored.name,
-                state,
-                opened,
-                diagnosis=on_disk,
-                conflict=conflict.current_text,
-                status=409,
-            )
-        return RedirectResponse(_edit_url(stored.name, saved=True), status_code=303)
 
     def edit_page(
         self,
@@ -400,6 +308,116 @@ class Pages:
             conflict=conflict,
         )
 
+
+class Editing(Rendering):
+    """The edit page: a questionnaire's form, its answers checked and saved."""
+
+    async def edit(self, request: Request) -> Response:
+        name = request.query_params.get("file", "")
+        stored = self.read(name)
+        if isinstance(stored, Response):
+            return stored
+        loaded = check(self.state, stored)
+        if not loaded.readable:
+            return self.unreadable(loaded.stored.name, loaded.problems)
+        if request.method == "GET":
+            return self.edit_page(
+                stored.name,
+                state_from_data(loaded.data, self.state.sections),
+                stored.digest,
+                problems=loaded.problems,
+                diagnosis=loaded.diagnosis,
+                saved=request.query_params.get("saved") == "1",
+            )
+        try:
+            form = await read_form(request, self.state)
+        except RequestRefused as error:
+            return self.refused(error)
+        return self.submit(loaded, form)
+
+    def submit(self, loaded: Loaded, form: Submitted) -> Response:
+        stored = loaded.stored
+        action = (form.get("action") or ["save"])[0]
+        opened = (form.get("opened") or [""])[0]
+        data = data_from_form(form, self.state.sections)
+        on_disk = loaded.diagnosis
+        if action.startswith(("add:", "remove:")):
+            _change_rows(data, action)
+            state = state_from_data(data, self.state.sections)
+            return self.edit_page(stored.name, state, opened, diagnosis=on_disk, pending=True)
+        try:
+            text = merged_text(stored.name, stored.text, data)
+        except KamAdvisorError:
+            return self.unreadable(loaded.stored.name, loaded.problems)
+        checked = check(self.state, StoredFile(stored.name, text))
+        state = state_from_data(data, self.state.sections)
+        if checked.problems:
+            return self.edit_page(
+                stored.name,
+                state,
+                opened,
+                problems=checked.problems,
+                diagnosis=on_disk,
+                unsaved=True,
+                status=422,
+            )
+        overwrite = (form.get("overwrite") or [""])[0] == "yes"
+        return self.save(loaded, text, state, opened, overwrite)
+
+    def save(
+        self, loaded: Loaded, text: str, state: FormState, opened: str, overwrite: bool
+    ) -> Response:
+        """Written in place unless the file changed since the form was opened (a conflict)."""
+        name, on_disk = loaded.stored.name, loaded.diagnosis
+        try:
+            self.state.workspace.save(name, text, opened, overwrite=overwrite)
+        except WorkspaceError as error:
+            return self.edit_page(
+                name,
+                state,
+                opened,
+                problems=[Problem(name, message=str(error))],
+                diagnosis=on_disk,
+                unsaved=True,
+                status=500,
+            )
+        except ConflictError as conflict:
+            return self.edit_page(
+                name, state, opened, diagnosis=on_disk, conflict=conflict.current_text, status=409
+            )
+        return RedirectResponse(_edit_url(name, saved=True), status_code=303)
+
+
+class Pages(Editing):
+    """Every route: the folder's index, a new questionnaire, the edit page, a memo and why a rule
+    fired or not."""
+
+    async def index(self, request: Request) -> Response:
+        rows = [summary(self.state, name) for name in self.state.workspace.questionnaire_files()]
+        return self.page(
+            "index.html.j2",
+            rows=rows,
+            folder=str(self.state.workspace.root),
+            error=request.query_params.get("error", ""),
+        )
+
+    async def create(self, request: Request) -> Response:
+        try:
+            form = await read_form(request, self.state)
+        except RequestRefused as error:
+            return self.refused(error)
+        account = (form.get("account_name") or [""])[0].strip()
+        name = (form.get("file_name") or [""])[0].strip() or _file_name_for(account)
+        if name and not name.lower().endswith((".yaml", ".yml", ".json")):
+            name += ".yaml"
+        try:
+            self.state.workspace.create(
+                name, account or "New account", self.state.advisor.rulebook.questionnaire
+            )
+        except KamAdvisorError as error:
+            return RedirectResponse("/?" + urlencode({"error": str(error)}), status_code=303)
+        return RedirectResponse(_edit_url(name), status_code=303)
+
     async def memo(self, request: Request) -> Response:
         name = request.query_params.get("file", "")
         selected = FORMATS.get(request.query_params.get("format", "html"))
@@ -412,34 +430,16 @@ class Pages:
         stored = self.read(name)
         if isinstance(stored, Response):
             return stored
-        loaded = self.check(stored)
+        loaded = check(self.state, stored)
         if loaded.diagnosis is None:
-            return self.page(
-                "error.html.j2",
-                422,
-                message=f"{name} has problems to fix before it has a memo",
-                problems=[problem.format() for problem in loaded.problems],
-            )
+            message = f"{name} has problems to fix before it has a memo"
+            return self.failed(422, message, loaded.problems)
         try:
             content = selected.render(loaded.diagnosis, self.state.advisor.rulebook)
         except InputError as error:
-            return self.page(
-                "error.html.j2",
-                422,
-                message="the memo template failed",
-                problems=[problem.format() for problem in error.problems],
-            )
-        headers = {"content-security-policy": MEMO_POLICY}
-        # A binary format (Word) is always a download: a browser cannot show it.
-        if request.query_params.get("download") == "1" or selected.binary:
-            download = f"{Path(name).stem}-memo.{selected.suffix}"
-            headers["content-disposition"] = f'attachment; filename="{download}"'
-            media_type = MEDIA_TYPES[selected.name]
-        else:
-            media_type = (
-                MEDIA_TYPES["html"] if selected.name == "html" else "text/plain; charset=utf-8"
-            )
-        return Response(content, media_type=media_type, headers=headers)
+            return self.failed(422, "the memo template failed", error.problems)
+        download = request.query_params.get("download") == "1"
+        return _memo_response(content, selected, name, download)
 
     async def explain(self, request: Request) -> Response:
         name = request.query_params.get("file", "")
@@ -447,54 +447,64 @@ class Pages:
         stored = self.read(name)
         if isinstance(stored, Response):
             return stored
-        loaded = self.check(stored)
+        loaded = check(self.state, stored)
         if loaded.questionnaire is None:
-            return self.page(
-                "error.html.j2",
-                422,
-                message=f"{name} has problems to fix first",
-                problems=[problem.format() for problem in loaded.problems],
-            )
+            return self.failed(422, f"{name} has problems to fix first", loaded.problems)
         try:
             lines = explain_rule(self.state.advisor, loaded.questionnaire, rule_id)
         except KamAdvisorError as error:
             return self.page("error.html.j2", 404, message=str(error))
         return self.page("explain.html.j2", name=name, rule_id=rule_id, lines=lines)
 
-    # --- the same core as the CLI ---
 
-    def check(self, stored: StoredFile) -> Loaded:
-        """Parse, validate and diagnose as the CLI does; problems are kept, not raised."""
-        loaded = Loaded(stored)
-        try:
-            document = _parse(stored)
-            loaded.readable = isinstance(document.data, dict)
-            loaded.data = document.data
-            loaded.questionnaire = validate_questionnaire(
-                document, self.state.advisor.rulebook.questionnaire
-            )
-            loaded.diagnosis = self.state.advisor.diagnose(loaded.questionnaire)
-        except InputError as error:
-            loaded.problems = error.problems
-        return loaded
+def _memo_response(content: bytes, selected: MemoFormat, name: str, download: bool) -> Response:
+    headers = {"content-security-policy": MEMO_POLICY}
+    # A binary format (Word) is always a download: a browser cannot show it.
+    if download or selected.binary:
+        filename = f"{Path(name).stem}-memo.{selected.suffix}"
+        headers["content-disposition"] = f'attachment; filename="{filename}"'
+        media_type = MEDIA_TYPES[selected.name]
+    else:
+        media_type = MEDIA_TYPES["html"] if selected.name == "html" else "text/plain; charset=utf-8"
+    return Response(content, media_type=media_type, headers=headers)
 
-    def summary(self, name: str) -> dict[str, Any]:
-        try:
-            stored = self.state.workspace.read(name)
-        except InputError as error:
-            return _summary(name, Loaded(StoredFile(name, ""), problems=error.problems))
-        except KamAdvisorError as error:
-            return _summary(
-                name, Loaded(StoredFile(name, ""), problems=[Problem(name, message=str(error))])
-            )
-        key = (name, stored.digest)
-        cached = self.state.summaries.get(key)
-        if cached is None:
-            loaded = self.check(stored)
-            cached = _summary(name, loaded)
-            self.state.summaries = {k: v for k, v in self.state.summaries.items() if k[0] != name}
-            self.state.summaries[key] = cached
-        return cached
+
+# --- the same core as the CLI ---
+
+
+def check(state: ServerState, stored: StoredFile) -> Loaded:
+    """Parse, validate and diagnose as the CLI does; problems are kept, not raised."""
+    loaded = Loaded(stored)
+    try:
+        document = _parse(stored)
+        loaded.readable = isinstance(document.data, dict)
+        loaded.data = document.data
+        loaded.questionnaire = validate_questionnaire(
+            document, state.advisor.rulebook.questionnaire
+        )
+        loaded.diagnosis = state.advisor.diagnose(loaded.questionnaire)
+    except InputError as error:
+        loaded.problems = error.problems
+    return loaded
+
+
+def summary(state: ServerState, name: str) -> dict[str, Any]:
+    """The index's row of a file, kept until the file changes."""
+    try:
+        stored = state.workspace.read(name)
+    except InputError as error:
+        return _summary(name, Loaded(StoredFile(name, ""), problems=error.problems))
+    except KamAdvisorError as error:
+        return _summary(
+            name, Loaded(StoredFile(name, ""), problems=[Problem(name, message=str(error))])
+        )
+    key = (name, stored.digest)
+    cached = state.summaries.get(key)
+    if cached is None:
+        cached = _summary(name, check(state, stored))
+        state.summaries = {k: v for k, v in state.summaries.items() if k[0] != name}
+        state.summaries[key] = cached
+    return cached
 
 
 def _parse(stored: StoredFile) -> SourceDocument:

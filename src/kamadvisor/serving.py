@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import socket
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
-
-import click
 
 from kamadvisor.errors import UsageError
 
@@ -48,8 +46,13 @@ def open_socket(host: str, port: int) -> socket.socket:
 
 
 def serve_folder(
-    folder: Path, host: str, port: int, house_packs: tuple[Path, ...] | list[Path]
+    folder: Path,
+    host: str,
+    port: int,
+    house_packs: tuple[Path, ...] | list[Path],
+    say: Callable[[str], None],
 ) -> None:
+    """Serve until interrupted; `say` puts a line on the caller's standard error."""
     require_extra()
     import uvicorn
 
@@ -64,11 +67,10 @@ def serve_folder(
     app = create_app(workspace, advisor, allowed_hosts(host))
     shown = f"[{host}]" if ":" in host else host
     if not is_loopback(host):
-        click.echo(
+        say(
             f"warning: listening on {host}, not on this machine's loopback address: anyone who "
             f"can reach it on port {bound_port} can read and change the questionnaires in "
-            f"{workspace.root}",
-            err=True,
+            f"{workspace.root}"
         )
     announcement = (
         f"kamadvisor serve: http://{shown}:{bound_port}/  (folder {workspace.root}; Ctrl+C stops)"
@@ -84,7 +86,7 @@ def serve_folder(
         ws="none",
         http="h11",
     )
-    server = _server_class()(config, announcement)
+    server = _server_class()(config, lambda: say(announcement))
     try:
         server.run(sockets=[listener])
     finally:
@@ -102,9 +104,9 @@ def _server_class() -> type[Any]:
     class AnnouncingServer(uvicorn.Server):
         """Prints the address once it is served and Ctrl+C is handled, not before."""
 
-        def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+        def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
             super().__init__(config)
-            self.announcement = announcement
+            self.announce = announce
             self.stopped_by_signal = False
 
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -113,7 +115,6 @@ def _server_class() -> type[Any]:
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
-            click.echo(self.announcement, err=True)
-            sys.stderr.flush()
+            self.announce()
 
     return AnnouncingServer

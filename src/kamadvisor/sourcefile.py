@@ -451,55 +451,51 @@ def _collect_locations(
     # before anything is expanded.
     seen = set() if seen is None else seen
     if id(node) in seen:
-        line = node.start_mark.line + 1
-        raise InputError(
-            [
-                Problem(
-                    name,
-                    line,
-                    node.start_mark.column + 1,
-                    _render_path(path),
-                    "anchors and aliases are not allowed in kamadvisor files",
-                )
-            ]
+        raise _refused(
+            name,
+            node,
+            "anchors and aliases are not allowed in kamadvisor files",
+            _render_path(path),
         )
     seen.add(id(node))
     if depth > MAX_NESTING:
-        raise InputError(
-            [
-                Problem(
-                    name,
-                    node.start_mark.line + 1,
-                    node.start_mark.column + 1,
-                    message=f"nesting deeper than {MAX_NESTING} levels",
-                )
-            ]
-        )
+        raise _refused(name, node, f"nesting deeper than {MAX_NESTING} levels")
     locations[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
-        first_lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in first_lines:
-                raise InputError(
-                    [
-                        Problem(
-                            name,
-                            key_node.start_mark.line + 1,
-                            key_node.start_mark.column + 1,
-                            _render_path((*path, key)),
-                            f"duplicate key '{key}' (first given on line {first_lines[key]})",
-                        )
-                    ]
-                )
-            first_lines[key] = key_node.start_mark.line + 1
-            _collect_locations(value_node, (*path, key), locations, depth + 1, name, seen)
-            # A field is located at its key: where a reader looks for it, even when its value
-            # starts on a later line.
-            locations[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        _collect_mapping(node, path, locations, depth, name, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_locations(item, (*path, index), locations, depth + 1, name, seen)
+
+
+def _collect_mapping(
+    node: yaml.MappingNode,
+    path: PathKey,
+    locations: dict[PathKey, Location],
+    depth: int,
+    name: str,
+    seen: set[int],
+) -> None:
+    first_lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in first_lines:
+            raise _refused(
+                name,
+                key_node,
+                f"duplicate key '{key}' (first given on line {first_lines[key]})",
+                _render_path((*path, key)),
+            )
+        first_lines[key] = key_node.start_mark.line + 1
+        _collect_locations(value_node, (*path, key), locations, depth + 1, name, seen)
+        # A field is located at its key: where a reader looks for it, even when its value
+        # starts on a later line.
+        locations[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+
+
+def _refused(name: str, node: yaml.Node, message: str, path: str = "") -> InputError:
+    mark = node.start_mark
+    return InputError([Problem(name, mark.line + 1, mark.column + 1, path, message)])
 
 
 def _check_depth(name: str, data: Any, depth: int = 0) -> None:

@@ -70,54 +70,70 @@ def read_workbook(name: str, raw: bytes, wanted: list[str]) -> Workbook:
         raise InputError(
             [Problem(name, message=f"the workbook's cell styles cannot be read ({error})")]
         ) from None
-    names = {sheet.strip().lower(): sheet for sheet in book.sheet_names}
-    chosen: dict[str, str] = {}
-    for index, wanted_name in enumerate(wanted):
-        actual = names.get(wanted_name)
-        if actual is None and index == 0 and book.sheet_names:
-            actual = book.sheet_names[0]
-        if actual is not None:
-            chosen[wanted_name] = actual
     sheets: dict[str, Sheet] = {}
-    for wanted_name, actual in chosen.items():
-        calamine_sheet = book.get_sheet_by_name(actual)
-        rows = [
-            [None if cell == "" else cell for cell in row]
-            for row in calamine_sheet.to_python(skip_empty_area=False)
-        ]
-        sheet = Sheet(actual, rows)
-        for (first_row, first_col), (last_row, last_col) in calamine_sheet.merged_cell_ranges or []:
-            start = f"{column_letter(first_col + 1)}{first_row + 1}"
-            end = f"{column_letter(last_col + 1)}{last_row + 1}"
-            sheet.problems.append(
-                Problem(
-                    name,
-                    first_row + 1,
-                    first_col + 1,
-                    message=f"cells {start}:{end} are merged; unmerge them and fill in each "
-                    "row's value",
-                    sheet=actual,
-                )
-            )
-        try:
-            if styles is not None and archive is not None:
-                _apply_xlsx_cells(name, archive, styles, sheet)
-            elif archive is not None and "content.xml" in archive.namelist():
-                _apply_ods_percent(archive, sheet)
-        except (ElementTree.ParseError, KeyError, ValueError, zipfile.BadZipFile) as error:
-            # Never read on without the formats: a percent cell would be read as its fraction.
-            raise InputError(
-                [
-                    Problem(
-                        name,
-                        message=f"the cell formats of sheet {actual} cannot be read ({error}); "
-                        "open the workbook in a spreadsheet program, save it, and try again",
-                    )
-                ]
-            ) from None
+    for wanted_name, actual in _chosen_sheets(book.sheet_names, wanted).items():
+        sheet = _read_sheet(name, book.get_sheet_by_name(actual), actual)
+        _apply_cell_formats(name, archive, styles, sheet)
         sheets[wanted_name] = sheet
     decimal = _ods_decimal(archive) if archive is not None and styles is None else None
     return Workbook(sheets, decimal, percent_formats_known=archive is not None)
+
+
+def _chosen_sheets(sheet_names: list[str], wanted: list[str]) -> dict[str, str]:
+    """Each wanted name's sheet, by its name in the workbook."""
+    names = {sheet.strip().lower(): sheet for sheet in sheet_names}
+    chosen: dict[str, str] = {}
+    for index, wanted_name in enumerate(wanted):
+        actual = names.get(wanted_name)
+        if actual is None and index == 0 and sheet_names:
+            actual = sheet_names[0]
+        if actual is not None:
+            chosen[wanted_name] = actual
+    return chosen
+
+
+def _read_sheet(name: str, calamine_sheet: Any, actual: str) -> Sheet:
+    """A sheet's values, with a problem for each merged range (its value stands in one cell)."""
+    rows = [
+        [None if cell == "" else cell for cell in row]
+        for row in calamine_sheet.to_python(skip_empty_area=False)
+    ]
+    sheet = Sheet(actual, rows)
+    for (first_row, first_col), (last_row, last_col) in calamine_sheet.merged_cell_ranges or []:
+        start = f"{column_letter(first_col + 1)}{first_row + 1}"
+        end = f"{column_letter(last_col + 1)}{last_row + 1}"
+        sheet.problems.append(
+            Problem(
+                name,
+                first_row + 1,
+                first_col + 1,
+                message=f"cells {start}:{end} are merged; unmerge them and fill in each "
+                "row's value",
+                sheet=actual,
+            )
+        )
+    return sheet
+
+
+def _apply_cell_formats(
+    name: str, archive: zipfile.ZipFile | None, styles: _XlsxStyles | None, sheet: Sheet
+) -> None:
+    try:
+        if styles is not None and archive is not None:
+            _apply_xlsx_cells(name, archive, styles, sheet)
+        elif archive is not None and "content.xml" in archive.namelist():
+            _apply_ods_percent(archive, sheet)
+    except (ElementTree.ParseError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        # Never read on without the formats: a percent cell would be read as its fraction.
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    message=f"the cell formats of sheet {sheet.name} cannot be read ({error}); "
+                    "open the workbook in a spreadsheet program, save it, and try again",
+                )
+            ]
+        ) from None
 
 
 def _archive(raw: bytes) -> zipfile.ZipFile | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TextIO
 
 from rich.console import Console
@@ -21,20 +20,14 @@ SEVERITY_STYLES = {
 
 
 def print_diagnosis(
-    diagnosis: Diagnosis,
-    stream: TextIO | None = None,
-    *,
-    terminal: bool | None = None,
-    colour: bool | None = None,
+    diagnosis: Diagnosis, stream: TextIO, *, terminal: bool, colour: bool | None = None
 ) -> None:
-    """`terminal`: whether `stream` is one (default: asked); `colour`: None colours a terminal
-    only, False never, True always."""
-    target = stream or sys.stdout
-    # A pipe or a file gets the width of a classic terminal; long text wraps, never truncates.
-    width = None if (target.isatty() if terminal is None else terminal) else 80
+    """`terminal`: whether `stream` is one; `colour`: None colours a terminal only, False never,
+    True always."""
     console = Console(
-        file=target,
-        width=width,
+        file=stream,
+        # A pipe or a file gets the width of a classic terminal; long text wraps, never truncates.
+        width=None if terminal else 80,
         highlight=False,
         # The caller's word on the stream and the colour setting wins over the library's guess.
         force_terminal=True if colour else terminal,
@@ -45,7 +38,12 @@ def print_diagnosis(
     if diagnosis.assessed_on:
         heading.append(f"  ({diagnosis.assessed_on})", style="dim")
     console.print(heading)
+    console.print(_placements_table(diagnosis))
+    console.print()
+    _print_findings(console, diagnosis)
 
+
+def _placements_table(diagnosis: Diagnosis) -> Table:
     placements = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     # Three columns fit 80 characters; the counts of signals go in one, as words.
     placements.add_column("Diagnosis", overflow="fold")
@@ -80,9 +78,10 @@ def print_diagnosis(
             "given" if name in diagnosis.given_facts else "",
             "",
         )
-    console.print(placements)
-    console.print()
+    return placements
 
+
+def _print_findings(console: Console, diagnosis: Diagnosis) -> None:
     recommendations = [f for f in diagnosis.findings if f.severity != "info"]
     if recommendations:
         console.print(Text(f"Findings ({len(recommendations)})", style="bold"))

@@ -99,8 +99,6 @@ def account_columns(
 def write_template(destination: str, model: type[Questionnaire] = Questionnaire) -> None:
     """The blank workbook of `model`: the rulebook's questionnaire, house questions included."""
     import openpyxl
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     target = Path(destination)
     if target.suffix.lower() != ".xlsx":
@@ -134,31 +132,54 @@ def write_template(destination: str, model: type[Questionnaire] = Questionnaire)
         sheet.title = title
         sheet.append([name for name, *_ in columns])
         sheet.freeze_panes = "A2"
-        for index, (name, description, allowed, is_list) in enumerate(columns, start=1):
-            cell = sheet.cell(row=1, column=index)
-            cell.font = Font(bold=True)
-            letter = cell.column_letter
-            sheet.column_dimensions[letter].width = max(14, min(len(name) + 2, 40))
-            column_type, info = _kind_and_info(title, name, model)
-            if column_type in NUMBER_FORMATS:
-                # A column style: what is typed into the column later takes its format.
-                sheet.column_dimensions[letter].number_format = NUMBER_FORMATS[column_type]
-            number_validation = _number_validation(column_type, info) if info else None
-            if number_validation is not None:
-                number_validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
-                sheet.add_data_validation(number_validation)
-            if allowed and not is_list:
-                validation = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(allowed) + '"',
-                    allow_blank=True,
-                    showErrorMessage=True,
-                    error=f"Choose one of: {', '.join(allowed)}",
-                )
-                validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
-                sheet.add_data_validation(validation)
-            kind = "list, separated by commas, of: " if is_list else ("one of: " if allowed else "")
-            help_rows.append((title, name, description, kind + ", ".join(allowed)))
+        for index, column in enumerate(columns, start=1):
+            help_rows.append(_template_column(sheet, index, column, model))
+    _help_sheet(workbook, help_rows)
+    # Saved in memory, then written like every output: renamed into place, or written through
+    # to a device or FIFO (never replacing it).
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_output(buffer.getvalue(), destination)
+
+
+def _template_column(
+    sheet: Any, index: int, column: tuple[str, str, list[str], bool], model: type[Questionnaire]
+) -> tuple[str, str, str, str]:
+    """A column's heading, width, number format and checks; its row of the help sheet."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    name, description, allowed, is_list = column
+    title = sheet.title
+    cell = sheet.cell(row=1, column=index)
+    cell.font = Font(bold=True)
+    letter = cell.column_letter
+    sheet.column_dimensions[letter].width = max(14, min(len(name) + 2, 40))
+    column_type, info = _kind_and_info(title, name, model)
+    if column_type in NUMBER_FORMATS:
+        # A column style: what is typed into the column later takes its format.
+        sheet.column_dimensions[letter].number_format = NUMBER_FORMATS[column_type]
+    number_validation = _number_validation(column_type, info) if info else None
+    if number_validation is not None:
+        number_validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+        sheet.add_data_validation(number_validation)
+    if allowed and not is_list:
+        validation = DataValidation(
+            type="list",
+            formula1='"' + ",".join(allowed) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error=f"Choose one of: {', '.join(allowed)}",
+        )
+        validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+        sheet.add_data_validation(validation)
+    kind = "list, separated by commas, of: " if is_list else ("one of: " if allowed else "")
+    return (title, name, description, kind + ", ".join(allowed))
+
+
+def _help_sheet(workbook: Any, help_rows: list[tuple[str, str, str, str]]) -> None:
+    from openpyxl.styles import Font
+
     help_sheet = workbook.create_sheet("help")
     help_sheet.append([PERCENT_NOTE])
     help_sheet.append([])
@@ -168,8 +189,3 @@ def write_template(destination: str, model: type[Questionnaire] = Questionnaire)
     for letter, width in zip("ABCD", (10, 38, 80, 60), strict=True):
         help_sheet.column_dimensions[letter].width = width
     help_sheet.cell(row=3, column=1).font = Font(bold=True)
-    # Saved in memory, then written like every output: renamed into place, or written through
-    # to a device or FIFO (never replacing it).
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_output(buffer.getvalue(), destination)

@@ -25,7 +25,7 @@ def compare(
     selected = COMPARISON_FORMATS[compare_format]
     check_output(output, RunInputs.of([before_file, after_file], packs=house_packs))
     with open_advisor(house_packs) as advisor:
-        comparison = compare_files(advisor, before_file, after_file)
+        comparison = compare_files(advisor, before_file, after_file, env.stdin)
         content = selected.render(comparison, advisor.rulebook)
     write_output(content if selected.binary else content.decode("utf-8"), output, env.stdout)
     say_written(env, output)

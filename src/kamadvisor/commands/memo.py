@@ -40,7 +40,9 @@ def memo(
         if previous_file is not None:
             from kamadvisor.compare import review_files
 
-            comparison, diagnosis = review_files(advisor, previous_file, questionnaire_file)
+            comparison, diagnosis = review_files(
+                advisor, previous_file, questionnaire_file, env.stdin
+            )
             content = _memo_since(diagnosis, advisor.rulebook, memo_format, comparison)
         else:
             diagnosis = diagnose_file(questionnaire_file, advisor, as_of, stdin=env.stdin)

@@ -51,8 +51,10 @@ def portfolio(env: Environment, request: PortfolioRequest) -> ExitStatus:
     if request.memos_dir is not None:
         check_memo_folder(request.memos_dir, inputs)
     rulebook = load_rulebook(house_packs=list(request.house_packs))
-    programme = load_programme(request.programme_file) if request.programme_file else None
-    previous = _previous(request.previous_report)
+    programme = (
+        load_programme(request.programme_file, stdin=env.stdin) if request.programme_file else None
+    )
+    previous = _previous(env, request.previous_report)
     report = _write_report(
         env, request, rulebook, programme, previous, OutputSet(request.memos_dir)
     )
@@ -60,12 +62,12 @@ def portfolio(env: Environment, request: PortfolioRequest) -> ExitStatus:
     return ExitStatus.CHECK_FAILED if report.skipped else ExitStatus.OK
 
 
-def _previous(previous_report: str | None) -> PreviousReport | None:
+def _previous(env: Environment, previous_report: str | None) -> PreviousReport | None:
     if previous_report is None:
         return None
     from kamadvisor.portfolio_movement import load_previous_report
 
-    return load_previous_report(previous_report)
+    return load_previous_report(previous_report, stdin=env.stdin)
 
 
 def _write_report(
@@ -82,7 +84,7 @@ def _write_report(
 
     try:
         staging = outputs.open()
-        run = _run(request, programme, staging)
+        run = _run(env, request, programme, staging)
         report = run_with_progress(env, run, rulebook)
         links = memo_links(report, request.memos_dir, request.output)
         movement = None
@@ -102,7 +104,7 @@ def _write_report(
 
 
 def _run(
-    request: PortfolioRequest, programme: Programme | None, staging: Path | None
+    env: Environment, request: PortfolioRequest, programme: Programme | None, staging: Path | None
 ) -> PortfolioRun:
     from kamadvisor.cellvalues import Decimal
     from kamadvisor.delimited import CsvDialect
@@ -124,6 +126,7 @@ def _run(
         as_of=request.as_of,
         memos=(staging, memo_format) if staging is not None else None,
         reserved_names=_reserved_names(request),
+        cache_dir=env.cache_dir,
     )
 
 

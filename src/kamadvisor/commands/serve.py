@@ -14,7 +14,7 @@ def serve(
     from kamadvisor.serving import serve_folder
 
     try:
-        serve_folder(folder, host, port, house_packs)
+        serve_folder(folder, host, port, house_packs, env.say)
     except KeyboardInterrupt:
         env.say("kamadvisor serve: stopped")
         return ExitStatus.INTERRUPTED
