@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -193,6 +194,18 @@ def test_an_xls_percent_it_cannot_tell_apart_is_refused_not_guessed(
     assert "may be a percent cell (22%) or 0.22 percent" in err
     assert report["accounts"] == [], "every account has a percent cell stored as a fraction"
     assert report["skipped_accounts"] == len(ACCOUNTS)
+
+
+def test_the_template_is_the_same_bytes_whenever_it_is_written(tmp_path: Path) -> None:
+    """openpyxl stamps the time of saving in the workbook's properties and its zip entries;
+    the template carries a fixed one, so the same rulebook gives the same file."""
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    assert invoke("questionnaire", "template", "-o", str(first))[0] == 0
+    time.sleep(2.1)  # past the zip format's two-second resolution
+    assert invoke("questionnaire", "template", "-o", str(second))[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+    core = zipfile.ZipFile(first).read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z" in core
 
 
 @libreoffice_test

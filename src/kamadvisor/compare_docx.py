@@ -17,7 +17,7 @@ from docx.shared import Pt
 
 from kamadvisor.compare import Comparison
 from kamadvisor.compare_render import comparison_context
-from kamadvisor.docx_memo import add_table, deterministic_zip, new_document, shade, stamp_properties
+from kamadvisor.docx_memo import add_table, new_document, shade, stamp_properties
 from kamadvisor.docx_review import (
     STATUSES,
     answer_text,
@@ -27,6 +27,7 @@ from kamadvisor.docx_review import (
     nuance_text,
     title_of,
 )
+from kamadvisor.output import deterministic_zip
 from kamadvisor.rulebook import Rulebook
 
 SCORE_FACTS = ("scores.attractiveness", "scores.business_strength")

@@ -12,7 +12,6 @@ are the assessment date and every zip entry carries one fixed time stamp.
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from docx.text.paragraph import Paragraph
 from kamadvisor.diagnosis import Diagnosis
 from kamadvisor.docx_review import write_since_last_review
 from kamadvisor.errors import InputError, Problem
+from kamadvisor.output import deterministic_zip
 from kamadvisor.pictures import standalone_svg
 from kamadvisor.render import memo_context, template_dirs
 from kamadvisor.rulebook import Rulebook
@@ -38,7 +38,6 @@ from kamadvisor.rulebook import Rulebook
 REFERENCE_NAME = "memo.docx"
 # Styles the memo is written in; a house reference document must define them.
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "List Bullet", "Table Grid")
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 SVG_BLIP_NAMESPACE = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
@@ -144,19 +143,6 @@ def stamp_properties(document: DocumentObject, author: str, title: str, day: str
     properties.modified = stamp
     properties.last_printed = stamp
     properties.revision = 1
-
-
-def deterministic_zip(data: bytes) -> bytes:
-    """The same entries in the same order with one fixed time stamp."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(item.filename))
-    return output.getvalue()
 
 
 def _money(value: float, currency: str | None) -> str:

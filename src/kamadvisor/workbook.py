@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from kamadvisor.errors import UsageError
-from kamadvisor.output import write_output
+from kamadvisor.output import deterministic_zip, write_output
 from kamadvisor.questionnaire import Contact, Questionnaire, TeamMember
 from kamadvisor.questions import sections_of
 from kamadvisor.tabular import ACCOUNT_SHEET, KEY_COLUMN, column_kind
@@ -137,9 +137,44 @@ def write_template(destination: str, model: type[Questionnaire] = Questionnaire)
     _help_sheet(workbook, help_rows)
     # Saved in memory, then written like every output: renamed into place, or written through
     # to a device or FIFO (never replacing it).
+    _fixed_properties(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_output(buffer.getvalue(), destination)
+    write_output(_fixed_core_times(deterministic_zip(buffer.getvalue())), destination)
+
+
+# The template has no date of its own: its document properties carry a fixed one, so that the same
+# rulebook always gives the same bytes.
+TEMPLATE_TIME = "2000-01-01T00:00:00Z"
+
+
+def _fixed_properties(workbook: Any) -> None:
+    import datetime
+
+    fixed = datetime.datetime(2000, 1, 1)
+    workbook.properties.creator = "kamadvisor"
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+
+
+def _fixed_core_times(data: bytes) -> bytes:
+    """openpyxl stamps `modified` with the time of saving, whatever the workbook says."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    core = source.read("docProps/core.xml").decode("utf-8")
+    fixed = re.sub(
+        r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{TEMPLATE_TIME}\2", core
+    )
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = (
+                fixed.encode("utf-8") if item.filename == "docProps/core.xml" else source.read(item)
+            )
+            target.writestr(item, body)
+    return output.getvalue()
 
 
 def _template_column(
