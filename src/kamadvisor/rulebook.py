@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kamadvisor.conditions import ConditionContext
-from kamadvisor.derivations import declared_facts
+from kamadvisor.derivations import Declarations, DeclaredFact, declared_facts, read_declarations
 from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.facts import FactSpec, fact_catalogue
 from kamadvisor.layering import Entry, Layered, layer
@@ -92,14 +92,19 @@ def build_rulebook(
         return None, _sorted(layered.problems)
     manifest = layered.manifest
     questionnaire, problems = declared_questions(layered.question_documents)
+    base_facts: tuple[DeclaredFact, ...] = ()
+    if layered.base_questions is not None:
+        base_facts, base_problems = read_declarations(layered.base_questions)
+        problems.extend(base_problems)
     if check_snippets and layered.base_questions is not None:
         # The base declaration is sound and the typed model is generated from it.
         problems.extend(model_problems(layered.base_questions))
+    declarations = Declarations(base_facts, declared_facts(questionnaire))
     portfolio_facts = _portfolio_facts(layered, manifest)
     contexts = {
         scope: _condition_context(manifest, facts)
         for scope, facts in (
-            ("account", fact_catalogue(questionnaire)),
+            ("account", fact_catalogue(questionnaire, declarations)),
             ("portfolio", portfolio_facts),
         )
     }
@@ -113,8 +118,8 @@ def build_rulebook(
         if rule is not None:
             rules.append(rule.model_copy(update={"order": len(rules)}))
     problems.extend(check_weights_params(layered, questionnaire))
-    problems.extend(check_derived(layered, questionnaire))
-    problems.extend(check_unused_param(layered, rules, declared_facts(questionnaire)))
+    problems.extend(check_derived(layered, questionnaire, declarations))
+    problems.extend(check_unused_param(layered, rules, declarations.all))
     problems.extend(check_conflicts(layered))
     rulebook = Rulebook(
         manifest=manifest,
@@ -125,6 +130,7 @@ def build_rulebook(
         disabled=layered.disabled,
         portfolio_facts=portfolio_facts,
         questionnaire=questionnaire,
+        declarations=declarations,
     )
     problems = _sorted(problems)
     warnings = [problem for problem in problems if problem.severity == "warning"]
