@@ -151,16 +151,16 @@ class BuiltIn(_Strict):
 Derivation = WeightedScore | OfScore | Count | Distinct | Arithmetic | DaysBetween | BuiltIn
 DERIVATIONS: dict[str, type[Derivation]] = {
     "weighted_score": WeightedScore,
-    "cutoff_distance": OfScore,
-    "pivot": OfScore,
-    "lowest_factors": OfScore,
     "count": Count,
-    "distinct": Distinct,
     "difference": Arithmetic,
     "ratio": Arithmetic,
     "product": Arithmetic,
     "whole_cycles": Arithmetic,
+    "distinct": Distinct,
     "days_between": DaysBetween,
+    "cutoff_distance": OfScore,
+    "pivot": OfScore,
+    "lowest_factors": OfScore,
     "built_in": BuiltIn,
 }
 _INTEGERS = frozenset({"count", "distinct", "days_between", "whole_cycles"})
@@ -223,21 +223,25 @@ class Declarations:
     def all(self) -> tuple[DeclaredFact, ...]:
         return self.base + self.house
 
-    def derived_from(self, fact: DeclaredFact) -> tuple[str, ...]:
+    def derived_from(
+        self, fact: DeclaredFact, reading: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
         """The answers (sections, questions, lists) a fact comes from, through the declared facts
-        it reads."""
+        it reads (a fact of a cycle, which `rules check` refuses, stops at the cycle)."""
         spec = fact.spec
         if isinstance(spec, OfScore) and spec.derivation != "cutoff_distance":
             score = self.by_name.get(spec.of)
             if score is not None and isinstance(score.spec, WeightedScore):
                 return (score.spec.section,)
+        reading = reading | {fact.name}
         found: dict[str, None] = {}
         for read in fact.reads:
             source = self.by_name.get(read)
-            if source is None or source is fact:
+            # A read of its own name is the answer of that path (`given: scores.attractiveness`).
+            if source is None or read in reading:
                 found[read] = None
             else:
-                found.update(dict.fromkeys(self.derived_from(source)))
+                found.update(dict.fromkeys(self.derived_from(source, reading)))
         return tuple(found)
 
 
