@@ -193,15 +193,16 @@ def _declared_spec(
     fact: DeclaredFact, declarations: Declarations, factors: Mapping[str, tuple[str, ...]]
 ) -> FactSpec:
     values: tuple[str, ...] = ()
-    if fact.type in ("enum", "set"):
-        (section,) = declarations.derived_from(fact)
-        values = factors.get(section, ())
+    sources = declarations.derived_from(fact)
+    if fact.type in ("enum", "set") and len(sources) == 1:
+        # A pivot's or lowest factors' values: the factors of its score's section.
+        values = factors.get(sources[0], ())
     return FactSpec(
         name=fact.name,
         type=fact.type,
         values=values,
         description=fact.spec.description,
-        derived_from=declarations.derived_from(fact),
+        derived_from=sources,
     )
 
 
