@@ -38,10 +38,12 @@ from __future__ import annotations
 import math
 import re
 import weakref
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -341,18 +343,38 @@ class Account:
     # The unrounded value of each declared number fact, for the facts that read it.
     exact: dict[str, Any] = field(default_factory=dict)
     given: list[str] = field(default_factory=list)
+    # How many records of a list hold each combination of answers to some of their fields, tallied
+    # once for every count of the list that reads those fields (None: unanswered).
+    tallies: dict[tuple[str, tuple[str, ...]], Counter[tuple[Any, ...]]] = field(
+        default_factory=dict
+    )
 
     def number(self, name: str) -> Any:
         value = self.exact.get(name)
         return self.values.get(name) if value is None else value
+
+    def tally(self, of: str, items: list[Any], fields: tuple[str, ...]) -> Counter[tuple[Any, ...]]:
+        tally = self.tallies.get((of, fields))
+        if tally is None:
+            read = attrgetter(*fields)
+            if len(fields) == 1:
+                tally = Counter((_answered(answer),) for answer in map(read, items))
+            else:
+                tally = Counter(tuple(map(_answered, answers)) for answers in map(read, items))
+            self.tallies[(of, fields)] = tally
+        return tally
+
+
+def _answered(value: Any) -> Any:
+    """The value, or None when it was left unanswered (a text only blank is)."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 Compute = Callable[[Account], Any]
 BuiltInFunction = Callable[[Any, date | None], Number | None]
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     name: str
     compute: Compute
     # Decimals the fact is stored with (None: as computed).
@@ -374,12 +396,13 @@ class DerivationPlan:
         """Add each declared fact the answers give to `values` (an unanswered one adds nothing);
         returns the facts that took a given answer in place of their factors."""
         account = Account(questionnaire, values, as_of)
-        for step in self.steps:
-            value = step.compute(account)
+        exact = account.exact
+        for name, compute, digits in self.steps:
+            value = compute(account)
             if value is None:
                 continue
-            account.exact[step.name] = value
-            values[step.name] = value if step.digits is None else round(value, step.digits)
+            exact[name] = value
+            values[name] = value if digits is None else round(value, digits)
         return account.given
 
 
@@ -574,34 +597,30 @@ def _lowest_step(section: str, factors: tuple[str, ...], cutoff: float) -> Compu
     return compute
 
 
-Clause = tuple[tuple[str, frozenset[Any], bool], ...]
+# The position of each field among those a count reads, with its accepted answers (None among
+# them: unanswered matches).
+Clause = tuple[tuple[int, frozenset[Any]], ...]
 
 
-def _clause(where: Mapping[str, Accepted | list[Accepted]]) -> Clause:
-    """Each field with its accepted answers, and whether an unanswered one matches."""
-    tests = []
-    for name, value in where.items():
-        accepted = value if isinstance(value, list) else [value]
-        tests.append((name, frozenset(a for a in accepted if a is not None), None in accepted))
-    return tuple(tests)
+def _clause(where: Mapping[str, Accepted | list[Accepted]], fields: tuple[str, ...]) -> Clause:
+    return tuple(
+        (fields.index(name), frozenset(value if isinstance(value, list) else [value]))
+        for name, value in where.items()
+    )
 
 
-def _matches(item: Any, clause: Clause) -> bool:
-    for name, accepted, unanswered in clause:
-        value = getattr(item, name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if not unanswered:
-                return False
-        elif value not in accepted:
-            return False
-    return True
+def _matches(answers: tuple[Any, ...], clause: Clause) -> bool:
+    return all(answers[index] in accepted for index, accepted in clause)
 
 
 def _count(spec: Count) -> Compute:
-    path = _path(spec.of)
-    where = _clause(spec.where)
-    alternatives = tuple(_clause(option) for option in spec.any_of)
+    of, path = spec.of, _path(spec.of)
+    fields = tuple(sorted({name for where in (spec.where, *spec.any_of) for name in where}))
+    where = _clause(spec.where, fields)
+    alternatives = tuple(_clause(option, fields) for option in spec.any_of)
     within = frozenset(spec.within) if spec.within is not None else None
+    # One field and no alternatives (most counts): the tally's entries of the accepted answers.
+    single = [(answer,) for answer in where[0][1]] if len(where) == 1 and not alternatives else None
 
     def compute(account: Account) -> int | None:
         items = _answer(account.questionnaire, path)
@@ -609,11 +628,16 @@ def _count(spec: Count) -> Compute:
             return None
         if within is not None:
             return sum(1 for item in items if item in within)
+        if not fields:
+            return len(items)
+        if single is not None:
+            tally = account.tally(of, items, fields)
+            return sum(tally[answer] for answer in single)
         return sum(
-            1
-            for item in items
-            if _matches(item, where)
-            and (not alternatives or any(_matches(item, option) for option in alternatives))
+            number
+            for answers, number in account.tally(of, items, fields).items()
+            if _matches(answers, where)
+            and (not alternatives or any(_matches(answers, option) for option in alternatives))
         )
 
     return compute

@@ -3,6 +3,10 @@
 Fact names are dotted: a questionnaire answer keeps its path (`relationship.team_model`); derived
 facts are grouped (`scores.attractiveness`, `contacts.senior`, `economics.account_profit`). An
 unanswered question produces no fact, so no rule can read "unanswered" as "no".
+
+The derived facts are the packs' declarations (derivations.py), the base pack's included: the
+catalogue and the plan come from them. What stays here is the answers' facts, the open questions,
+and the built-ins a declaration names (`BUILT_INS`).
 """
 
 from __future__ import annotations
@@ -106,7 +110,8 @@ def fact_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     return None
 
 
-def _answer_specs(model: type[Questionnaire]) -> list[FactSpec]:
+def answer_facts(model: type[Questionnaire]) -> list[FactSpec]:
+    """The facts of the answers, without the derived ones."""
     specs: list[FactSpec] = []
     for section, section_model in sections_of(model).items():
         if section != GIVEN_SECTION:
@@ -184,11 +189,6 @@ def fact_catalogue(
     return types.MappingProxyType(catalogue)
 
 
-def answer_facts(model: type[Questionnaire]) -> list[FactSpec]:
-    """The facts of the answers, without the derived ones."""
-    return _answer_specs(model)
-
-
 def _declared_spec(
     fact: DeclaredFact, declarations: Declarations, factors: Mapping[str, tuple[str, ...]]
 ) -> FactSpec:
@@ -218,9 +218,9 @@ class _Question:
 
 @functools.cache
 def _answer_plan(model: type[Questionnaire]) -> tuple[tuple[str, tuple[_Question, ...]], ...]:
-    """What derive_facts reads of a questionnaire model's answers, worked out once a model (a rulebook's
-    questionnaire is built once, so a portfolio's accounts share one plan)."""
-    facts = {spec.name for spec in _answer_specs(model)}
+    """What derive_facts reads of a questionnaire model's answers, worked out once a model (a
+    rulebook's questionnaire is built once, so a portfolio's accounts share one plan)."""
+    facts = {spec.name for spec in answer_facts(model)}
     plan = []
     for section, section_model in sections_of(model).items():
         questions = []
