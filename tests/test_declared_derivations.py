@@ -529,3 +529,38 @@ def test_a_cases_weights_are_checked_against_the_section_they_weigh(tmp_path: Pa
         "business_strength (did you mean 'sustainability'?)"
     ) in err
     assert "Traceback" not in err
+
+
+def test_a_cases_override_of_a_house_weights_parameter_is_checked(tmp_path: Path) -> None:
+    """The example house pack's own weights, set by a case, name the factors of the house's
+    section (a misspelt factor would otherwise weigh nothing, silently). Set right, they decide:
+    trust and responsiveness at 4 weigh to 4, below the house's floor of 5, where the pack's own
+    weights (joint planning at 10 weighing 30%) give 5.8."""
+    house = tmp_path / "house-pack"
+    shutil.copytree(ROOT / "examples" / "house-pack", house)
+    case = textwrap.dedent(
+        """\
+        cases:
+          - id: health-weighted-by-the-case
+            parameters:
+              relationship_health_weights: {trust: 50, responsivness: 50}
+            questionnaire:
+              attractiveness: {spend_potential: 8, growth_potential: 8, profit_potential: 8}
+              business_strength: {product_quality: 8, ease_of_doing_business: 8, service: 8}
+              relationship_health: {trust: 4, responsiveness: 4, joint_planning: 10}
+            fires: [HOUSE-RELATIONSHIP-HEALTH-LOW]
+        """
+    )
+    (house / "tests" / "weights.yaml").write_text(case, encoding="utf-8")
+    exit_code, out, err = invoke("rules", "test", str(house))
+    assert exit_code == 2
+    assert f"{house / 'tests' / 'weights.yaml'}:2:" in err
+    assert (
+        "parameter relationship_health_weights: 'responsivness' is not a number factor of "
+        "relationship_health (did you mean 'responsiveness'?)"
+    ) in err
+    (house / "tests" / "weights.yaml").write_text(
+        case.replace("responsivness", "responsiveness"), encoding="utf-8"
+    )
+    exit_code, out, err = invoke("rules", "test", str(house))
+    assert exit_code == 0, out + err
