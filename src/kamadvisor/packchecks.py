@@ -457,13 +457,13 @@ class _DerivedChecker:
         if isinstance(spec, OfScore):
             return self._of_score(fact, spec)
         if isinstance(spec, Count):
-            return self._count(fact, spec)
+            return _count_problems(self._catalogue(), fact, spec)
         if isinstance(spec, Distinct):
-            return self._distinct(fact, spec)
+            return _distinct_problems(fact, spec)
         if isinstance(spec, DaysBetween):
             return self._dates(fact, spec)
         if isinstance(spec, BuiltIn):
-            return self._built_in(fact)
+            return _built_in_problems(fact)
         return self._numbers(fact, spec)
 
     def _catalogue(self) -> Mapping[str, FactSpec]:
@@ -554,57 +554,6 @@ class _DerivedChecker:
         )
         return [located(fact.document, ("derived", fact.name, "of"), message, "unknown-fact")]
 
-    def _count(self, fact: DeclaredFact, spec: Count) -> list[Problem]:
-        base = ("derived", fact.name)
-        record = _RECORDS.get(spec.of)
-        if record is not None:
-            if spec.within is not None:
-                message = f"'in' counts the values of a list answer; {spec.of} is a list of records: use 'where'"
-                return [located(fact.document, (*base, "in"), message, "schema")]
-            clauses: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = [
-                (("where",), spec.where)
-            ]
-            clauses += [(("any", index), option) for index, option in enumerate(spec.any_of)]
-            return [
-                problem
-                for key, clause in clauses
-                for problem in _where_problems(fact, record, spec.of, key, clause)
-            ]
-        catalogue = self._catalogue()
-        known = catalogue.get(spec.of)
-        if known is None or known.type != "set":
-            lists = [*_RECORDS, *(n for n, s in catalogue.items() if s.type == "set")]
-            message = f"'{spec.of}' is not a list of records or a list answer{did_you_mean(spec.of, lists)}"
-            return [located(fact.document, (*base, "of"), message, "unknown-fact")]
-        if spec.where or spec.any_of:
-            key = "where" if spec.where else "any"
-            message = f"'{key}' matches fields of records; {spec.of} is a list answer: use 'in'"
-            return [located(fact.document, (*base, key), message, "schema")]
-        return [
-            located(
-                fact.document,
-                (*base, "in", index),
-                f"'{value}' is not a value of {spec.of}{did_you_mean(value, list(known.values))}",
-                "value",
-            )
-            for index, value in enumerate(spec.within or [])
-            if value not in known.values
-        ]
-
-    def _distinct(self, fact: DeclaredFact, spec: Distinct) -> list[Problem]:
-        base = ("derived", fact.name)
-        record = _RECORDS.get(spec.of)
-        if record is None:
-            message = f"'{spec.of}' is not a list of records{did_you_mean(spec.of, list(_RECORDS))}"
-            return [located(fact.document, (*base, "of"), message, "unknown-fact")]
-        fields = list(record.model_fields)
-        if spec.field not in fields:
-            message = (
-                f"'{spec.field}' is not a field of {spec.of}{did_you_mean(spec.field, fields)}"
-            )
-            return [located(fact.document, (*base, "field"), message, "unknown-fact")]
-        return []
-
     def _dates(self, fact: DeclaredFact, spec: DaysBetween) -> list[Problem]:
         return [
             problem
@@ -612,14 +561,67 @@ class _DerivedChecker:
             for problem in self._question_problem(fact, ("of", index), path, ("date",))
         ]
 
-    def _built_in(self, fact: DeclaredFact) -> list[Problem]:
-        if fact.name in BUILT_INS:
-            return []
+
+def _count_problems(
+    catalogue: Mapping[str, FactSpec], fact: DeclaredFact, spec: Count
+) -> list[Problem]:
+    base = ("derived", fact.name)
+    record = _RECORDS.get(spec.of)
+    if record is not None:
+        if spec.within is not None:
+            message = f"'in' counts the values of a list answer; {spec.of} is a list of records: use 'where'"
+            return [located(fact.document, (*base, "in"), message, "schema")]
+        clauses: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = [(("where",), spec.where)]
+        clauses += [(("any", index), option) for index, option in enumerate(spec.any_of)]
+        return [
+            problem
+            for key, clause in clauses
+            for problem in _where_problems(fact, record, spec.of, key, clause)
+        ]
+    known = catalogue.get(spec.of)
+    if known is None or known.type != "set":
+        lists = [*_RECORDS, *(n for n, s in catalogue.items() if s.type == "set")]
         message = (
-            f"'{fact.name}' is no fact the Python derives{did_you_mean(fact.name, list(BUILT_INS))}; "
-            f"built_in declares one of: {', '.join(BUILT_INS)}"
+            f"'{spec.of}' is not a list of records or a list answer{did_you_mean(spec.of, lists)}"
         )
-        return [located(fact.document, ("derived", fact.name), message, "unknown-fact")]
+        return [located(fact.document, (*base, "of"), message, "unknown-fact")]
+    if spec.where or spec.any_of:
+        key = "where" if spec.where else "any"
+        message = f"'{key}' matches fields of records; {spec.of} is a list answer: use 'in'"
+        return [located(fact.document, (*base, key), message, "schema")]
+    return [
+        located(
+            fact.document,
+            (*base, "in", index),
+            f"'{value}' is not a value of {spec.of}{did_you_mean(value, list(known.values))}",
+            "value",
+        )
+        for index, value in enumerate(spec.within or [])
+        if value not in known.values
+    ]
+
+
+def _distinct_problems(fact: DeclaredFact, spec: Distinct) -> list[Problem]:
+    base = ("derived", fact.name)
+    record = _RECORDS.get(spec.of)
+    if record is None:
+        message = f"'{spec.of}' is not a list of records{did_you_mean(spec.of, list(_RECORDS))}"
+        return [located(fact.document, (*base, "of"), message, "unknown-fact")]
+    fields = list(record.model_fields)
+    if spec.field not in fields:
+        message = f"'{spec.field}' is not a field of {spec.of}{did_you_mean(spec.field, fields)}"
+        return [located(fact.document, (*base, "field"), message, "unknown-fact")]
+    return []
+
+
+def _built_in_problems(fact: DeclaredFact) -> list[Problem]:
+    if fact.name in BUILT_INS:
+        return []
+    message = (
+        f"'{fact.name}' is no fact the Python derives{did_you_mean(fact.name, list(BUILT_INS))}; "
+        f"built_in declares one of: {', '.join(BUILT_INS)}"
+    )
+    return [located(fact.document, ("derived", fact.name), message, "unknown-fact")]
 
 
 def _where_problems(
