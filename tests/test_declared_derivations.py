@@ -564,3 +564,30 @@ def test_a_cases_override_of_a_house_weights_parameter_is_checked(tmp_path: Path
     )
     exit_code, out, err = invoke("rules", "test", str(house))
     assert exit_code == 0, out + err
+
+
+def test_rules_check_locates_a_mistake_in_the_base_declarations(tmp_path: Path) -> None:
+    base = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", base)
+    declaration = base / "questionnaire.yaml"
+    text = declaration.read_text(encoding="utf-8")
+    changed = text.replace(
+        "    derivation: pivot\n    of: scores.attractiveness\n",
+        "    derivation: pivot\n    of: scores.atractiveness\n",
+    ).replace(
+        "  contacts.board:\n    derivation: count\n", "  contacts.board:\n    derivation: tally\n"
+    )
+    assert changed.count("atractiveness") == 1
+    assert "derivation: tally" in changed
+    declaration.write_text(changed, encoding="utf-8")
+    exit_code, out, _ = invoke("rules", "check", str(base))
+    assert exit_code == 1
+    pivot = changed[: changed.index("of: scores.atractiveness")].count("\n") + 1
+    assert (
+        f"{declaration}:{pivot}:5: error: derived.scores.attractiveness_pivot.of: "
+        "'scores.atractiveness' is not a weighted score with a cutoff (did you mean "
+        "'scores.attractiveness'?) [unknown-fact]"
+    ) in out
+    tally = changed[: changed.index("derivation: tally")].count("\n") + 1
+    assert f"{declaration}:{tally}:" in out
+    assert "'derivation' must be one of: weighted_score, count" in out

@@ -46,6 +46,7 @@ from kamadvisor.packmodel import (
 )
 from kamadvisor.packs import read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
+from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.questionnaire_codegen import model_problems
 from kamadvisor.questions import declared_questions
 from kamadvisor.resources import base_pack_dir, pack_directories, resource_dir
@@ -92,14 +93,10 @@ def build_rulebook(
         return None, _sorted(layered.problems)
     manifest = layered.manifest
     questionnaire, problems = declared_questions(layered.question_documents)
-    base_facts: tuple[DeclaredFact, ...] = ()
-    if layered.base_questions is not None:
-        base_facts, base_problems = read_declarations(layered.base_questions)
-        problems.extend(base_problems)
+    declarations = _declarations(layered, questionnaire, problems)
     if check_snippets and layered.base_questions is not None:
         # The base declaration is sound and the typed model is generated from it.
         problems.extend(model_problems(layered.base_questions))
-    declarations = Declarations(base_facts, declared_facts(questionnaire))
     portfolio_facts = _portfolio_facts(layered, manifest)
     contexts = {
         scope: _condition_context(manifest, facts)
@@ -135,6 +132,18 @@ def build_rulebook(
     problems = _sorted(problems)
     warnings = [problem for problem in problems if problem.severity == "warning"]
     return rulebook.model_copy(update={"warnings": warnings}), problems
+
+
+def _declarations(
+    layered: Layered, questionnaire: type[Questionnaire], problems: list[Problem]
+) -> Declarations:
+    """The derived facts the packs declare: the base pack's (at the end of its questionnaire.yaml),
+    then the house packs' (read with their questions); the problems of the base's are added."""
+    base: tuple[DeclaredFact, ...] = ()
+    if layered.base_questions is not None:
+        base, found = read_declarations(layered.base_questions)
+        problems.extend(found)
+    return Declarations(base, declared_facts(questionnaire))
 
 
 def _portfolio_facts(layered: Layered, manifest: PackManifest) -> dict[str, FactSpec]:
