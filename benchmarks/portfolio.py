@@ -615,7 +615,7 @@ class FloorComparison:
 
 
 def account_facts(accounts: Sequence[SyntheticAccount], rulebook: Rulebook) -> list[dict[str, Any]]:
-    weights = rulebook.score_weights()
+    weights = rulebook.derivation_plan()
     facts = []
     for account in accounts:
         document = SourceDocument(str(account.fields["account.id"]), questionnaire_data(account))

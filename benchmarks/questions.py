@@ -40,7 +40,7 @@ def measure(
     run by run, so that a change of load on the machine weighs on both alike."""
     prepared: dict[str, tuple[Any, Any, list[Any]]] = {}
     for name, rulebook in rulebooks.items():
-        model, weights = rulebook.questionnaire, rulebook.score_weights()
+        model, weights = rulebook.questionnaire, rulebook.derivation_plan()
         prepared[name] = (model, weights, [validate_questionnaire(d, model) for d in documents])
     best = {name: [math.inf, math.inf] for name in rulebooks}
     for _ in range(runs):
@@ -79,7 +79,7 @@ def main() -> None:
     (base_v, base_d), (house_v, house_d) = figures["base"], figures["house"]
     print(f"house/base ratio: validate {house_v / base_v:.2f}, derive {house_d / base_d:.2f}")
     if arguments.profile:
-        model, weights = house.questionnaire, house.score_weights()
+        model, weights = house.questionnaire, house.derivation_plan()
         profile = cProfile.Profile()
         profile.enable()
         for document in documents:

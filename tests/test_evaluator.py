@@ -89,7 +89,7 @@ def case_rulebook(rulebook: Rulebook, case: Case) -> Rulebook:
 def account_facts(answers: dict[str, Any], rulebook: Rulebook, name: str) -> dict[str, Any]:
     answers = {**answers, "account": {"name": name, **(answers.get("account") or {})}}
     questionnaire = validate_questionnaire(SourceDocument(name, answers), rulebook.questionnaire)
-    return dict(derive_facts(questionnaire, rulebook.score_weights()).values)
+    return dict(derive_facts(questionnaire, rulebook.derivation_plan()).values)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_every_pack_case_fires_identically(rulebook: Rulebook, case: Case, pairs
             ),
             rulebook.questionnaire,
         )
-        derived = derive_facts(questionnaire, rulebook.score_weights())
+        derived = derive_facts(questionnaire, rulebook.derivation_plan())
         engine, evaluator = pair.results(dict(derived.values))
         assert_identical(engine, evaluator, f"{case.name} account {number}")
         accounts.append(
@@ -132,7 +132,7 @@ def test_every_pack_case_fires_identically(rulebook: Rulebook, case: Case, pairs
 def test_every_example_fires_identically(path: Path, pairs: Pairs) -> None:
     for rulebook in (BASE, HOUSE):
         questionnaire = load_questionnaire(str(path))
-        facts = dict(derive_facts(questionnaire, rulebook.score_weights()).values)
+        facts = dict(derive_facts(questionnaire, rulebook.derivation_plan()).values)
         engine, evaluator = pairs.of(rulebook).results(facts)
         assert engine.fired, f"{path.name}: nothing fired, the comparison proves nothing"
         assert_identical(engine, evaluator, path.name)
@@ -148,7 +148,7 @@ def test_the_example_portfolio_fires_identically(pairs: Pairs) -> None:
             questionnaire = validate_questionnaire(record.document)
         except Exception:
             continue
-        facts = dict(derive_facts(questionnaire, BASE.score_weights()).values)
+        facts = dict(derive_facts(questionnaire, BASE.derivation_plan()).values)
         engine, evaluator = pairs.of(BASE).results(facts)
         assert_identical(engine, evaluator, record.source)
         compared += 1
@@ -168,7 +168,7 @@ GENERATED = settings(
 def test_generated_questionnaires_fire_identically(data: dict[str, Any], pairs: Pairs) -> None:
     answers = json.loads(json.dumps(data, default=str))
     questionnaire = validate_questionnaire(SourceDocument("generated", answers))
-    facts = dict(derive_facts(questionnaire, BASE.score_weights()).values)
+    facts = dict(derive_facts(questionnaire, BASE.derivation_plan()).values)
     engine, evaluator = pairs.of(BASE).results(facts)
     assert_identical(engine, evaluator, "generated")
 

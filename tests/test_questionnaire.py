@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from kamadvisor.cli import cli
 from kamadvisor.errors import InputError
-from kamadvisor.facts import ScoreWeights, derive_facts
+from kamadvisor.facts import derive_facts
 from kamadvisor.questionnaire import load_questionnaire
+from kamadvisor.rulebook import load_rulebook, with_parameters
 from kamadvisor.sourcefile import MAX_NESTING
 
 
@@ -27,10 +28,13 @@ def problems_of(path: str) -> list[str]:
     return [problem.format() for problem in caught.value.problems]
 
 
-WEIGHTS = ScoreWeights(
-    attractiveness={"spend_potential": 50, "growth_potential": 50},
-    business_strength={"price": 100},
-)
+WEIGHTS = with_parameters(
+    load_rulebook(),
+    {
+        "attractiveness_weights": {"spend_potential": 50, "growth_potential": 50},
+        "business_strength_weights": {"price": 100},
+    },
+).derivation_plan()
 
 
 def test_only_the_name_is_required(tmp_path: Path) -> None:

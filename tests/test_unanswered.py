@@ -19,7 +19,6 @@ import yaml
 from kamadvisor.api import Advisor
 from kamadvisor.casetest import DEFAULT_ACCOUNT_NAME, load_cases
 from kamadvisor.conditions import ConcludedTest, Condition, FactTest, Group, Not
-from kamadvisor.facts import fact_catalogue
 from kamadvisor.questionnaire import validate_questionnaire
 from kamadvisor.rulebook import Rulebook, base_pack_dir, load_rulebook
 from kamadvisor.sourcefile import SourceDocument
@@ -94,7 +93,7 @@ QUESTIONNAIRES = _questionnaires()
 def test_removing_a_rules_answers_silences_it(
     name: str, answers: dict[str, Any], advisor: Advisor
 ) -> None:
-    catalogue = fact_catalogue()
+    catalogue = advisor.rulebook.catalogue("account")
     fired = _diagnose(advisor, answers)
     checked = 0
     for rule_id in fired:

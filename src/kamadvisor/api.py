@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kamadvisor.compiler import CompiledRulebook, compile_rulebook
+from kamadvisor.derivations import DerivationPlan
 from kamadvisor.diagnosis import Diagnosis, build_diagnosis
 from kamadvisor.engine import RuleEngine
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.facts import AccountFacts, ScoreWeights, derive_facts
+from kamadvisor.facts import AccountFacts, derive_facts
 from kamadvisor.firing import EngineResult
 from kamadvisor.questionnaire import Questionnaire, load_questionnaire, validate_questionnaire
 from kamadvisor.rulebook import Rulebook, load_rulebook
@@ -28,8 +29,8 @@ class Advisor:
     _engine: RuleEngine | None = field(default=None, repr=False)
 
     @functools.cached_property
-    def weights(self) -> ScoreWeights:
-        return self.rulebook.score_weights()
+    def plan(self) -> DerivationPlan:
+        return self.rulebook.derivation_plan()
 
     @property
     def engine(self) -> RuleEngine:
@@ -42,7 +43,7 @@ class Advisor:
     ) -> tuple[AccountFacts, EngineResult]:
         """The account's facts and what the engine concluded from them."""
         check_effective_date(questionnaire, as_of)
-        facts = derive_facts(questionnaire, self.weights, as_of)
+        facts = derive_facts(questionnaire, self.plan, as_of)
         return facts, self.engine.run(dict(facts.values))
 
     def diagnose(self, questionnaire: Questionnaire, as_of: date | None = None) -> Diagnosis:

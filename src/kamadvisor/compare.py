@@ -20,7 +20,7 @@ from kamadvisor.conditions import FactRef, FactTest, iter_tests
 from kamadvisor.diagnosis import AccountSummary, Diagnosis, Finding, PackInfo, build_diagnosis
 from kamadvisor.errors import InputError, Problem
 from kamadvisor.explain import Tracer
-from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts, fact_catalogue
+from kamadvisor.facts import OPEN_STATUSES, FactValue, action_due_on, derive_facts
 from kamadvisor.questionnaire import PreviousAction, Questionnaire, validate_questionnaire
 from kamadvisor.rulebook import SEVERITY_ORDER, Rulebook
 from kamadvisor.sourcefile import SourceDocument, load_document
@@ -247,7 +247,7 @@ def assess(advisor: Advisor, document: SourceDocument) -> Assessment:
     rulebook = advisor.rulebook
     questionnaire = validate_questionnaire(document, rulebook.questionnaire)
     check_effective_date(questionnaire, None)
-    facts = derive_facts(questionnaire, rulebook.score_weights())
+    facts = derive_facts(questionnaire, advisor.plan)
     result = advisor.engine.run(dict(facts.values))
     diagnosis = build_diagnosis(questionnaire, facts, result, rulebook)
     return Assessment(document, questionnaire, diagnosis, Tracer(rulebook, facts.values, result))
@@ -281,7 +281,7 @@ def compare(rulebook: Rulebook, before: Assessment, after: Assessment) -> Compar
         placements=[
             _movement(name, rulebook, before, after, answers) for name in second.placements
         ],
-        figures=_figures(first, second),
+        figures=_figures(first, second, rulebook),
         findings=_finding_changes(rulebook, before, after, answers),
         actions=_actions_review(before, after),
         answers_changed=answers,
@@ -478,8 +478,8 @@ def _movement(
     )
 
 
-def _figures(before: Diagnosis, after: Diagnosis) -> list[FigureChange]:
-    catalogue = fact_catalogue()
+def _figures(before: Diagnosis, after: Diagnosis, rulebook: Rulebook) -> list[FigureChange]:
+    catalogue = rulebook.catalogue("account")
     names = [
         name
         for name in catalogue

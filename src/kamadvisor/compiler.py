@@ -418,7 +418,7 @@ def engine_fact(
     values: dict[str, Any], catalogue: Mapping[str, FactSpec] | None = None
 ) -> dict[str, Any]:
     """The account's facts as one engine fact: flat properties, sets expanded, floats made safe.
-    `catalogue` is the rulebook's (it knows which facts are sets); the base one when not given."""
+    `catalogue` is the rulebook's (it knows which facts are sets); the answers' own when not given."""
     if catalogue is None:
         catalogue = fact_catalogue()
     plans = _property_plans(catalogue)

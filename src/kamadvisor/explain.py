@@ -42,7 +42,7 @@ def explain_rule(
             raise UsageError(f"rule '{rule_id}' is disabled by {rulebook.disabled[rule_id]}")
         raise UsageError(f"unknown rule '{rule_id}'{did_you_mean(rule_id, known)}")
     check_effective_date(questionnaire, as_of)
-    facts = derive_facts(questionnaire, rulebook.score_weights(), as_of).values
+    facts = derive_facts(questionnaire, rulebook.derivation_plan(), as_of).values
     result = advisor.engine.run(dict(facts))
     explainer = _Explainer(rulebook, facts, result)
     return explainer.rule(rulebook.rule(rule_id), depth=0, seen=set())

@@ -7,35 +7,40 @@ file: what layering.py merged is all they see.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
 from kamadvisor.conditions import Condition, ConditionContext, ParamRef, iter_tests, shape_issues
 from kamadvisor.conditions import parse_condition as parse_when
 from kamadvisor.derivations import (
+    Arithmetic,
+    BuiltIn,
     Count,
+    DaysBetween,
+    Declarations,
     DeclaredFact,
+    Distinct,
+    OfScore,
     WeightedScore,
     cycle_members,
-    declared_facts,
 )
 from kamadvisor.errors import Problem
-from kamadvisor.facts import builtin_facts, fact_catalogue
+from kamadvisor.facts import BUILT_INS, FactSpec, answer_facts, fact_catalogue, fact_type
 from kamadvisor.layering import Entry, Layered
 from kamadvisor.packmodel import (
-    FACT_PARAMETERS,
     MEMO_PARAMETERS,
     RENDER_PARAMETERS,
     PackManifest,
     ParamName,
     Rule,
     RuleSpec,
+    weights_mismatches,
 )
 from kamadvisor.packs import PathKey, located
 from kamadvisor.questionnaire import (
-    SECTION_MODELS,
     Contact,
     PreviousAction,
     Questionnaire,
@@ -303,12 +308,12 @@ def check_unused_param(
     layered: Layered, rules: list[Rule], derived: tuple[DeclaredFact, ...] = ()
 ) -> list[Problem]:
     """unused-param (a warning): every declared parameter is read by something (a rule, or a
-    derived fact's weights)."""
+    derived fact's weights, coverage or cut-off)."""
     manifest = layered.manifest
     if manifest is None:
         return []
     used = _used_parameters(manifest, rules)
-    used.update(fact.spec.weights for fact in derived if isinstance(fact.spec, WeightedScore))
+    used.update(name for fact in derived for name in fact.parameters)
     return [
         located(
             layered.parameter_documents[name],
@@ -323,7 +328,7 @@ def check_unused_param(
 
 
 def _used_parameters(manifest: PackManifest, rules: list[Rule]) -> set[str]:
-    used: set[str] = set(FACT_PARAMETERS | RENDER_PARAMETERS | MEMO_PARAMETERS)
+    used: set[str] = set(RENDER_PARAMETERS | MEMO_PARAMETERS)
     for spec in manifest.conclusions.values():
         if spec.evidence is not None:
             evidence = spec.evidence
@@ -352,15 +357,16 @@ _NUMBERS = ("number", "integer")
 
 
 def check_weights_params(layered: Layered, model: type[Questionnaire]) -> list[Problem]:
-    """unknown-section, weights-mismatch: a weights parameter of a house section names a section
-    of the questionnaire, and its weights (as finally set) are that section's number factors."""
+    """unknown-section, weights-mismatch: a weights parameter names a section of the
+    questionnaire, and its weights (as finally set) are that section's number questions, the base's
+    or those a house pack added."""
     manifest = layered.manifest
     if manifest is None:
         return []
     sections = sections_of(model)
     problems: list[Problem] = []
     for name, parameter in manifest.parameters.items():
-        if parameter.type != "weights" or parameter.weights_of in SECTION_MODELS:
+        if parameter.type != "weights":
             continue
         document = layered.parameter_documents[name]
         section = parameter.weights_of or ""
@@ -384,43 +390,34 @@ def _weights_mismatch(
     section: str,
     document: SourceDocument,
 ) -> list[Problem]:
-    catalogue = fact_catalogue(model)
-    factors = [
-        name
-        for name in sections_of(model)[section].model_fields
-        if catalogue.get(f"{section}.{name}", None) is not None
-        and catalogue[f"{section}.{name}"].type in _NUMBERS
-    ]
     weights = layered.parameter_values.get(parameter)
-    keys = list(weights) if isinstance(weights, dict) else []
     where: tuple[str, ...] = ("parameters", parameter, "default")
     # The weights as finally set: by the last pack's settings, if any set them.
     for layer in layered.manifests:
         if parameter in layer.manifest.settings:
             document, where = layer.document, ("settings", parameter)
     return [
-        located(
-            document,
-            (*where, key),
-            f"'{key}' is not a number factor of {section}{did_you_mean(key, factors)}; "
-            f"expected one of: {', '.join(factors) or '(none)'}",
-            "weights-mismatch",
+        located(document, (*where, key), message, "weights-mismatch")
+        for key, message in weights_mismatches(
+            section, weights if isinstance(weights, dict) else {}, model
         )
-        for key in keys
-        if key not in factors
     ]
 
 
-def check_derived(layered: Layered, model: type[Questionnaire]) -> list[Problem]:
+def check_derived(
+    layered: Layered, model: type[Questionnaire], declarations: Declarations
+) -> list[Problem]:
     """The derived facts the packs declare read what exists: fact-redeclared (a name already a
     fact), unknown-section, unknown-param, weights-mismatch, unknown-fact, fact-type and
     derived-cycle (facts that read themselves)."""
-    declared = declared_facts(model)
-    existing = {spec.name for spec in builtin_facts(model)}
+    existing = {spec.name for spec in answer_facts(model)}
+    existing.update(fact.name for fact in declarations.base)
+    checker = _DerivedChecker(layered, model, declarations)
     problems: list[Problem] = []
     seen: set[str] = set()
-    for fact in declared:
-        if fact.name in existing or fact.name in seen:
+    for index, fact in enumerate(declarations.all):
+        is_base = index < len(declarations.base)
+        if fact.name in seen or (not is_base and fact.name in existing):
             earlier = "an earlier pack's derived fact" if fact.name in seen else "a fact already"
             message = (
                 f"'{fact.name}' is {earlier}; name the derived fact otherwise (rules reading "
@@ -429,8 +426,9 @@ def check_derived(layered: Layered, model: type[Questionnaire]) -> list[Problem]
             problems.append(
                 located(fact.document, ("derived", fact.name), message, "fact-redeclared")
             )
-        seen.add(fact.name)
-        problems.extend(_derived_problems(layered, model, fact))
+        if not is_base:
+            seen.add(fact.name)
+        problems.extend(checker.problems(fact))
     problems.extend(
         located(
             fact.document,
@@ -438,79 +436,159 @@ def check_derived(layered: Layered, model: type[Questionnaire]) -> list[Problem]
             f"'{fact.name}' is derived, through the facts it reads, from itself",
             "derived-cycle",
         )
-        for fact in cycle_members(declared)
+        for fact in cycle_members(declarations.all)
     )
     return problems
 
 
-def _derived_problems(
-    layered: Layered, model: type[Questionnaire], fact: DeclaredFact
-) -> list[Problem]:
-    spec = fact.spec
-    if isinstance(spec, WeightedScore):
-        return _weighted_score_problems(layered, model, fact, spec)
-    if isinstance(spec, Count):
-        return _count_problems(model, fact, spec)
-    catalogue = fact_catalogue(model)
-    problems: list[Problem] = []
-    for index, name in enumerate(spec.of):
-        where = ("derived", fact.name, "of", index)
-        known = catalogue.get(name)
-        if known is None:
-            message = f"unknown fact '{name}'{did_you_mean(name, list(catalogue))}"
-            problems.append(located(fact.document, where, message, "unknown-fact"))
-        elif known.type not in _NUMBERS:
-            message = f"'{name}' is a {known.type} fact; a {spec.derivation} reads numbers"
-            problems.append(located(fact.document, where, message, "fact-type"))
-    return problems
+@dataclass(frozen=True)
+class _DerivedChecker:
+    """What a declared fact reads, checked against the questionnaire, the catalogue and the
+    pack's parameters."""
 
+    layered: Layered
+    model: type[Questionnaire]
+    declarations: Declarations
 
-def _weighted_score_problems(
-    layered: Layered, model: type[Questionnaire], fact: DeclaredFact, spec: WeightedScore
-) -> list[Problem]:
-    sections = list(sections_of(model))
-    base = ("derived", fact.name)
-    if spec.section not in sections:
-        message = (
-            f"'{spec.section}' is not a section of the questionnaire"
-            f"{did_you_mean(spec.section, sections)}"
-        )
-        return [located(fact.document, (*base, "section"), message, "unknown-section")]
-    manifest = layered.manifest
-    parameter = manifest.parameters.get(spec.weights) if manifest is not None else None
-    if parameter is None or parameter.type != "weights":
-        names = [
-            n for n, p in (manifest.parameters if manifest else {}).items() if p.type == "weights"
+    def problems(self, fact: DeclaredFact) -> list[Problem]:
+        spec = fact.spec
+        if isinstance(spec, WeightedScore):
+            return self._weighted_score(fact, spec)
+        if isinstance(spec, OfScore):
+            return self._of_score(fact, spec)
+        if isinstance(spec, Count):
+            return _count_problems(self._catalogue(), fact, spec)
+        if isinstance(spec, Distinct):
+            return _distinct_problems(fact, spec)
+        if isinstance(spec, DaysBetween):
+            return self._dates(fact, spec)
+        if isinstance(spec, BuiltIn):
+            return _built_in_problems(fact)
+        return self._numbers(fact, spec)
+
+    def _catalogue(self) -> Mapping[str, FactSpec]:
+        return fact_catalogue(self.model, self.declarations)
+
+    def _numbers(self, fact: DeclaredFact, spec: Arithmetic) -> list[Problem]:
+        catalogue = self._catalogue()
+        problems: list[Problem] = []
+        for index, name in enumerate(spec.of):
+            where = ("derived", fact.name, "of", index)
+            known = catalogue.get(name)
+            if known is None:
+                message = f"unknown fact '{name}'{did_you_mean(name, list(catalogue))}"
+                problems.append(located(fact.document, where, message, "unknown-fact"))
+            elif known.type not in _NUMBERS:
+                message = f"'{name}' is a {known.type} fact; a {spec.derivation} reads numbers"
+                problems.append(located(fact.document, where, message, "fact-type"))
+        return problems
+
+    def _question_problem(
+        self, fact: DeclaredFact, key: tuple[str | int, ...], path: str, kinds: tuple[str, ...]
+    ) -> list[Problem]:
+        """A `given` or a date operand names a question of one of the `kinds`."""
+        section, _, name = path.partition(".")
+        sections = sections_of(self.model)
+        field = sections[section].model_fields.get(name) if section in sections else None
+        questions = [f"{s}.{n}" for s, m in sections.items() for n in m.model_fields]
+        where = ("derived", fact.name, *key)
+        if field is None:
+            message = f"'{path}' is not a question{did_you_mean(path, questions)}"
+            return [located(fact.document, where, message, "unknown-fact")]
+        kind = (fact_type(field.annotation) or ("text", ()))[0]
+        if kind not in kinds:
+            message = f"'{path}' is a {kind} question; expected a {' or '.join(kinds)} question"
+            return [located(fact.document, where, message, "fact-type")]
+        return []
+
+    def _weighted_score(self, fact: DeclaredFact, spec: WeightedScore) -> list[Problem]:
+        sections = list(sections_of(self.model))
+        base = ("derived", fact.name)
+        if spec.section not in sections:
+            message = (
+                f"'{spec.section}' is not a section of the questionnaire"
+                f"{did_you_mean(spec.section, sections)}"
+            )
+            return [located(fact.document, (*base, "section"), message, "unknown-section")]
+        manifest = self.layered.manifest
+        parameters = manifest.parameters if manifest is not None else {}
+        parameter = parameters.get(spec.weights)
+        if parameter is None or parameter.type != "weights":
+            names = [n for n, p in parameters.items() if p.type == "weights"]
+            message = (
+                f"unknown weights parameter '{spec.weights}'{did_you_mean(spec.weights, names)}; "
+                "declare it in pack.yaml with type: weights and weights_of: the section"
+            )
+            return [located(fact.document, (*base, "weights"), message, "unknown-param")]
+        if parameter.weights_of != spec.section:
+            message = (
+                f"parameter '{spec.weights}' weights {parameter.weights_of}, not {spec.section}"
+            )
+            return [located(fact.document, (*base, "weights"), message, "weights-mismatch")]
+        problems: list[Problem] = []
+        for key in ("coverage", "cutoff"):
+            name = getattr(spec, key)
+            if name is not None and getattr(parameters.get(name), "type", None) not in _NUMBERS:
+                numbers = [n for n, p in parameters.items() if p.type in _NUMBERS]
+                message = f"unknown number parameter '{name}'{did_you_mean(name, numbers)}"
+                problems.append(located(fact.document, (*base, key), message, "unknown-param"))
+        if spec.given is not None:
+            problems.extend(self._question_problem(fact, ("given",), spec.given, _NUMBERS))
+        return problems
+
+    def _of_score(self, fact: DeclaredFact, spec: OfScore) -> list[Problem]:
+        score = self.declarations.by_name.get(spec.of)
+        if (
+            score is not None
+            and isinstance(score.spec, WeightedScore)
+            and score.spec.cutoff is not None
+        ):
+            return []
+        scores = [
+            f.name
+            for f in self.declarations.all
+            if isinstance(f.spec, WeightedScore) and f.spec.cutoff is not None
         ]
         message = (
-            f"unknown weights parameter '{spec.weights}'{did_you_mean(spec.weights, names)}; "
-            "declare it in pack.yaml with type: weights and weights_of: the section"
+            f"'{spec.of}' is not a weighted score with a cutoff{did_you_mean(spec.of, scores)}"
         )
-        return [located(fact.document, (*base, "weights"), message, "unknown-param")]
-    if parameter.weights_of != spec.section:
-        message = f"parameter '{spec.weights}' weights {parameter.weights_of}, not {spec.section}"
-        return [located(fact.document, (*base, "weights"), message, "weights-mismatch")]
-    return []
+        return [located(fact.document, ("derived", fact.name, "of"), message, "unknown-fact")]
+
+    def _dates(self, fact: DeclaredFact, spec: DaysBetween) -> list[Problem]:
+        return [
+            problem
+            for index, path in enumerate(spec.of)
+            for problem in self._question_problem(fact, ("of", index), path, ("date",))
+        ]
 
 
-def _count_problems(model: type[Questionnaire], fact: DeclaredFact, spec: Count) -> list[Problem]:
+def _count_problems(
+    catalogue: Mapping[str, FactSpec], fact: DeclaredFact, spec: Count
+) -> list[Problem]:
     base = ("derived", fact.name)
     record = _RECORDS.get(spec.of)
     if record is not None:
         if spec.within is not None:
             message = f"'in' counts the values of a list answer; {spec.of} is a list of records: use 'where'"
             return [located(fact.document, (*base, "in"), message, "schema")]
-        return _where_problems(fact, record, spec)
-    known = fact_catalogue(model).get(spec.of)
+        clauses: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = [(("where",), spec.where)]
+        clauses += [(("any", index), option) for index, option in enumerate(spec.any_of)]
+        return [
+            problem
+            for key, clause in clauses
+            for problem in _where_problems(fact, record, spec.of, key, clause)
+        ]
+    known = catalogue.get(spec.of)
     if known is None or known.type != "set":
-        lists = [*_RECORDS, *(n for n, s in fact_catalogue(model).items() if s.type == "set")]
+        lists = [*_RECORDS, *(n for n, s in catalogue.items() if s.type == "set")]
         message = (
             f"'{spec.of}' is not a list of records or a list answer{did_you_mean(spec.of, lists)}"
         )
         return [located(fact.document, (*base, "of"), message, "unknown-fact")]
-    if spec.where:
-        message = f"'where' matches fields of records; {spec.of} is a list answer: use 'in'"
-        return [located(fact.document, (*base, "where"), message, "schema")]
+    if spec.where or spec.any_of:
+        key = "where" if spec.where else "any"
+        message = f"'{key}' matches fields of records; {spec.of} is a list answer: use 'in'"
+        return [located(fact.document, (*base, key), message, "schema")]
     return [
         located(
             fact.document,
@@ -523,13 +601,42 @@ def _count_problems(model: type[Questionnaire], fact: DeclaredFact, spec: Count)
     ]
 
 
-def _where_problems(fact: DeclaredFact, record: type[BaseModel], spec: Count) -> list[Problem]:
+def _distinct_problems(fact: DeclaredFact, spec: Distinct) -> list[Problem]:
+    base = ("derived", fact.name)
+    record = _RECORDS.get(spec.of)
+    if record is None:
+        message = f"'{spec.of}' is not a list of records{did_you_mean(spec.of, list(_RECORDS))}"
+        return [located(fact.document, (*base, "of"), message, "unknown-fact")]
+    fields = list(record.model_fields)
+    if spec.field not in fields:
+        message = f"'{spec.field}' is not a field of {spec.of}{did_you_mean(spec.field, fields)}"
+        return [located(fact.document, (*base, "field"), message, "unknown-fact")]
+    return []
+
+
+def _built_in_problems(fact: DeclaredFact) -> list[Problem]:
+    if fact.name in BUILT_INS:
+        return []
+    message = (
+        f"'{fact.name}' is no fact the Python derives{did_you_mean(fact.name, list(BUILT_INS))}; "
+        f"built_in declares one of: {', '.join(BUILT_INS)}"
+    )
+    return [located(fact.document, ("derived", fact.name), message, "unknown-fact")]
+
+
+def _where_problems(
+    fact: DeclaredFact,
+    record: type[BaseModel],
+    of: str,
+    key: tuple[str | int, ...],
+    clause: Mapping[str, Any],
+) -> list[Problem]:
     problems: list[Problem] = []
     fields = record.model_fields
-    for name, accepted in spec.where.items():
-        where = ("derived", fact.name, "where", name)
+    for name, accepted in clause.items():
+        where = ("derived", fact.name, *key, name)
         if name not in fields:
-            message = f"'{name}' is not a field of {spec.of}{did_you_mean(name, list(fields))}"
+            message = f"'{name}' is not a field of {of}{did_you_mean(name, list(fields))}"
             problems.append(located(fact.document, where, message, "unknown-fact"))
             continue
         allowed = literal_values(unwrap_optional(fields[name].annotation))
@@ -538,10 +645,10 @@ def _where_problems(fact: DeclaredFact, record: type[BaseModel], spec: Count) ->
             located(
                 fact.document,
                 where,
-                f"'{value}' is not a value of {spec.of}'s {name}{did_you_mean(str(value), list(allowed))}",
+                f"'{value}' is not a value of {of}'s {name}{did_you_mean(str(value), list(allowed))}",
                 "value",
             )
             for value in values
-            if allowed and value not in allowed
+            if allowed and value is not None and value not in allowed
         )
     return problems

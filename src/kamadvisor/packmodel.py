@@ -11,25 +11,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kamadvisor.conditions import Condition, FactTest, ParamRef, iter_tests, number_problem
-from kamadvisor.derivations import build_plan, declared_facts
+from kamadvisor.derivations import NO_DECLARATIONS, Declarations, DerivationPlan, build_plan
 from kamadvisor.errors import InputError, Problem
-from kamadvisor.facts import FactSpec, ScoreWeights, fact_catalogue
-from kamadvisor.questionnaire import SECTION_MODELS, Questionnaire
+from kamadvisor.facts import BUILT_INS, FactSpec, fact_catalogue, number_factors
+from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.validation import describe, did_you_mean
 
 ParameterValue = float | int | dict[str, float]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
-# Parameters the fact derivation reads (score weights); every other parameter is read by rules.
-FACT_PARAMETERS = frozenset(
-    {
-        "attractiveness_weights",
-        "business_strength_weights",
-        "score_min_coverage_pct",
-        "category_cutoff_attractiveness",
-        "category_cutoff_strength",
-    }
-)
 # Parameters the renderer reads.
 RENDER_PARAMETERS = frozenset({"render_time_limit_seconds", "matrix_dot_limit"})
 # Parameters the memo reads (the 90-day plan's workload cap and review rhythm).
@@ -73,14 +63,7 @@ class Parameter(Strict):
                 raise ValueError(
                     "a weights parameter needs 'weights_of' (a questionnaire section) and a mapping default"
                 )
-            # A house section's factors are checked with the packs' questions (packchecks.py).
-            base_section = SECTION_MODELS.get(self.weights_of)
-            factors = list(base_section.model_fields) if base_section is not None else []
-            for factor in self.default:
-                if base_section is not None and factor not in factors:
-                    raise ValueError(
-                        f"'{factor}' is not a factor of {self.weights_of}{did_you_mean(factor, factors)}"
-                    )
+            # The factors are checked with the packs' questions (packchecks.py, with_parameters).
             total = sum(self.default.values())
             if abs(total - 100) > 0.01 or any(weight < 0 for weight in self.default.values()):
                 raise ValueError(f"weights must be >= 0 and sum to 100; they sum to {total:g}")
@@ -340,12 +323,18 @@ class Rulebook(BaseModel):
         default=Questionnaire,
         description="The questionnaire model: the base one with the packs' questions added.",
     )
+    declarations: Declarations = Field(
+        default=NO_DECLARATIONS,
+        description="The derived facts the packs declare: the base pack's, then the houses'.",
+    )
 
     def scoped(self, scope: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.spec.scope == scope]
 
     def catalogue(self, scope: str) -> Mapping[str, FactSpec]:
-        return fact_catalogue(self.questionnaire) if scope == "account" else self.portfolio_facts
+        if scope == "account":
+            return fact_catalogue(self.questionnaire, self.declarations)
+        return self.portfolio_facts
 
     def rules_by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
@@ -356,21 +345,14 @@ class Rulebook(BaseModel):
                 return rule
         raise KeyError(rule_id)
 
-    def score_weights(self) -> ScoreWeights:
-        values = self.parameter_values
-        return ScoreWeights(
-            attractiveness=_weights(values.get("attractiveness_weights")),
-            business_strength=_weights(values.get("business_strength_weights")),
-            min_coverage_pct=float(_number(values.get("score_min_coverage_pct", 50.0))),
-            cutoff_attractiveness=float(
-                _number(values.get("category_cutoff_attractiveness", 5.5), 5.5)
-            ),
-            cutoff_strength=float(_number(values.get("category_cutoff_strength", 5.5), 5.5)),
-            declared=build_plan(
-                declared_facts(self.questionnaire),
-                values,
-                float(_number(values.get("score_min_coverage_pct", 50.0))),
-            ),
+    def derivation_plan(self) -> DerivationPlan:
+        """The declared derived facts ready to run with this rulebook's parameter values (build it
+        once and derive every account with it)."""
+        return build_plan(
+            self.declarations,
+            self.parameter_values,
+            number_factors(self.questionnaire),
+            BUILT_INS,
         )
 
 
@@ -389,14 +371,6 @@ def signal_weight(rulebook: Rulebook, rule: Rule) -> float:
     if isinstance(weight, ParamName):
         return float(parameter_value(rulebook, ParamRef(weight.param)))
     return float(weight)
-
-
-def _weights(value: Any) -> dict[str, float]:
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _number(value: Any, default: float = 50.0) -> float:
-    return float(value) if isinstance(value, int | float) else default
 
 
 def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = "") -> Rulebook:
@@ -418,9 +392,35 @@ def with_parameters(rulebook: Rulebook, overrides: dict[str, Any], where: str = 
             values[name] = validated_setting(name, spec, value)
         except SettingRefused as refused:
             problems.append(Problem(where or "parameters", message=str(refused)))
+            continue
+        weights = values[name]
+        if spec.type == "weights" and isinstance(weights, dict):
+            problems.extend(
+                Problem(where or "parameters", message=f"parameter {name}: {message}")
+                for _key, message in weights_mismatches(
+                    spec.weights_of or "", weights, rulebook.questionnaire
+                )
+            )
     if problems:
         raise InputError(problems)
     return rulebook.model_copy(update={"parameter_values": values})
+
+
+def weights_mismatches(
+    section: str, weights: Mapping[str, Any], model: type[Questionnaire]
+) -> list[tuple[str, str]]:
+    """Each weight that names no number question of the section it weighs (the base's, or one a
+    house pack added), with why."""
+    factors = number_factors(model).get(section, ())
+    return [
+        (
+            key,
+            f"'{key}' is not a number factor of {section}{did_you_mean(key, list(factors))}; "
+            f"expected one of: {', '.join(factors) or '(none)'}",
+        )
+        for key in weights
+        if key not in factors
+    ]
 
 
 class SettingRefused(ValueError):

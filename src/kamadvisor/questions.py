@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.config import JsonDict
 
-from kamadvisor.derivations import DERIVATIONS, FACT_NAME_PATTERN, DeclaredFact, declare
+from kamadvisor.derivations import FACT_NAME_PATTERN, DeclaredFact, declare, read_declaration
 from kamadvisor.errors import Problem
 from kamadvisor.questionnaire import RECORD_MODELS, SECTION_MODELS, Questionnaire
 from kamadvisor.questionnaire_base import Percent, Score, Section, unique_items
@@ -301,25 +301,10 @@ def _base_only_problems(document: SourceDocument, questions: QuestionsFile) -> l
 def _add_derived(
     declared: _Declared, document: SourceDocument, name: str, raw: dict[str, Any]
 ) -> list[Problem]:
-    """A derived fact's declaration, read into its derivation (what it reads is checked with the
-    pack's parameters, in packchecks.py)."""
-    where = ("derived", name)
-    kind = DERIVATIONS.get(str(raw.get("derivation")))
-    if kind is None:
-        return [
-            _located(
-                document,
-                (*where, "derivation") if "derivation" in raw else where,
-                f"'derivation' must be one of: {', '.join(DERIVATIONS)}",
-                "schema",
-            )
-        ]
-    try:
-        spec = kind.model_validate(raw)
-    except ValidationError as error:
-        return problems_from(error, document, kind, where, code="schema")
-    declared.derived.append(DeclaredFact(name, spec, document))
-    return []
+    fact, problems = read_declaration(document, name, raw)
+    if fact is not None:
+        declared.derived.append(fact)
+    return problems
 
 
 def _section_refusal(

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kamadvisor.conditions import ConditionContext
-from kamadvisor.derivations import declared_facts
+from kamadvisor.derivations import Declarations, DeclaredFact, declared_facts, read_declarations
 from kamadvisor.errors import InputError, Problem, problem_order
 from kamadvisor.facts import FactSpec, fact_catalogue
 from kamadvisor.layering import Entry, Layered, layer
@@ -46,6 +46,7 @@ from kamadvisor.packmodel import (
 )
 from kamadvisor.packs import read_pack
 from kamadvisor.portfolio_facts import portfolio_catalogue
+from kamadvisor.questionnaire import Questionnaire
 from kamadvisor.questionnaire_codegen import model_problems
 from kamadvisor.questions import declared_questions
 from kamadvisor.resources import base_pack_dir, pack_directories, resource_dir
@@ -92,6 +93,7 @@ def build_rulebook(
         return None, _sorted(layered.problems)
     manifest = layered.manifest
     questionnaire, problems = declared_questions(layered.question_documents)
+    declarations = _declarations(layered, questionnaire, problems)
     if check_snippets and layered.base_questions is not None:
         # The base declaration is sound and the typed model is generated from it.
         problems.extend(model_problems(layered.base_questions))
@@ -99,7 +101,7 @@ def build_rulebook(
     contexts = {
         scope: _condition_context(manifest, facts)
         for scope, facts in (
-            ("account", fact_catalogue(questionnaire)),
+            ("account", fact_catalogue(questionnaire, declarations)),
             ("portfolio", portfolio_facts),
         )
     }
@@ -113,8 +115,8 @@ def build_rulebook(
         if rule is not None:
             rules.append(rule.model_copy(update={"order": len(rules)}))
     problems.extend(check_weights_params(layered, questionnaire))
-    problems.extend(check_derived(layered, questionnaire))
-    problems.extend(check_unused_param(layered, rules, declared_facts(questionnaire)))
+    problems.extend(check_derived(layered, questionnaire, declarations))
+    problems.extend(check_unused_param(layered, rules, declarations.all))
     problems.extend(check_conflicts(layered))
     rulebook = Rulebook(
         manifest=manifest,
@@ -125,10 +127,23 @@ def build_rulebook(
         disabled=layered.disabled,
         portfolio_facts=portfolio_facts,
         questionnaire=questionnaire,
+        declarations=declarations,
     )
     problems = _sorted(problems)
     warnings = [problem for problem in problems if problem.severity == "warning"]
     return rulebook.model_copy(update={"warnings": warnings}), problems
+
+
+def _declarations(
+    layered: Layered, questionnaire: type[Questionnaire], problems: list[Problem]
+) -> Declarations:
+    """The derived facts the packs declare: the base pack's (at the end of its questionnaire.yaml),
+    then the house packs' (read with their questions); the problems of the base's are added."""
+    base: tuple[DeclaredFact, ...] = ()
+    if layered.base_questions is not None:
+        base, found = read_declarations(layered.base_questions)
+        problems.extend(found)
+    return Declarations(base, declared_facts(questionnaire))
 
 
 def _portfolio_facts(layered: Layered, manifest: PackManifest) -> dict[str, FactSpec]:
