@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from helpers import BUSINESS_STRENGTH_FACTORS, invoke
 
 from kamadvisor.api import open_advisor
-from kamadvisor.cli import cli
 from kamadvisor.facts import derive_facts
 from kamadvisor.rulebook import load_rulebook
 
@@ -89,11 +88,6 @@ def derived(pack: Path | None, answers: dict[str, Any], as_of: date | None = Non
         questionnaire = model.model_validate({"account": {"name": "Orion Foods"}, **answers})
         facts, _ = advisor.run(questionnaire, as_of)
     return facts
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_the_base_facts_are_the_base_declarations(tmp_path: Path) -> None:
@@ -468,18 +462,7 @@ def green_pack(root: Path, factor: str, cases: str = "") -> Path:
 def test_the_base_weights_weigh_a_question_a_house_adds_to_the_section(tmp_path: Path) -> None:
     pack = green_pack(tmp_path, "sustainability")
     assert invoke("rules", "check", str(pack))[0] == 0
-    strength = dict.fromkeys(
-        [
-            "product_quality",
-            "ease_of_doing_business",
-            "quality_of_people",
-            "price",
-            "service",
-            "relationship",
-            "innovation",
-        ],
-        6,
-    )
+    strength = dict.fromkeys(BUSINESS_STRENGTH_FACTORS, 6)
     values = derived(pack, {"business_strength": {**strength, "sustainability": 1}}).values
     assert values["scores.business_strength"] == 5.5
     assert values["scores.weakest_strength_factors"] == ["sustainability"]

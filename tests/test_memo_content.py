@@ -394,6 +394,29 @@ def _questions(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, 
             yield f"{prefix}{name}", field.description or ""
 
 
+def test_an_answer_a_rule_reads_through_a_derived_fact_is_asked(
+    tmp_path: Path, advisor: Advisor
+) -> None:
+    """Growth rules read our revenue as a share of the potential (a derived fact): with the
+    potential unanswered, the memo asks for it; once answered, it is no open question."""
+    path = tmp_path / "potential.yaml"
+    path.write_text(
+        "account: {name: Potential Ltd}\n"
+        "economics: {currency: EUR, annual_revenue: 1000000, gross_margin_pct: 20}\n",
+        encoding="utf-8",
+    )
+    questions = {q["path"] for q in context_of(path, advisor)["memo"]["open_questions"]}
+    assert "economics.potential_revenue" in questions
+    path.write_text(
+        "account: {name: Potential Ltd}\n"
+        "economics: {currency: EUR, annual_revenue: 1000000, gross_margin_pct: 20, "
+        "potential_revenue: 3000000}\n",
+        encoding="utf-8",
+    )
+    questions = {q["path"] for q in context_of(path, advisor)["memo"]["open_questions"]}
+    assert "economics.potential_revenue" not in questions
+
+
 def test_a_question_left_open_for_every_contact_is_asked_once(
     tmp_path: Path, advisor: Advisor
 ) -> None:

@@ -158,6 +158,11 @@ def test_the_memo_asks_an_unanswered_house_question_as_the_pack_words_it(tmp_pat
     questions = memo.split("## Questions that could change this advice", 1)[1].split("\n## ", 1)[0]
     assert "- How do we know whether this customer is satisfied with us?" in questions
     assert "How we know whether" not in questions
+    # The house rule reads a score derived from three questions: the memo asks for them.
+    assert "- How far do the customer's people trust us with sensitive information and plans?" in (
+        questions
+    )
+    assert "- How far do we plan the account's future together with the customer?" in questions
 
 
 @libreoffice_test

@@ -320,6 +320,7 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
     facts = data["facts"]
     concluded = {name: p["value"] for name, p in placements.items() if p["value"]}
     open_paths: dict[str, set[str]] = {}
+    catalogue = rulebook.catalogue("account")
     decided = _decided_by_evidence(placements, rulebook)
     for rule in rulebook.scoped("account"):
         if _ruled_out(rule.condition, facts, concluded, rulebook):
@@ -327,7 +328,9 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
         if rule.spec.given and all(name in decided for name in rule.spec.signal or {}):
             continue
         for fact in rule.referenced_facts():
-            open_paths.setdefault(fact, set()).add(rule.id)
+            # A derived fact is read through the answers it is derived from.
+            for source in (fact, *catalogue[fact].derived_from):
+                open_paths.setdefault(source, set()).add(rule.id)
     questions = []
     asked: set[str] = set()
     for question in data["unanswered"]:
@@ -335,10 +338,10 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
             name for name, p in placements.items() if question["path"] in p["missing_answers"]
         ]
         path = question["path"]
-        readers = open_paths.get(path, set()) | {
+        readers = {
             rule_id
-            for fact, rule_ids in open_paths.items()
-            if fact.startswith(f"{path.split('[')[0]}.") or fact == path.split("[")[0]
+            for source, rule_ids in open_paths.items()
+            if _reads(source, path)
             for rule_id in rule_ids
         }
         short = asked_as(rulebook.questionnaire, path) or _short_question(question["question"])
@@ -349,6 +352,17 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
                 {**question, "short": short, "informs": informs, "rules": sorted(readers)}
             )
     return questions
+
+
+def _reads(source: str, path: str) -> bool:
+    """Whether a rule reading `source` (an answer, a section, a list or a fact named under one)
+    reads the unanswered `path` (`contacts[2].level`)."""
+    root = path.split("[")[0]
+    return (
+        source in (path, root)
+        or path.startswith((f"{source}.", f"{source}["))
+        or source.startswith(f"{root}.")
+    )
 
 
 def asked_as(model: type[BaseModel], path: str) -> str | None:
