@@ -21,10 +21,13 @@ from kamadvisor.questionnaire import (
     Questionnaire,
     TeamMember,
 )
-from kamadvisor.questionnaire_codegen import COMMAND, DECLARATION, MODEL_FILE, generate, read_base
+from kamadvisor.questionnaire_codegen import COMMAND, generate, read_base
 from kamadvisor.sourcefile import load_document
 
 ROOT = Path(__file__).resolve().parents[1]
+# The checkout's files, whether the package is installed from it or edited in place.
+DECLARATION = ROOT / "rules" / "questionnaire.yaml"
+MODEL_FILE = ROOT / "src" / "kamadvisor" / "questionnaire_model.py"
 
 
 def test_the_committed_model_is_the_one_generated_from_the_declaration() -> None:

@@ -18,6 +18,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,18 @@ from kamadvisor.sourcefile import PathKey, SourceDocument, load_document, render
 from kamadvisor.validation import did_you_mean, problems_from
 
 MODEL_FILE = Path(__file__).with_name("questionnaire_model.py")
-DECLARATION = Path(__file__).resolve().parents[2] / "rules" / "questionnaire.yaml"
+
+
+def _declaration() -> Path:
+    """The base declaration beside this model: the installed package's copy (a wheel ships it
+    as kamadvisor/rules), or the checkout's rules/ (an editable install)."""
+    packaged = Path(str(resources.files("kamadvisor"))) / "rules" / "questionnaire.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules" / "questionnaire.yaml"
+
+
+DECLARATION = _declaration()
 COMMAND = "python -m kamadvisor.questionnaire_codegen"
 HEADER = f'''"""The typed questionnaire model: the base questions, their values and records.
 
