@@ -300,7 +300,7 @@ def test_a_new_section_with_a_list_question_is_read_from_a_table(tmp_path: Path)
         (
             "relationship: {questions: {audited: {type: boolean, description: A., "
             "ask: Whether we were audited}}}",
-            "one line ending in '?'",
+            "relationship.questions.audited.ask: the question as the memo asks it: one line ending",
             "schema",
         ),
     ],

@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
 from kamadvisor.derivations import FACT_NAME_PATTERN, DeclaredFact, declare, read_declaration
@@ -110,6 +118,13 @@ class QuestionSpec(BaseModel):
         None, min_length=1, description="The unit of a number (EUR, days), shown with the question."
     )
 
+    @field_validator("ask")
+    @classmethod
+    def _a_question(cls, ask: str | None) -> str | None:
+        if ask is not None and ("\n" in ask or not ask.endswith("?")):
+            raise ValueError("the question as the memo asks it: one line ending in '?'")
+        return ask
+
     @model_validator(mode="after")
     def _consistent(self) -> QuestionSpec:
         if self.type == "enum" and not self.values:
@@ -131,8 +146,6 @@ class QuestionSpec(BaseModel):
             raise ValueError("only a text question has 'pattern', 'min_length' or 'max_length'")
         if self.unit is not None and self.type not in ("integer", "number", "percent"):
             raise ValueError("only an integer, number or percent question has a 'unit'")
-        if self.ask is not None and ("\n" in self.ask or not self.ask.endswith("?")):
-            raise ValueError("'ask' is the question as the memo asks it: one line ending in '?'")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min:g} is above max {self.max:g}")
         return self
