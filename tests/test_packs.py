@@ -405,7 +405,16 @@ def test_explain_says_unanswered(tmp_path: Path) -> None:
     path = tmp_path / "q.yaml"
     path.write_text("account: {name: A}\n", encoding="utf-8")
     _, out, _ = invoke("explain", str(path), "PHASE-T-ONE-TO-ONE")
-    assert "[no ] relationship.team_model eq individual: the account has unanswered" in out
+    assert "[no ] relationship.team_model eq individual: not answered" in out
+    # A derived fact says what it needs; a yes/no is written as the pack writes it.
+    _, out, _ = invoke("explain", str(path), "CATEGORY-STRATEGIC")
+    assert (
+        "scores.attractiveness gte 5.5 (parameter category_cutoff_attractiveness): not derived "
+        "(it is derived from attractiveness; not enough of it is answered)"
+    ) in out
+    path.write_text("account: {name: A}\nplanning: {plan_exists: true}\n", encoding="utf-8")
+    _, out, _ = invoke("explain", str(path), "PLAN-NOT-CO-AUTHORED")
+    assert "[yes] planning.plan_exists eq true: the account has true" in out
     code, _, err = invoke("explain", str(path), "PHASE-T-ONE-TO-NONE")
     assert code == 2
     assert "did you mean 'PHASE-T-ONE-TO-ONE'" in err

@@ -121,10 +121,19 @@ class _Explainer:
 
     def fact_line(self, test: FactTest) -> str:
         actual = self.facts.get(test.fact)
-        shown = "unanswered" if actual is None else repr(actual)
+        shown = self.missing(test.fact) if actual is None else f"the account has {_shown(actual)}"
         mark = HELD if self.fact_holds(test) else FAILED
+        expected = self.expected(test.value)
+        written = _shown(expected) if isinstance(expected, bool) else expected
+        return f"[{mark}] {test.fact} {test.op} {written}: {shown}"
+
+    def missing(self, fact: str) -> str:
+        """Why a fact has no value: its question is unanswered, or what it is derived from is."""
+        sources = [s for s in self.rulebook.catalogue("account")[fact].derived_from if s != fact]
+        if not sources:
+            return "not answered"
         return (
-            f"[{mark}] {test.fact} {test.op} {self.expected(test.value)}: the account has {shown}"
+            f"not derived (it is derived from {', '.join(sources)}; not enough of it is answered)"
         )
 
     def produced(self, test: ConcludedTest) -> list[Produced]:
@@ -225,6 +234,13 @@ def changed_facts(
                 producer = before.rulebook.rule(rule_id)
                 found |= changed_facts(producer, before, after, depth + 1, seen)
     return found
+
+
+def _shown(value: Any) -> str:
+    """A value as the pack's YAML writes it: true and false, not Python's True and False."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 def _compare(actual: Any, op: str, expected: Any) -> bool:
