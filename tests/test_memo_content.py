@@ -296,11 +296,18 @@ def test_reviews_follow_the_packs_cadence(tmp_path: Path, advisor: Advisor) -> N
     markdown = run("memo", str(NORTHWIND), "--rules", str(pack)).stdout
     reviews_table = markdown.split("### Reviews", 1)[1].split("\n\n", 2)[1]
     assert [int(d) for d in re.findall(r"^\| (\d+) \|", reviews_table, re.M)] == expected
+    # Each row's check is a sentence: it starts with a capital or a count (14 days in, nothing
+    # is decided yet, and the row is 'Progress on ...').
+    checks = re.findall(r"^\| \d+ \| (.)", reviews_table, re.M)
+    assert checks
+    assert all(c.isupper() or c.isdigit() for c in checks), checks
     document = Document(io.BytesIO(docx_bytes(NORTHWIND, "--rules", str(pack))))
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "Day")
     assert [int(row.cells[0].text) for row in table.rows[1:]] == expected
     # Each review but the last checks something named; the last, the point to reach.
-    assert all(row.cells[1].text for row in table.rows[1:])
+    assert all(
+        row.cells[1].text[:1].isupper() or row.cells[1].text[:1].isdigit() for row in table.rows[1:]
+    )
     assert "point to reach" in table.rows[-1].cells[1].text
 
 

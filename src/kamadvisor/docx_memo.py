@@ -508,12 +508,13 @@ def _plan(document: DocumentObject, memo: dict[str, Any]) -> None:
             decided = len(review["decisions_due"])
             text = f"{decided} decision{'s' if decided != 1 else ''} taken; " if decided else ""
             causes = review["causes"]
+            progress = "progress" if decided else "Progress"
             text += (
-                f"progress on cause{'s' if len(causes) != 1 else ''} "
+                f"{progress} on cause{'s' if len(causes) != 1 else ''} "
                 + ", ".join(str(n) for n in causes)
                 + "."
                 if causes
-                else "progress on every action."
+                else f"{progress} on every action."
             )
         review_rows.append([str(review["day"]), text])
     add_table(document, ["Day", "What the review checks"], review_rows, (17, 153))
