@@ -341,7 +341,7 @@ class Account(Section):
         "industry": "What is the customer's industry?",
         "assessor": "Who answered this questionnaire?",
         "assessment_date": "What date do these answers describe?",
-        "assessor_role": "Who answered, in relation to the account?",
+        "assessor_role": "Who answered this questionnaire: the account's own manager, its team, their line manager, the programme lead, or someone independent?",
     }
 
     name: str = Field(
@@ -528,7 +528,7 @@ class Relationship(Section):
         "team_model": "How do we staff the account?",
         "focus": "What does our joint work focus on?",
         "buying_behaviour": "How does the customer buy from us?",
-        "our_view": "How do we see the customer ourselves?",
+        "our_view": "Do we see the customer ourselves as a supplier relationship, an important customer, a key account or a partner?",
         "judged_stage": "Which relational stage would the account team say the relationship has reached?",
         "competitive_position": "How do we stand at this customer against our strongest competitor?",
     }
