@@ -121,20 +121,15 @@ class _Explainer:
 
     def fact_line(self, test: FactTest) -> str:
         actual = self.facts.get(test.fact)
-        shown = self.missing(test.fact) if actual is None else f"the account has {_shown(actual)}"
+        shown = (
+            _missing(self.rulebook, test.fact)
+            if actual is None
+            else f"the account has {_shown(actual)}"
+        )
         mark = HELD if self.fact_holds(test) else FAILED
         expected = self.expected(test.value)
         written = _shown(expected) if isinstance(expected, bool) else expected
         return f"[{mark}] {test.fact} {test.op} {written}: {shown}"
-
-    def missing(self, fact: str) -> str:
-        """Why a fact has no value: its question is unanswered, or what it is derived from is."""
-        sources = [s for s in self.rulebook.catalogue("account")[fact].derived_from if s != fact]
-        if not sources:
-            return "not answered"
-        return (
-            f"not derived (it is derived from {', '.join(sources)}; not enough of it is answered)"
-        )
 
     def produced(self, test: ConcludedTest) -> list[Produced]:
         if test.kind == "placement":
@@ -234,6 +229,14 @@ def changed_facts(
                 producer = before.rulebook.rule(rule_id)
                 found |= changed_facts(producer, before, after, depth + 1, seen)
     return found
+
+
+def _missing(rulebook: Rulebook, fact: str) -> str:
+    """Why a fact has no value: its question is unanswered, or what it is derived from is."""
+    sources = [s for s in rulebook.catalogue("account")[fact].derived_from if s != fact]
+    if not sources:
+        return "not answered"
+    return f"not derived (it is derived from {', '.join(sources)}; not enough of it is answered)"
 
 
 def _shown(value: Any) -> str:
