@@ -42,3 +42,17 @@ def write_pack(pack: Path, files: dict[str, str]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text), encoding="utf-8")
     return pack
+
+
+def assert_declaration_refused(pack: Path, line: int, message: str, code: str) -> None:
+    """A bad declaration in the pack's questionnaire.yaml: `rules check` reports it at LINE with
+    its code (exit 1), and every command that loads the pack stops on it in the same words
+    (exit 2)."""
+    exit_code, out, _ = invoke("rules", "check", str(pack))
+    assert exit_code == 1
+    assert f"{pack / 'questionnaire.yaml'}:{line}:" in out
+    assert message in out
+    assert f"[{code}]" in out
+    exit_code, _, err = invoke("questionnaire", "new", "--rules", str(pack))
+    assert exit_code == 2
+    assert message in err

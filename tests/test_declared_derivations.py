@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BUSINESS_STRENGTH_FACTORS, invoke
+from helpers import BUSINESS_STRENGTH_FACTORS, assert_declaration_refused, invoke
 
 from kamadvisor.api import open_advisor
 from kamadvisor.facts import derive_facts
@@ -338,7 +338,7 @@ BAD_DECLARATIONS = [
     pytest.param(
         "scores.x: {derivation: weighted_score, section: health, weights: health_weights, "
         "given: health.mood, description: X.}",
-        "'health.mood' is a enum question; expected a number or integer question",
+        "'health.mood' is an enum question; expected a number or integer question",
         "fact-type",
         id="given-not-a-number",
     ),
@@ -366,7 +366,7 @@ BAD_DECLARATIONS = [
     pytest.param(
         "scores.x: {derivation: days_between, of: [health.trust, account.assessment_date], "
         "description: X.}",
-        "'health.trust' is a integer question; expected a date question",
+        "'health.trust' is an integer question; expected a date question",
         "fact-type",
         id="days-between-no-date",
     ),
@@ -390,7 +390,7 @@ BAD_DECLARATIONS = [
     ),
     pytest.param(
         "scores.x: {derivation: product, of: [health.mood, health.trust], description: X.}",
-        "'health.mood' is a enum fact; a product reads numbers",
+        "'health.mood' is an enum fact; a product reads numbers",
         "fact-type",
         id="product-of-no-number",
     ),
@@ -408,15 +408,8 @@ def test_rules_check_locates_a_declaration_reading_what_does_not_exist(
     tmp_path: Path, declaration: str, message: str, code: str
 ) -> None:
     pack = make_pack(tmp_path, f"derived:\n  {declaration}\n")
-    exit_code, out, _ = invoke("rules", "check", str(pack))
-    assert exit_code == 1
     # The declaration's line: after the nine lines of the health section and `derived:`.
-    assert f"{pack / 'questionnaire.yaml'}:11:" in out
-    assert message in out
-    assert f"[{code}]" in out
-    code_of_load, _, err = invoke("questionnaire", "new", "--rules", str(pack))
-    assert code_of_load == 2
-    assert message in err
+    assert_declaration_refused(pack, 11, message, code)
 
 
 def test_the_parameters_a_declaration_reads_are_used(tmp_path: Path) -> None:

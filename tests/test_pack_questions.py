@@ -10,7 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import ATTRACTIVENESS_FACTORS, BUSINESS_STRENGTH_FACTORS, invoke
+from helpers import (
+    ATTRACTIVENESS_FACTORS,
+    BUSINESS_STRENGTH_FACTORS,
+    assert_declaration_refused,
+    invoke,
+)
 from test_inputs import libreoffice_test, soffice_convert
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -309,14 +314,7 @@ def test_rules_check_locates_a_bad_question_declaration(
     tmp_path: Path, questions: str, message: str, code: str
 ) -> None:
     pack = make_pack(tmp_path, {"questionnaire.yaml": f"sections:\n  {questions}\n"})
-    exit_code, out, _ = invoke("rules", "check", str(pack))
-    assert exit_code == 1
-    assert f"{pack / 'questionnaire.yaml'}:2:" in out
-    assert message in out
-    assert f"[{code}]" in out
-    exit_code, _, err = invoke("questionnaire", "new", "--rules", str(pack))
-    assert exit_code == 2
-    assert message in err
+    assert_declaration_refused(pack, 2, message, code)
 
 
 def test_a_later_pack_cannot_redeclare_an_earlier_packs_question(tmp_path: Path) -> None:

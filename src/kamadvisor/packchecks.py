@@ -479,7 +479,7 @@ class _DerivedChecker:
                 message = f"unknown fact '{name}'{did_you_mean(name, list(catalogue))}"
                 problems.append(located(fact.document, where, message, "unknown-fact"))
             elif known.type not in _NUMBERS:
-                message = f"'{name}' is a {known.type} fact; a {spec.derivation} reads numbers"
+                message = f"'{name}' is {_a(known.type)} fact; a {spec.derivation} reads numbers"
                 problems.append(located(fact.document, where, message, "fact-type"))
         return problems
 
@@ -497,7 +497,7 @@ class _DerivedChecker:
             return [located(fact.document, where, message, "unknown-fact")]
         kind = (fact_type(field.annotation) or ("text", ()))[0]
         if kind not in kinds:
-            message = f"'{path}' is a {kind} question; expected a {' or '.join(kinds)} question"
+            message = f"'{path}' is {_a(kind)} question; expected {_a(' or '.join(kinds))} question"
             return [located(fact.document, where, message, "fact-type")]
         return []
 
@@ -652,3 +652,8 @@ def _where_problems(
             if allowed and value is not None and value not in allowed
         )
     return problems
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article: an enum, a number."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
