@@ -321,11 +321,12 @@ def _open_questions(data: dict[str, Any], rulebook: Rulebook) -> list[dict[str, 
     concluded = {name: p["value"] for name, p in placements.items() if p["value"]}
     open_paths: dict[str, set[str]] = {}
     catalogue = rulebook.catalogue("account")
-    decided = _decided_by_evidence(placements, rulebook)
     for rule in rulebook.scoped("account"):
         if _ruled_out(rule.condition, facts, concluded, rulebook):
             continue
-        if rule.spec.given and all(name in decided for name in rule.spec.signal or {}):
+        if rule.spec.given:
+            # A judgement given in place of evidence counts only through its placement: its
+            # question is asked when the placement misses it (`informs`), not once evidence decides.
             continue
         for fact in rule.referenced_facts():
             # A derived fact is read through the answers it is derived from.
@@ -376,21 +377,6 @@ def asked_as(model: type[BaseModel], path: str) -> str | None:
         model = inner
     asks: Mapping[str, str] = getattr(model, "ASKS", {})
     return asks.get(name)
-
-
-def _decided_by_evidence(placements: dict[str, Any], rulebook: Rulebook) -> set[str]:
-    """The placements some signal other than a given value counted for: a judgement given in
-    place of evidence (the assessor's stage) can no longer change them."""
-    rules = rulebook_index(rulebook).rules
-    return {
-        name
-        for name, placement in placements.items()
-        if any(
-            not rules[signal["rule_id"]].spec.given
-            for key in ("evidence", "contradicting", "consistent")
-            for signal in placement[key]
-        )
-    }
 
 
 def _short_question(text: str) -> str:
