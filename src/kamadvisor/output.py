@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,8 +369,9 @@ def deferred_interrupts() -> Iterator[None]:
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def deterministic_zip(data: bytes) -> bytes:
-    """The same entries in the same order with one fixed time stamp."""
+def deterministic_zip(data: bytes, replaced: Mapping[str, bytes] | None = None) -> bytes:
+    """The same entries in the same order with one fixed time stamp (and the `replaced` entries'
+    new bodies)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
@@ -378,5 +379,6 @@ def deterministic_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(item.filename))
+            body = (replaced or {}).get(item.filename)
+            target.writestr(info, body if body is not None else source.read(item.filename))
     return output.getvalue()

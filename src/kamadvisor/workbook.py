@@ -137,44 +137,27 @@ def write_template(destination: str, model: type[Questionnaire] = Questionnaire)
     _help_sheet(workbook, help_rows)
     # Saved in memory, then written like every output: renamed into place, or written through
     # to a device or FIFO (never replacing it).
-    _fixed_properties(workbook)
+    workbook.properties.creator = "kamadvisor"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_output(_fixed_core_times(deterministic_zip(buffer.getvalue())), destination)
+    write_output(_fixed_time(buffer.getvalue()), destination)
 
 
 # The template has no date of its own: its document properties carry a fixed one, so that the same
-# rulebook always gives the same bytes.
+# rulebook always gives the same bytes (openpyxl stamps the time of saving, whatever it is told).
 TEMPLATE_TIME = "2000-01-01T00:00:00Z"
+CORE_PROPERTIES = "docProps/core.xml"
 
 
-def _fixed_properties(workbook: Any) -> None:
-    import datetime
-
-    fixed = datetime.datetime(2000, 1, 1)
-    workbook.properties.creator = "kamadvisor"
-    workbook.properties.created = fixed
-    workbook.properties.modified = fixed
-
-
-def _fixed_core_times(data: bytes) -> bytes:
-    """openpyxl stamps `modified` with the time of saving, whatever the workbook says."""
+def _fixed_time(data: bytes) -> bytes:
     import re
     import zipfile
 
-    source = zipfile.ZipFile(io.BytesIO(data))
-    core = source.read("docProps/core.xml").decode("utf-8")
+    core = zipfile.ZipFile(io.BytesIO(data)).read(CORE_PROPERTIES).decode("utf-8")
     fixed = re.sub(
         r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{TEMPLATE_TIME}\2", core
     )
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            body = (
-                fixed.encode("utf-8") if item.filename == "docProps/core.xml" else source.read(item)
-            )
-            target.writestr(item, body)
-    return output.getvalue()
+    return deterministic_zip(data, {CORE_PROPERTIES: fixed.encode("utf-8")})
 
 
 def _template_column(
